@@ -1,0 +1,205 @@
+/*
+** dialect.h: the driver interface every backend implements.
+**
+** A dialect is a table of function pointers (RemoteDialect) that the pool,
+** session and virtual-table layers call; none of them includes libpq or
+** MySQL headers. Start reading at struct RemoteDialect, then RemoteConn
+** (the base every driver connection embeds first) and RemoteValue (how a
+** value crosses in both directions).
+**
+** Ownership: every char* a dialect hands out that the caller must free is
+** sqlite3_malloc'd. Values a cursor hands out (RemoteValue.z) stay valid
+** until the next xStep or xFinalize on that cursor.
+*/
+#ifndef REMOTE_DIALECT_H
+#define REMOTE_DIALECT_H
+
+#include "sqlite3ext.h"
+SQLITE_EXTENSION_INIT3
+
+#include "url.h"
+
+typedef struct RemoteDialect RemoteDialect;
+typedef struct RemoteConn RemoteConn;
+typedef struct RemoteCursor RemoteCursor;
+typedef struct RemoteValue RemoteValue;
+typedef struct RemoteColumnInfo RemoteColumnInfo;
+typedef struct RemoteTableInfo RemoteTableInfo;
+
+/*
+** One value crossing to or from the remote, in SQLite's storage classes.
+** eType is SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB or
+** SQLITE_NULL. For TEXT and BLOB, z/n hold the bytes (TEXT is UTF-8 and not
+** necessarily nul-terminated).
+*/
+struct RemoteValue {
+  int eType;
+  sqlite3_int64 i;
+  double r;
+  const char *z;
+  int n;
+};
+
+/* Classes of remote error, set by the dialect in RemoteConn.eErr */
+#define REMOTE_ERR_NONE        0
+#define REMOTE_ERR_OTHER       1   /* any error that leaves the connection valid */
+#define REMOTE_ERR_CONSTRAINT  2   /* integrity violation: SQLITE_CONSTRAINT */
+#define REMOTE_ERR_DISCONNECT  3   /* the connection is unusable */
+
+/*
+** Base of every driver connection: the dialect's own struct starts with it.
+** After a failed call the dialect fills zCode (SQLSTATE for PostgreSQL, the
+** error number as decimal text for MySQL, SQLite's result code for SQLite),
+** zErr (sqlite3_malloc'd message, no trailing newline) and eErr.
+** remoteConnClearError() resets all three.
+*/
+struct RemoteConn {
+  const RemoteDialect *pDialect;
+  int eErr;                 /* REMOTE_ERR_* of the last failure */
+  char zCode[16];           /* remote error code of the last failure */
+  char *zErr;               /* sqlite3_malloc'd message of the last failure */
+  RemoteCursor *pActive;    /* open streaming cursor on this conn, or NULL */
+  int nStmtCache;           /* prepared statements the dialect may keep per
+                            ** connection, keyed by SQL text and parameter
+                            ** types; 0 = prepare nothing. Set by the core. */
+};
+
+/*
+** Base of every driver cursor (an open result stream). pConn is the
+** connection it runs on; while it is open, pConn->pActive points at it.
+*/
+struct RemoteCursor {
+  RemoteConn *pConn;
+};
+
+/* One column of a remote table, as read from the remote catalog */
+struct RemoteColumnInfo {
+  char *zName;              /* column name */
+  char *zDeclType;          /* "INTEGER", "REAL", "NUMERIC", "TEXT" or "BLOB" */
+  char *zRemoteType;        /* the remote's own type name, e.g. "varchar(20)" */
+  int iPk;                  /* 1-based position in the primary key, 0 = none */
+  int bNotNull;
+};
+
+/* A remote table's definition; freed with remoteTableInfoFree() */
+struct RemoteTableInfo {
+  char *zSchema;            /* schema (PostgreSQL) or database (MySQL) */
+  char *zTable;
+  int bView;                /* 1 for a view (no primary key, read-only) */
+  int nCol;
+  RemoteColumnInfo *aCol;   /* sqlite3_malloc'd array of nCol */
+  sqlite3_int64 nRowEst;    /* remote statistics' row estimate, -1 unknown */
+};
+
+struct RemoteDialect {
+  const char *zName;        /* "postgresql", "mysql" (also serves "mariadb"), "sqlite" */
+  const char *zDriver;      /* default driver name: "libpq", "mysqlclient", "sqlite3" */
+
+  /* 1 if zKey may appear in the URL's query string (passed to the driver) */
+  int (*xIsQueryKey)(const char *zKey);
+
+  /* Open a connection. On failure return SQLITE_ERROR and set *pzErr to a
+  ** sqlite3_malloc'd message without any password, and *peErr to a
+  ** REMOTE_ERR_* class (DISCONNECT for an unreachable server). The new
+  ** connection is set to UTC and ISO dates. */
+  int (*xConnect)(const RemoteUrl *pUrl, RemoteConn **ppConn, char **pzErr);
+
+  /* Close politely (terminate message) and free. */
+  void (*xClose)(RemoteConn*);
+
+  /* Free without a word to the server: close the socket first (after fork). */
+  void (*xCloseNoTerminate)(RemoteConn*);
+
+  /* SQLITE_OK if the connection answers a trivial round trip. */
+  int (*xPing)(RemoteConn*);
+
+  /* Server's id for this session (PostgreSQL backend pid, MySQL thread id). */
+  sqlite3_int64 (*xBackendPid)(RemoteConn*);
+
+  /* 1 if a transaction is open on the server side (or was left open). */
+  int (*xInTransaction)(RemoteConn*);
+
+  /* Run SQL with nParam bound parameters (nParam==0: SQL may hold several
+  ** statements). Any rows are discarded. *pnChange = rows affected by the
+  ** last statement (0 for DDL). Returns SQLITE_OK or SQLITE_ERROR with the
+  ** error fields of the conn set. */
+  int (*xExec)(RemoteConn*, const char *zSql, int nParam,
+               const RemoteValue *aParam, sqlite3_int64 *pnChange);
+
+  /* Start a streaming query; nFetch is the rows-per-round-trip hint. On
+  ** success *ppCur is open and positioned before the first row. */
+  int (*xQuery)(RemoteConn*, const char *zSql, int nParam,
+                const RemoteValue *aParam, int nFetch, RemoteCursor **ppCur);
+
+  /* Advance: SQLITE_ROW, SQLITE_DONE, or SQLITE_ERROR (conn error set). */
+  int (*xStep)(RemoteCursor*);
+
+  int (*xColumnCount)(RemoteCursor*);
+  const char *(*xColumnName)(RemoteCursor*, int iCol);
+
+  /* Declared type of a result column after API.md's mapping:
+  ** "INTEGER", "REAL", "NUMERIC", "TEXT" or "BLOB". */
+  const char *(*xColumnDeclType)(RemoteCursor*, int iCol);
+
+  /* Value of column iCol of the current row, after the type mapping. */
+  void (*xColumn)(RemoteCursor*, int iCol, RemoteValue *pOut);
+
+  /* Close the cursor (discarding unread rows) and free it. Clears
+  ** pConn->pActive. Never fails; a broken connection is seen by its next use. */
+  void (*xFinalize)(RemoteCursor*);
+
+  /* Quote an identifier with the dialect's escaping: sqlite3_malloc'd. */
+  char *(*xQuoteIdent)(const char *zIdent);
+
+  /* SQL text of the statements for transactions. zIsolation is a
+  ** normalized level ("REPEATABLE READ") or NULL for the default. Each
+  ** returns a sqlite3_malloc'd string (possibly several statements for
+  ** xBeginSql). */
+  char *(*xBeginSql)(const char *zIsolation);
+  const char *zCommitSql;
+  const char *zRollbackSql;
+  char *(*xSavepointSql)(const char *zName);
+  char *(*xReleaseSql)(const char *zName);
+  char *(*xRollbackToSql)(const char *zName);
+
+  /* Set the session's default isolation level for later transactions
+  ** (zLevel normalized, or "AUTOCOMMIT"). NULL zLevel = server default. */
+  int (*xSetIsolation)(RemoteConn*, const char *zLevel);
+
+  /* The level in force, asked of the server, normalized
+  ** ("READ COMMITTED"): sqlite3_malloc'd, or NULL with the error set. */
+  char *(*xGetIsolation)(RemoteConn*);
+
+  /* Read a table's (or view's) columns, primary key and row estimate from
+  ** the catalog. zSchema NULL = the connection's default (search path /
+  ** current database). Returns SQLITE_OK, SQLITE_NOTFOUND when there is
+  ** no such table, or SQLITE_ERROR with the conn error set. */
+  int (*xTableInfo)(RemoteConn*, const char *zSchema, const char *zTable,
+                    RemoteTableInfo **ppInfo);
+
+  /* List table and view names of a schema (NULL = default) as a
+  ** sqlite3_malloc'd array of sqlite3_malloc'd strings. */
+  int (*xListTables)(RemoteConn*, const char *zSchema,
+                     int *pnTable, char ***pazTable);
+};
+
+/* Reset the error fields of a connection. */
+void remoteConnClearError(RemoteConn*);
+
+/* Set the error fields: eErr class, zCode (may be NULL), message printf-style. */
+void remoteConnSetError(RemoteConn*, int eErr, const char *zCode,
+                        const char *zFmt, ...);
+
+/* Free a RemoteTableInfo and everything in it. NULL is a no-op. */
+void remoteTableInfoFree(RemoteTableInfo*);
+
+/* Apply SQLite's NUMERIC affinity to the text z[0..n): integer, real, or
+** text left as it is (pOut->z points into z). */
+void remoteNumericAffinity(const char *z, int n, RemoteValue *pOut);
+
+/* The built-in dialects */
+extern const RemoteDialect remotePgDialect;
+extern const RemoteDialect remoteMysqlDialect;
+extern const RemoteDialect remoteSqliteDialect;
+
+#endif /* REMOTE_DIALECT_H */
