@@ -102,7 +102,8 @@ struct RemoteDialect {
   ** sqlite3_malloc'd message without any password, and *peErr to a
   ** REMOTE_ERR_* class (DISCONNECT for an unreachable server). The new
   ** connection is set to UTC and ISO dates. */
-  int (*xConnect)(const RemoteUrl *pUrl, RemoteConn **ppConn, char **pzErr);
+  int (*xConnect)(const RemoteUrl *pUrl, RemoteConn **ppConn, char **pzErr,
+                  int *peErr);
 
   /* Close politely (terminate message) and free. */
   void (*xClose)(RemoteConn*);

@@ -1,0 +1,558 @@
+/*
+** func.c: the remote_* scalar SQL functions.
+**
+**   SELECT remote_engine('pg', 'env:PG_URL', 'pool_size=2');
+**   SELECT remote_execute('pg', 'INSERT INTO t VALUES ($1)', 42);
+**   SELECT remote_begin('pg'); ... SELECT remote_commit('pg');
+**
+** Each function is a thin layer over engine.c (engines) and session.c
+** (connections, statements, transactions): it converts arguments, calls one
+** function there and turns its result or error into the SQL result.
+** remoteFuncRegister() is the entry point; everything that talks to a
+** server or changes state is SQLITE_DIRECTONLY.
+*/
+#include <string.h>
+
+#include "sqlite3ext.h"
+SQLITE_EXTENSION_INIT3
+
+#include "engine.h"
+#include "func.h"
+#include "session.h"
+
+#define SESS(ctx) ((RemoteSession*)sqlite3_user_data(ctx))
+
+/* Report zErr (sqlite3_malloc'd, freed here) with result code rc */
+static void resultError(sqlite3_context *ctx, int rc, char *zErr){
+  sqlite3_result_error(ctx, zErr ? zErr : "remote: unknown error", -1);
+  if( rc!=SQLITE_ERROR && rc!=SQLITE_OK ) sqlite3_result_error_code(ctx, rc);
+  if( rc==SQLITE_NOMEM ) sqlite3_result_error_nomem(ctx);
+  sqlite3_free(zErr);
+}
+
+/* Text argument or NULL */
+static const char *argText(sqlite3_value *p){
+  return sqlite3_value_type(p)==SQLITE_NULL ? 0 : (const char*)sqlite3_value_text(p);
+}
+
+void remoteValueFromSqlite(sqlite3_value *pIn, RemoteValue *pOut){
+  memset(pOut, 0, sizeof(*pOut));
+  pOut->eType = sqlite3_value_type(pIn);
+  switch( pOut->eType ){
+    case SQLITE_INTEGER: pOut->i = sqlite3_value_int64(pIn); break;
+    case SQLITE_FLOAT:   pOut->r = sqlite3_value_double(pIn); break;
+    case SQLITE_TEXT:
+      pOut->z = (const char*)sqlite3_value_text(pIn);
+      pOut->n = sqlite3_value_bytes(pIn);
+      break;
+    case SQLITE_BLOB:
+      pOut->z = (const char*)sqlite3_value_blob(pIn);
+      pOut->n = sqlite3_value_bytes(pIn);
+      if( pOut->z==0 ) pOut->z = "";
+      break;
+  }
+}
+
+void remoteResultValue(sqlite3_context *ctx, const RemoteValue *v){
+  switch( v->eType ){
+    case SQLITE_INTEGER: sqlite3_result_int64(ctx, v->i); break;
+    case SQLITE_FLOAT:   sqlite3_result_double(ctx, v->r); break;
+    case SQLITE_TEXT:    sqlite3_result_text(ctx, v->z, v->n, SQLITE_TRANSIENT); break;
+    case SQLITE_BLOB:    sqlite3_result_blob(ctx, v->z, v->n, SQLITE_TRANSIENT); break;
+    default:             sqlite3_result_null(ctx); break;
+  }
+}
+
+/*
+** Values of a JSON array (json_each on db): *paVal is sqlite3_malloc'd with
+** the text bytes after the values; free it with sqlite3_free. JSON true and
+** false become 1 and 0; nested arrays and objects become their JSON text.
+*/
+int remoteJsonArray(sqlite3 *db, const char *zJson, RemoteValue **paVal,
+                    int *pnVal, char **pzErr){
+  sqlite3_stmt *pStmt = 0;
+  RemoteValue *aVal = 0;
+  int nVal = 0, nAlloc = 0;
+  sqlite3_int64 nText = 0;
+  int rc, i;
+  char *z;
+  *paVal = 0;
+  *pnVal = 0;
+  rc = sqlite3_prepare_v2(db,
+      "SELECT type, CASE WHEN type IN ('array','object') THEN value ELSE atom END "
+      "FROM json_each(?1) WHERE json_type(?1)='array'", -1, &pStmt, 0);
+  if( rc ){
+    *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+    return rc;
+  }
+  sqlite3_bind_text(pStmt, 1, zJson, -1, SQLITE_STATIC);
+  /* First pass: count and size */
+  while( (rc = sqlite3_step(pStmt))==SQLITE_ROW ){
+    nVal++;
+    nText += sqlite3_column_bytes(pStmt, 1)+1;
+  }
+  if( rc!=SQLITE_DONE ){
+    *pzErr = sqlite3_mprintf("parameters must be a JSON array: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(pStmt);
+    return SQLITE_ERROR;
+  }
+  if( nVal==0 ){
+    /* Either "[]" or not an array at all */
+    sqlite3_reset(pStmt);
+    sqlite3_finalize(pStmt);
+    if( sqlite3_strglob("*[[]*", zJson)!=0 ){
+      *pzErr = sqlite3_mprintf("parameters must be a JSON array: %s", zJson);
+      return SQLITE_ERROR;
+    }
+    return SQLITE_OK;
+  }
+  nAlloc = nVal;
+  aVal = sqlite3_malloc64(sizeof(RemoteValue)*nAlloc + nText);
+  if( aVal==0 ){
+    sqlite3_finalize(pStmt);
+    return SQLITE_NOMEM;
+  }
+  z = (char*)&aVal[nAlloc];
+  sqlite3_reset(pStmt);
+  for(i=0; i<nAlloc && sqlite3_step(pStmt)==SQLITE_ROW; i++){
+    const char *zType = (const char*)sqlite3_column_text(pStmt, 0);
+    RemoteValue *v = &aVal[i];
+    memset(v, 0, sizeof(*v));
+    if( strcmp(zType, "null")==0 ){
+      v->eType = SQLITE_NULL;
+    }else if( strcmp(zType, "true")==0 || strcmp(zType, "false")==0 ){
+      v->eType = SQLITE_INTEGER;
+      v->i = zType[0]=='t';
+    }else if( strcmp(zType, "integer")==0 ){
+      v->eType = SQLITE_INTEGER;
+      v->i = sqlite3_column_int64(pStmt, 1);
+    }else if( strcmp(zType, "real")==0 ){
+      v->eType = SQLITE_FLOAT;
+      v->r = sqlite3_column_double(pStmt, 1);
+    }else{
+      int n = sqlite3_column_bytes(pStmt, 1);
+      const char *zVal = (const char*)sqlite3_column_text(pStmt, 1);
+      v->eType = SQLITE_TEXT;
+      if( n ) memcpy(z, zVal, n);
+      z[n] = 0;
+      v->z = z;
+      v->n = n;
+      z += n+1;
+    }
+  }
+  sqlite3_finalize(pStmt);
+  *paVal = aVal;
+  *pnVal = nVal;
+  return SQLITE_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Engines                                                            */
+
+static void fVersion(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  (void)argc; (void)argv;
+  sqlite3_result_text(ctx, REMOTE_VERSION, -1, SQLITE_STATIC);
+}
+
+static void fDebug(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  char *z;
+  (void)argc; (void)argv;
+  z = sqlite3_mprintf(
+      "version: %s\nsqlite: %s\ndialects: postgresql mysql mariadb sqlite\n"
+      "libpq: %s\nmysqlclient: %s\nbuild: %s",
+      REMOTE_VERSION, SQLITE_VERSION, remotePgLibVersion(),
+      remoteMysqlLibVersion(),
+#ifdef __SANITIZE_ADDRESS__
+      "sanitize " __DATE__
+#else
+      __DATE__ " " __TIME__
+#endif
+      );
+  sqlite3_result_text(ctx, z, -1, sqlite3_free);
+}
+
+/* Variadic functions check their minimum argument count */
+static int tooFewArgs(sqlite3_context *ctx, int argc, int nMin, const char *zUsage){
+  if( argc>=nMin ) return 0;
+  resultError(ctx, SQLITE_ERROR, sqlite3_mprintf("wrong number of arguments: %s", zUsage));
+  return 1;
+}
+
+static void fEngine(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  const char *azOpt[64];
+  char *zErr = 0;
+  int i, rc;
+  if( tooFewArgs(ctx, argc, 2, "remote_engine(NAME, URL [, OPTION ...])") ) return;
+  if( argc-2>64 ){
+    sqlite3_result_error(ctx, "too many engine options", -1);
+    return;
+  }
+  for(i=2; i<argc; i++) azOpt[i-2] = argText(argv[i]);
+  rc = remoteEngineCreate(argText(argv[0]), argText(argv[1]), argc-2, azOpt, &zErr);
+  if( rc ){
+    resultError(ctx, rc, zErr);
+    return;
+  }
+  sqlite3_result_value(ctx, argv[0]);
+}
+
+static void fDrop(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  const char *zName = argText(argv[0]);
+  (void)argc;
+  sqlite3_result_int(ctx, zName ? remoteEngineDrop(zName) : 0);
+}
+
+static void fDispose(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  const char *zName = argText(argv[0]);
+  int bClose = argc>1 ? sqlite3_value_int(argv[1]) : 1;
+  int nClosed = 0;
+  int rc = zName ? remoteEngineDispose(zName, bClose, &nClosed) : SQLITE_NOTFOUND;
+  if( rc==SQLITE_NOTFOUND ){
+    resultError(ctx, SQLITE_ERROR, sqlite3_mprintf("no such remote engine: %s",
+                zName ? zName : ""));
+  }else if( rc ){
+    sqlite3_result_error_code(ctx, rc);
+  }else{
+    sqlite3_result_int(ctx, nClosed);
+  }
+}
+
+static void fPoolStatus(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  const char *zName = argText(argv[0]);
+  RemoteEngine *pE = zName ? remoteEngineFind(zName) : 0;
+  RemotePool *pPool;
+  (void)argc;
+  if( pE==0 ){
+    resultError(ctx, SQLITE_ERROR, sqlite3_mprintf("no such remote engine: %s",
+                zName ? zName : ""));
+    return;
+  }
+  pPool = remoteEnginePool(pE);
+  sqlite3_result_text(ctx, remotePoolStatus(pPool), -1, sqlite3_free);
+  remotePoolRelease(pPool);
+  remoteEngineRelease(pE);
+}
+
+static void fClearCache(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  sqlite3_result_int(ctx, remoteClearCache(argc>0 ? argText(argv[0]) : 0));
+}
+
+/* ------------------------------------------------------------------ */
+/* Connections and execution                                          */
+
+/* Resolve argv[0] as a CONN or report the error */
+static SessConn *argConn(sqlite3_context *ctx, sqlite3_value *pVal){
+  char *zErr = 0;
+  SessConn *pSc = remoteSessConn(SESS(ctx), pVal, &zErr);
+  if( pSc==0 ) resultError(ctx, SQLITE_ERROR, zErr);
+  return pSc;
+}
+
+static void fConnect(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  const char *zName = argText(argv[0]);
+  sqlite3_int64 iHandle = 0;
+  char *zErr = 0;
+  int rc;
+  (void)argc;
+  rc = remoteSessConnect(SESS(ctx), zName ? zName : "", &iHandle, &zErr);
+  if( rc ) resultError(ctx, rc, zErr);
+  else sqlite3_result_int64(ctx, iHandle);
+}
+
+static void fClose(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  char *zErr = 0;
+  int rc;
+  (void)argc;
+  rc = remoteSessClose(SESS(ctx), sqlite3_value_int64(argv[0]), &zErr);
+  if( rc ) resultError(ctx, rc, zErr);
+  else sqlite3_result_int(ctx, 1);
+}
+
+static void fExecute(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  SessConn *pSc;
+  RemoteValue aStatic[16];
+  RemoteValue *aParam = aStatic;
+  sqlite3_int64 nChange = 0;
+  char *zErr = 0;
+  int i, rc, nParam = argc-2;
+  if( tooFewArgs(ctx, argc, 2, "remote_execute(CONN, SQL [, PARAM ...])") ) return;
+  pSc = argConn(ctx, argv[0]);
+  if( pSc==0 ) return;
+  if( nParam>16 ){
+    aParam = sqlite3_malloc64(sizeof(RemoteValue)*nParam);
+    if( aParam==0 ){ sqlite3_result_error_nomem(ctx); return; }
+  }
+  for(i=0; i<nParam; i++) remoteValueFromSqlite(argv[i+2], &aParam[i]);
+  rc = remoteSessExec(pSc, argText(argv[1]) ? argText(argv[1]) : "", nParam,
+                      aParam, &nChange, &zErr);
+  if( aParam!=aStatic ) sqlite3_free(aParam);
+  if( rc ) resultError(ctx, rc, zErr);
+  else sqlite3_result_int64(ctx, nChange);
+}
+
+static void fExecuteMany(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  SessConn *pSc = argConn(ctx, argv[0]);
+  sqlite3 *db = sqlite3_context_db_handle(ctx);
+  const char *zSql = argText(argv[1]);
+  RemoteValue *aSet = 0;
+  int nSet = 0, i, rc;
+  sqlite3_int64 nTotal = 0;
+  char *zErr = 0;
+  (void)argc;
+  if( pSc==0 ) return;
+  rc = remoteJsonArray(db, argText(argv[2]) ? argText(argv[2]) : "null",
+                       &aSet, &nSet, &zErr);
+  for(i=0; rc==SQLITE_OK && i<nSet; i++){
+    RemoteValue *aParam = 0;
+    int nParam = 0;
+    sqlite3_int64 nChange = 0;
+    if( aSet[i].eType!=SQLITE_TEXT || aSet[i].n==0 || aSet[i].z[0]!='[' ){
+      zErr = sqlite3_mprintf("PARAMSETS must be a JSON array of arrays");
+      rc = SQLITE_ERROR;
+      break;
+    }
+    rc = remoteJsonArray(db, aSet[i].z, &aParam, &nParam, &zErr);
+    if( rc==SQLITE_OK ){
+      rc = remoteSessExec(pSc, zSql ? zSql : "", nParam, aParam, &nChange, &zErr);
+      nTotal += nChange;
+    }
+    sqlite3_free(aParam);
+  }
+  sqlite3_free(aSet);
+  if( rc ) resultError(ctx, rc, zErr);
+  else sqlite3_result_int64(ctx, nTotal);
+}
+
+static void fScalar(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  SessConn *pSc;
+  RemoteValue aStatic[16];
+  RemoteValue *aParam = aStatic;
+  RemoteResult *pRes = 0;
+  char *zErr = 0;
+  int i, rc, nParam = argc-2;
+  if( tooFewArgs(ctx, argc, 2, "remote_scalar(CONN, SQL [, PARAM ...])") ) return;
+  pSc = argConn(ctx, argv[0]);
+  if( pSc==0 ) return;
+  if( nParam>16 ){
+    aParam = sqlite3_malloc64(sizeof(RemoteValue)*nParam);
+    if( aParam==0 ){ sqlite3_result_error_nomem(ctx); return; }
+  }
+  for(i=0; i<nParam; i++) remoteValueFromSqlite(argv[i+2], &aParam[i]);
+  rc = remoteResultOpen(pSc, argText(argv[1]) ? argText(argv[1]) : "", nParam,
+                        aParam, 1, &pRes, &zErr);
+  if( rc==SQLITE_OK ){
+    rc = remoteResultStep(pRes, &zErr);
+    if( rc==SQLITE_ROW ){
+      RemoteValue v;
+      if( remoteResultColumnCount(pRes)>0 ){
+        remoteResultColumn(pRes, 0, &v);
+        remoteResultValue(ctx, &v);
+      }else{
+        sqlite3_result_null(ctx);
+      }
+      rc = SQLITE_OK;
+    }else if( rc==SQLITE_DONE ){
+      sqlite3_result_null(ctx);
+      rc = SQLITE_OK;
+    }
+  }
+  remoteResultClose(pRes);
+  if( aParam!=aStatic ) sqlite3_free(aParam);
+  if( rc ) resultError(ctx, rc, zErr);
+}
+
+static void fInvalidate(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  SessConn *pSc = argConn(ctx, argv[0]);
+  if( pSc==0 ) return;
+  sqlite3_result_int(ctx, remoteSessInvalidate(pSc, argc>1 && sqlite3_value_int(argv[1])));
+}
+
+static void fDetach(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  SessConn *pSc = argConn(ctx, argv[0]);
+  (void)argc;
+  if( pSc==0 ) return;
+  sqlite3_result_int(ctx, remoteSessDetach(pSc));
+}
+
+static void fExecOptions(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  SessConn *pSc;
+  const char *azOpt[32];
+  char *zErr = 0;
+  int i, rc;
+  if( tooFewArgs(ctx, argc, 1, "remote_execution_options(CONN, OPTION ...)") ) return;
+  pSc = argConn(ctx, argv[0]);
+  if( pSc==0 ) return;
+  if( argc-1>32 ){
+    sqlite3_result_error(ctx, "too many execution options", -1);
+    return;
+  }
+  for(i=1; i<argc; i++) azOpt[i-1] = argText(argv[i]);
+  rc = remoteSessOptions(pSc, argc-1, azOpt, &zErr);
+  if( rc ) resultError(ctx, rc, zErr);
+  else sqlite3_result_int(ctx, 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* Transactions                                                       */
+
+static void fBegin(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  SessConn *pSc = argConn(ctx, argv[0]);
+  const char *zIso = 0;
+  char *zErr = 0;
+  int rc;
+  if( pSc==0 ) return;
+  if( argc>1 && argText(argv[1]) ){
+    zIso = remoteIsolationNormalize(argText(argv[1]));
+    if( zIso==0 ){
+      resultError(ctx, SQLITE_ERROR, sqlite3_mprintf(
+          "invalid value '%s' for isolation_level: expected one of "
+          "SERIALIZABLE, REPEATABLE READ, READ COMMITTED, READ UNCOMMITTED, "
+          "AUTOCOMMIT", argText(argv[1])));
+      return;
+    }
+  }
+  rc = remoteSessBegin(pSc, zIso, &zErr);
+  if( rc ) resultError(ctx, rc, zErr);
+  else sqlite3_result_int(ctx, pSc->nDepth);
+}
+
+static void fCommit(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  SessConn *pSc = argConn(ctx, argv[0]);
+  char *zErr = 0;
+  int rc;
+  (void)argc;
+  if( pSc==0 ) return;
+  rc = remoteSessCommit(pSc, &zErr);
+  if( rc ) resultError(ctx, rc, zErr);
+  else sqlite3_result_int(ctx, pSc->nDepth);
+}
+
+static void fRollback(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  SessConn *pSc = argConn(ctx, argv[0]);
+  char *zErr = 0;
+  int rc;
+  (void)argc;
+  if( pSc==0 ) return;
+  rc = remoteSessRollback(pSc, &zErr);
+  if( rc ) resultError(ctx, rc, zErr);
+  else sqlite3_result_int(ctx, pSc->nDepth);
+}
+
+static void fSavepoint(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  SessConn *pSc = argConn(ctx, argv[0]);
+  char *zErr = 0, *zOut = 0;
+  int rc;
+  if( pSc==0 ) return;
+  rc = remoteSessSavepoint(pSc, argc>1 ? argText(argv[1]) : 0, &zOut, &zErr);
+  if( rc ) resultError(ctx, rc, zErr);
+  else sqlite3_result_text(ctx, zOut, -1, sqlite3_free);
+}
+
+/* remote_release and remote_rollback_to */
+static void fReleaseSp(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  SessConn *pSc = argConn(ctx, argv[0]);
+  char *zErr = 0, *zOut = 0;
+  int rc;
+  if( pSc==0 ) return;
+  rc = remoteSessRelease2(pSc, argc>1 ? argText(argv[1]) : 0, 0, &zOut, &zErr);
+  if( rc ) resultError(ctx, rc, zErr);
+  else sqlite3_result_text(ctx, zOut, -1, sqlite3_free);
+}
+
+static void fRollbackTo(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  SessConn *pSc = argConn(ctx, argv[0]);
+  char *zErr = 0, *zOut = 0;
+  int rc;
+  if( pSc==0 ) return;
+  rc = remoteSessRelease2(pSc, argc>1 ? argText(argv[1]) : 0, 1, &zOut, &zErr);
+  if( rc ) resultError(ctx, rc, zErr);
+  else sqlite3_result_text(ctx, zOut, -1, sqlite3_free);
+}
+
+static void fInTransaction(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  SessConn *pSc = argConn(ctx, argv[0]);
+  (void)argc;
+  if( pSc ) sqlite3_result_int(ctx, pSc->nDepth>0);
+}
+
+static void fNested(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  SessConn *pSc = argConn(ctx, argv[0]);
+  (void)argc;
+  if( pSc==0 ) return;
+  if( pSc->nSave>0 ){
+    sqlite3_result_text(ctx, pSc->azSave[pSc->nSave-1], -1, SQLITE_TRANSIENT);
+  }else{
+    sqlite3_result_null(ctx);
+  }
+}
+
+static void fIsolationLevel(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  SessConn *pSc = argConn(ctx, argv[0]);
+  PoolConn *pc = 0;
+  char *zErr = 0;
+  int rc;
+  (void)argc;
+  if( pSc==0 ) return;
+  rc = remoteSessAcquire(pSc, &pc, &zErr);
+  if( rc==SQLITE_OK ){
+    char *zLevel = pc->pConn->pDialect->xGetIsolation(pc->pConn);
+    if( zLevel ){
+      sqlite3_result_text(ctx, zLevel, -1, sqlite3_free);
+    }else{
+      rc = remoteSessError(pSc, pc, &zErr);
+    }
+    remoteSessRelease(pSc, pc);
+  }
+  if( rc ) resultError(ctx, rc, zErr);
+}
+
+int remoteFuncRegister(sqlite3 *db, RemoteSession *pSess){
+  static const struct {
+    const char *zName;
+    int nArg;
+    int bPure;          /* deterministic, no state: innocuous */
+    void (*x)(sqlite3_context*, int, sqlite3_value**);
+  } aFunc[] = {
+    {"remote_version",             0, 1, fVersion},
+    {"remote_debug",               0, 1, fDebug},
+    {"remote_engine",             -1, 0, fEngine},
+    {"remote_drop",                1, 0, fDrop},
+    {"remote_dispose",             1, 0, fDispose},
+    {"remote_dispose",             2, 0, fDispose},
+    {"remote_pool_status",         1, 0, fPoolStatus},
+    {"remote_clear_cache",         0, 0, fClearCache},
+    {"remote_clear_cache",         1, 0, fClearCache},
+    {"remote_connect",             1, 0, fConnect},
+    {"remote_close",               1, 0, fClose},
+    {"remote_execute",            -1, 0, fExecute},
+    {"remote_executemany",         3, 0, fExecuteMany},
+    {"remote_scalar",             -1, 0, fScalar},
+    {"remote_invalidate",          1, 0, fInvalidate},
+    {"remote_invalidate",          2, 0, fInvalidate},
+    {"remote_detach",              1, 0, fDetach},
+    {"remote_execution_options",  -1, 0, fExecOptions},
+    {"remote_begin",               1, 0, fBegin},
+    {"remote_begin",               2, 0, fBegin},
+    {"remote_commit",              1, 0, fCommit},
+    {"remote_rollback",            1, 0, fRollback},
+    {"remote_savepoint",           1, 0, fSavepoint},
+    {"remote_savepoint",           2, 0, fSavepoint},
+    {"remote_release",             1, 0, fReleaseSp},
+    {"remote_release",             2, 0, fReleaseSp},
+    {"remote_rollback_to",         1, 0, fRollbackTo},
+    {"remote_rollback_to",         2, 0, fRollbackTo},
+    {"remote_in_transaction",      1, 0, fInTransaction},
+    {"remote_nested_transaction",  1, 0, fNested},
+    {"remote_isolation_level",     1, 0, fIsolationLevel},
+  };
+  int i, rc = SQLITE_OK;
+  for(i=0; rc==SQLITE_OK && i<(int)(sizeof(aFunc)/sizeof(aFunc[0])); i++){
+    int eFlags = SQLITE_UTF8;
+    eFlags |= aFunc[i].bPure ? (SQLITE_DETERMINISTIC|SQLITE_INNOCUOUS)
+                             : SQLITE_DIRECTONLY;
+    rc = sqlite3_create_function_v2(db, aFunc[i].zName, aFunc[i].nArg, eFlags,
+                                    pSess, aFunc[i].x, 0, 0, 0);
+  }
+  /* Argument-count checks for the variadic functions happen here */
+  return rc;
+}

@@ -1,0 +1,39 @@
+/*
+** func.h: registration of the remote_* SQL functions, and the value
+** conversions every SQL-facing file shares.
+*/
+#ifndef REMOTE_FUNC_H
+#define REMOTE_FUNC_H
+
+#include "session.h"
+
+#define REMOTE_VERSION "0.1.0"
+
+/* Register the scalar functions in db with pSess as user data */
+int remoteFuncRegister(sqlite3 *db, RemoteSession *pSess);
+
+/* SQLite value -> RemoteValue (pointers into pIn) */
+void remoteValueFromSqlite(sqlite3_value *pIn, RemoteValue *pOut);
+
+/* RemoteValue -> function result (copied) */
+void remoteResultValue(sqlite3_context *ctx, const RemoteValue *v);
+
+/* Values of a JSON array text, parsed by SQLite's json_each on db:
+** *paVal sqlite3_malloc'd (one block). */
+int remoteJsonArray(sqlite3 *db, const char *zJson, RemoteValue **paVal,
+                    int *pnVal, char **pzErr);
+
+/* Forget cached remote table definitions of engine zName (NULL = all);
+** returns how many were dropped (vtab.c) */
+int remoteClearCache(const char *zName);
+
+/* Client library versions for remote_debug() (the dialect files) */
+const char *remotePgLibVersion(void);
+const char *remoteMysqlLibVersion(void);
+
+/* Module registrations */
+int remoteQueryRegister(sqlite3 *db, RemoteSession *pSess);
+int remoteIntrospectRegister(sqlite3 *db, RemoteSession *pSess);
+int remoteVtabRegister(sqlite3 *db, RemoteSession *pSess);
+
+#endif /* REMOTE_FUNC_H */

@@ -1,0 +1,126 @@
+/*
+** pool.h: connection pools with SQLAlchemy's semantics: QueuePool,
+** NullPool, StaticPool, SingletonThreadPool, AssertionPool.
+**
+** remotePoolCheckout() hands out a PoolConn (a pool slot holding a live
+** driver connection); remotePoolCheckin() gives it back. Invalidation,
+** detach and dispose are here too, and every SQLAlchemy event is recorded
+** through log.h.
+*/
+#ifndef REMOTE_POOL_H
+#define REMOTE_POOL_H
+
+#include <pthread.h>
+#include <sys/types.h>
+#include "engine.h"
+
+typedef struct PoolConn PoolConn;
+
+#define PC_IDLE         0
+#define PC_CHECKED_OUT  1
+#define PC_DETACHED     2
+
+/*
+** One slot of a pool: the SQLAlchemy _ConnectionRecord. The slot id stays
+** when the driver connection inside it is replaced (recycle, pre-ping,
+** invalidation). A PoolConn is in exactly one state; idle slots are also
+** on the pool's idle list.
+*/
+struct PoolConn {
+  RemotePool *pPool;
+  int id;                   /* slot id, shown in remote_connections */
+  RemoteConn *pConn;        /* live driver connection, NULL = reconnect at checkout */
+  int eState;               /* PC_* */
+  double tCreated;          /* when pConn was opened (unix time) */
+  sqlite3_int64 iGen;       /* pool generation when pConn was opened */
+  double tLastCheckout;
+  sqlite3_int64 nCheckout;
+  sqlite3_int64 iBackendPid;
+  int bSoftInvalid;         /* replace pConn at its next checkout */
+  pid_t pid;                /* process that opened pConn */
+  unsigned long iThread;    /* SingletonThreadPool: owning thread */
+  int nShare;               /* StaticPool: concurrent checkouts */
+  char *zIsolation;         /* level set on pConn by execution options */
+  void *pActiveResult;      /* RemoteResult streaming on pConn (result.c) */
+  PoolConn *pIdleNext, *pIdlePrev;   /* idle list */
+  PoolConn *pAllNext, *pAllPrev;     /* all slots of the pool */
+};
+
+struct RemotePool {
+  RemoteEngine *pEngine;    /* counted reference */
+  pthread_mutex_t mu;
+  pthread_cond_t cond;      /* signalled on checkin, invalidation, slot return */
+  int nRef;                 /* engine's + one per slot not idle */
+  int bDisposed;            /* replaced: returned slots are closed */
+  int nOverflow;            /* SQLAlchemy's _overflow, starts at -pool_size */
+  PoolConn *pIdleFirst, *pIdleLast;
+  int nIdle;
+  PoolConn *pAll;
+  int nAll;
+  int iNextId;
+  sqlite3_int64 iGen;       /* connections opened so far (generation counter) */
+  sqlite3_int64 iInvalidGen;/* slots with iGen <= this are stale */
+  int bFirstConnect;        /* first_connect has fired */
+  pid_t pid;                /* process that made the pool */
+  int nCheckedOutAssert;    /* AssertionPool */
+  int nWaiting;             /* threads waiting for a slot */
+};
+
+/* Open a connection in an empty slot that the caller holds (a handle or
+** transaction whose connection was invalidated). */
+int remotePoolReconnect(PoolConn*, char **pzErr, int *peErr);
+
+/* Make a pool for pEngine (takes a reference on it). */
+RemotePool *remotePoolNew(RemoteEngine *pEngine);
+void remotePoolRelease(RemotePool*);
+
+/*
+** Check a connection out. bNoWait: fail with SQLITE_BUSY at once instead of
+** waiting when the pool is exhausted. Returns SQLITE_OK, SQLITE_BUSY (pool
+** timeout, *pzErr set) or SQLITE_ERROR (connect failed, *pzErr set and
+** *peErr the REMOTE_ERR_* class).
+*/
+int remotePoolCheckout(RemotePool*, int bNoWait, PoolConn **ppPc,
+                       char **pzErr, int *peErr);
+
+/* Return a checked-out slot: reset on return, then idle or closed. */
+void remotePoolCheckin(PoolConn*);
+
+/*
+** Invalidate: hard closes pConn now (the slot reconnects at its next
+** checkout); soft marks it for replacement at its next checkout.
+** bPoolWide: also every connection of the pool opened before now
+** (a disconnect). zReason goes into the event detail.
+*/
+void remotePoolInvalidate(PoolConn*, int bSoft, int bPoolWide,
+                          const char *zReason);
+
+/* Detach a checked-out slot: it leaves the pool and closes on checkin. */
+void remotePoolDetach(PoolConn*);
+
+/* Close (bClose) or drop without a word (fork) all idle connections and mark
+** the pool disposed. Returns how many. */
+int remotePoolDispose(RemotePool*, int bClose);
+
+/* remote_pool_status text: sqlite3_malloc'd */
+char *remotePoolStatus(RemotePool*);
+
+/* Counters for remote_engines */
+void remotePoolCounts(RemotePool*, int *pnIn, int *pnOut, int *pnOverflow);
+
+/* Rows for remote_connections */
+typedef struct PoolConnRow PoolConnRow;
+struct PoolConnRow {
+  int id;
+  const char *zState;
+  sqlite3_int64 iBackendPid;
+  double tCreated, tLastCheckout;
+  sqlite3_int64 nCheckout;
+  int bInTxn;
+};
+int remotePoolSnapshot(RemotePool*, PoolConnRow **paRow, int *pnRow);
+
+/* Echo a pool log line (echo_pool) */
+void remotePoolLog(RemotePool*, int bDebugOnly, const char *zFmt, ...);
+
+#endif /* REMOTE_POOL_H */

@@ -1,0 +1,45 @@
+/*
+** remote.c: entry point of the sqlite-remote extension.
+**
+**   .load ./dist/remote
+**   SELECT remote_engine('pg', 'postgresql://user:pw@host/db');
+**   CREATE VIRTUAL TABLE temp.t USING remote(pg, 'public.items');
+**
+** sqlite3_remote_init() makes this SQLite connection's session (session.h)
+** and registers the functions (func.c), the remote_query table (query.c),
+** the introspection tables (introspect.c) and the `remote` module
+** (vtab.c). The session is freed with the `remote` module, when the
+** connection closes.
+*/
+#include "sqlite3ext.h"
+SQLITE_EXTENSION_INIT1
+
+#include "func.h"
+
+#ifdef _WIN32
+__declspec(dllexport)
+#endif
+int sqlite3_remote_init(sqlite3 *db, char **pzErrMsg,
+                        const sqlite3_api_routines *pApi){
+  RemoteSession *pSess;
+  int rc;
+  SQLITE_EXTENSION_INIT2(pApi);
+  if( sqlite3_libversion_number()<3038000 ){
+    *pzErrMsg = sqlite3_mprintf("sqlite-remote needs SQLite 3.38.0 or later, "
+                                "this is %s", sqlite3_libversion());
+    return SQLITE_ERROR;
+  }
+  pSess = remoteSessionNew(db);
+  if( pSess==0 ) return SQLITE_NOMEM;
+  /* The module owns the session: registered first, so that a failure below
+  ** still frees it with the connection */
+  rc = remoteVtabRegister(db, pSess);
+  if( rc==SQLITE_OK ) rc = remoteFuncRegister(db, pSess);
+  if( rc==SQLITE_OK ) rc = remoteQueryRegister(db, pSess);
+  if( rc==SQLITE_OK ) rc = remoteIntrospectRegister(db, pSess);
+  if( rc!=SQLITE_OK ){
+    *pzErrMsg = sqlite3_mprintf("sqlite-remote: cannot register: %s",
+                                sqlite3_errstr(rc));
+  }
+  return rc;
+}

@@ -1,0 +1,260 @@
+/*
+** result.c: result streams over a pooled connection.
+**
+** A RemoteResult wraps a dialect cursor. While it streams, its connection's
+** pActiveResult points at it; when another statement needs that connection,
+** remoteResultDrain() reads the rest of the rows into memory first (one
+** stream per connection, ARCHITECTURE.md), and the result goes on from its
+** buffer. remoteResultOpen() retries a read that failed on a dropped
+** connection (retry_on_disconnect) when nothing has been returned yet and no
+** transaction is open.
+*/
+#include <string.h>
+#include <unistd.h>
+
+#include "sqlite3ext.h"
+SQLITE_EXTENSION_INIT3
+
+#include "log.h"
+#include "session.h"
+
+/* A buffered row: nCol values whose text/blob bytes follow in one block */
+typedef struct BufRow BufRow;
+struct BufRow {
+  BufRow *pNext;
+  RemoteValue aVal[1];      /* nCol values, then the bytes */
+};
+
+struct RemoteResult {
+  SessConn *pSc;
+  PoolConn *pPc;            /* the connection used (released at close) */
+  RemoteCursor *pCur;       /* live dialect cursor; NULL once drained or done */
+  const RemoteDialect *pD;
+  int nCol;
+  char **azName;            /* column names */
+  char **azDecl;            /* declared types */
+  BufRow *pFirst, *pLast;   /* drained rows not yet returned */
+  BufRow *pCurRow;          /* current buffered row */
+  int bEof;
+  int bOnRow;               /* the live cursor is positioned on a row */
+  int rcDrain;              /* error seen while draining */
+  char *zDrainErr;
+};
+
+static void freeBuf(RemoteResult *p){
+  BufRow *pRow, *pNext;
+  for(pRow=p->pFirst; pRow; pRow=pNext){
+    pNext = pRow->pNext;
+    sqlite3_free(pRow);
+  }
+  p->pFirst = p->pLast = 0;
+  sqlite3_free(p->pCurRow);
+  p->pCurRow = 0;
+}
+
+/* Copy the column names and types of the live cursor */
+static int copyColumns(RemoteResult *p){
+  int i;
+  p->nCol = p->pD->xColumnCount(p->pCur);
+  p->azName = sqlite3_malloc64(sizeof(char*)*(p->nCol+1)*2);
+  if( p->azName==0 ) return SQLITE_NOMEM;
+  memset(p->azName, 0, sizeof(char*)*(p->nCol+1)*2);
+  p->azDecl = &p->azName[p->nCol+1];
+  for(i=0; i<p->nCol; i++){
+    p->azName[i] = sqlite3_mprintf("%s", p->pD->xColumnName(p->pCur, i));
+    p->azDecl[i] = sqlite3_mprintf("%s", p->pD->xColumnDeclType(p->pCur, i));
+    if( p->azName[i]==0 || p->azDecl[i]==0 ) return SQLITE_NOMEM;
+  }
+  return SQLITE_OK;
+}
+
+/* Copy the cursor's current row into a BufRow */
+static BufRow *copyRow(RemoteResult *p){
+  sqlite3_int64 nByte = sizeof(BufRow) + sizeof(RemoteValue)*p->nCol;
+  RemoteValue aTmp[64];
+  RemoteValue *aV = p->nCol<=64 ? aTmp : sqlite3_malloc64(sizeof(RemoteValue)*p->nCol);
+  BufRow *pRow = 0;
+  char *z;
+  int i;
+  if( aV==0 ) return 0;
+  for(i=0; i<p->nCol; i++){
+    p->pD->xColumn(p->pCur, i, &aV[i]);
+    if( aV[i].eType==SQLITE_TEXT || aV[i].eType==SQLITE_BLOB ) nByte += aV[i].n+1;
+  }
+  pRow = sqlite3_malloc64(nByte);
+  if( pRow ){
+    pRow->pNext = 0;
+    z = (char*)&pRow->aVal[p->nCol];
+    for(i=0; i<p->nCol; i++){
+      pRow->aVal[i] = aV[i];
+      if( aV[i].eType==SQLITE_TEXT || aV[i].eType==SQLITE_BLOB ){
+        if( aV[i].n ) memcpy(z, aV[i].z, aV[i].n);
+        z[aV[i].n] = 0;
+        pRow->aVal[i].z = z;
+        z += aV[i].n+1;
+      }
+    }
+  }
+  if( aV!=aTmp ) sqlite3_free(aV);
+  return pRow;
+}
+
+static void detachCursor(RemoteResult *p){
+  if( p->pCur ){
+    p->pD->xFinalize(p->pCur);
+    p->pCur = 0;
+  }
+  if( p->pPc && p->pPc->pActiveResult==p ) p->pPc->pActiveResult = 0;
+}
+
+int remoteResultDrain(RemoteResult *p){
+  int rc = SQLITE_OK;
+  if( p->pCur==0 ) return SQLITE_OK;
+  /* The current row must stay readable: it becomes the buffered current */
+  if( p->bOnRow ){
+    p->pCurRow = copyRow(p);
+    if( p->pCurRow==0 ) rc = SQLITE_NOMEM;
+  }
+  while( rc==SQLITE_OK && (rc = p->pD->xStep(p->pCur))==SQLITE_ROW ){
+    BufRow *pRow = copyRow(p);
+    rc = SQLITE_OK;
+    if( pRow==0 ){ rc = SQLITE_NOMEM; break; }
+    if( p->pLast ) p->pLast->pNext = pRow;
+    else p->pFirst = pRow;
+    p->pLast = pRow;
+  }
+  p->bOnRow = 0;
+  if( rc!=SQLITE_DONE && rc!=SQLITE_OK ){
+    RemoteConn *pConn = p->pPc->pConn;
+    p->rcDrain = rc==SQLITE_NOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
+    p->zDrainErr = sqlite3_mprintf("remote: %s: %s", p->pSc->zEngine,
+        pConn && pConn->zErr ? pConn->zErr : "error while reading rows");
+  }
+  detachCursor(p);
+  return SQLITE_OK;
+}
+
+int remoteResultOpen(SessConn *pSc, const char *zSql, int nParam,
+                     const RemoteValue *aParam, int bRetry,
+                     RemoteResult **ppRes, char **pzErr){
+  RemoteResult *p;
+  int nTry = 0;
+  int rc;
+  *ppRes = 0;
+  p = sqlite3_malloc(sizeof(*p));
+  if( p==0 ) return SQLITE_NOMEM;
+  memset(p, 0, sizeof(*p));
+  p->pSc = pSc;
+  while( 1 ){
+    RemoteEngine *pE;
+    RemoteConn *pConn;
+    int nFetch;
+    rc = remoteSessAcquire(pSc, &p->pPc, pzErr);
+    if( rc ) break;
+    pE = p->pPc->pPool->pEngine;
+    pConn = p->pPc->pConn;
+    p->pD = pConn->pDialect;
+    nFetch = pSc->nFetch>0 ? pSc->nFetch : pE->opts.nFetch;
+    remoteSessEcho(pSc, pE, zSql, nParam, aParam);
+    if( p->pD->xQuery(pConn, zSql, nParam, aParam, nFetch, &p->pCur)==SQLITE_OK ){
+      p->pPc->pActiveResult = p;
+      rc = copyColumns(p);
+      break;
+    }
+    p->pCur = 0;
+    if( bRetry && nTry<pE->opts.nRetry && pConn->eErr==REMOTE_ERR_DISCONNECT
+     && pSc->pHeld==0 ){
+      double r = pE->opts.rRetryInterval;
+      nTry++;
+      remoteLog(pE->zName, "info", pE->opts.eEcho!=0,
+                "retrying after disconnect (%d of %d): %s", nTry,
+                pE->opts.nRetry, pConn->zErr ? pConn->zErr : "");
+      rc = remoteSessError(pSc, p->pPc, pzErr);
+      sqlite3_free(*pzErr);
+      *pzErr = 0;
+      remoteSessRelease(pSc, p->pPc);
+      p->pPc = 0;
+      if( r>0 ) usleep((useconds_t)(r*1e6));
+      continue;
+    }
+    rc = remoteSessError(pSc, p->pPc, pzErr);
+    break;
+  }
+  if( rc ){
+    remoteResultClose(p);
+    return rc;
+  }
+  *ppRes = p;
+  return SQLITE_OK;
+}
+
+int remoteResultStep(RemoteResult *p, char **pzErr){
+  if( p->bEof ) return SQLITE_DONE;
+  if( p->pCur ){
+    int rc = p->pD->xStep(p->pCur);
+    p->bOnRow = rc==SQLITE_ROW;
+    if( rc==SQLITE_ROW ) return SQLITE_ROW;
+    if( rc==SQLITE_DONE ){
+      detachCursor(p);
+      p->bEof = 1;
+      return SQLITE_DONE;
+    }
+    rc = remoteSessError(p->pSc, p->pPc, pzErr);
+    detachCursor(p);
+    p->bEof = 1;
+    return rc;
+  }
+  /* Buffered rows */
+  sqlite3_free(p->pCurRow);
+  p->pCurRow = p->pFirst;
+  if( p->pCurRow ){
+    p->pFirst = p->pCurRow->pNext;
+    if( p->pFirst==0 ) p->pLast = 0;
+    return SQLITE_ROW;
+  }
+  p->bEof = 1;
+  if( p->rcDrain ){
+    *pzErr = p->zDrainErr;
+    p->zDrainErr = 0;
+    return p->rcDrain;
+  }
+  return SQLITE_DONE;
+}
+
+int remoteResultColumnCount(RemoteResult *p){ return p->nCol; }
+
+const char *remoteResultColumnName(RemoteResult *p, int i){
+  return (i>=0 && i<p->nCol) ? p->azName[i] : 0;
+}
+
+const char *remoteResultColumnDeclType(RemoteResult *p, int i){
+  return (i>=0 && i<p->nCol) ? p->azDecl[i] : 0;
+}
+
+void remoteResultColumn(RemoteResult *p, int i, RemoteValue *pOut){
+  if( p->pCur ){
+    p->pD->xColumn(p->pCur, i, pOut);
+  }else if( p->pCurRow && i>=0 && i<p->nCol ){
+    *pOut = p->pCurRow->aVal[i];
+  }else{
+    memset(pOut, 0, sizeof(*pOut));
+    pOut->eType = SQLITE_NULL;
+  }
+}
+
+void remoteResultClose(RemoteResult *p){
+  int i;
+  if( p==0 ) return;
+  detachCursor(p);
+  if( p->pPc ) remoteSessRelease(p->pSc, p->pPc);
+  freeBuf(p);
+  if( p->azName ){
+    for(i=0; i<p->nCol; i++){
+      sqlite3_free(p->azName[i]);
+      sqlite3_free(p->azDecl[i]);
+    }
+    sqlite3_free(p->azName);
+  }
+  sqlite3_free(p->zDrainErr);
+  sqlite3_free(p);
+}

@@ -1,0 +1,158 @@
+/*
+** session.h: per-SQLite-connection state.
+**
+** A RemoteSession belongs to one sqlite3* (the pAux of everything the
+** extension registers there). Each CONN argument of the SQL functions
+** resolves to a SessConn: the engine name (this SQLite connection's own
+** connection to that engine) or a handle from remote_connect(). A SessConn
+** holds a pooled connection while a transaction is open (or, for a handle,
+** until remote_close), its savepoints and its execution options.
+**
+** Statements and cursors get a connection with remoteSessAcquire() and give
+** it back with remoteSessRelease(); RemoteResult (result stream) is the
+** cursor every reader uses, so that a second statement on the same
+** connection first drains the stream that is open on it.
+*/
+#ifndef REMOTE_SESSION_H
+#define REMOTE_SESSION_H
+
+#include "pool.h"
+
+typedef struct RemoteSession RemoteSession;
+typedef struct SessConn SessConn;
+typedef struct SessUse SessUse;
+typedef struct RemoteResult RemoteResult;
+
+#define TXN_OK        0
+#define TXN_INACTIVE  1   /* rolled back or failed commit: needs rollback */
+#define TXN_INVALID   2   /* disconnected inside: needs rollback */
+
+/* One connection this session has checked out, shared by its users */
+struct SessUse {
+  PoolConn *pPc;
+  int nRef;
+  SessUse *pNext;
+};
+
+struct SessConn {
+  RemoteSession *pSess;
+  SessConn *pNext;
+  char *zEngine;            /* engine name */
+  sqlite3_int64 iHandle;    /* 0 = the engine-name CONN */
+  PoolConn *pHeld;          /* connection held by a transaction or handle */
+  RemotePool *pHeldPool;    /* pool pHeld came from (its engine's ref) */
+  int nDepth;               /* remote_begin nesting depth */
+  int bBegun;               /* a remote BEGIN was sent (not AUTOCOMMIT) */
+  int bTxnIsolation;        /* the isolation level was set for this txn */
+  int eTxn;                 /* TXN_* */
+  int bVtabTxn;             /* the transaction was opened by the vtab */
+  int nSave;
+  char **azSave;            /* savepoint names, innermost last */
+  int iSaveSeq;             /* sa_savepoint_N counter */
+  /* execution options */
+  char *zIsolation;         /* normalized level or NULL */
+  int bStream;              /* stream_results */
+  int nFetch;               /* fetch_size, 0 = engine's */
+  char *zSchemaMap;         /* schema_translate_map JSON or NULL */
+  int bNoCompiledCache;     /* compiled_cache=0 */
+  char *zToken;             /* logging_token */
+};
+
+struct RemoteSession {
+  sqlite3 *db;
+  SessConn *pConns;
+  SessUse *pUses;
+  int nTxnDepth;            /* SQLite-level transaction joined by vtabs */
+};
+
+RemoteSession *remoteSessionNew(sqlite3 *db);
+void remoteSessionFree(void *pSession);
+
+/*
+** Resolve a CONN argument: integer handle or engine name. The engine name
+** CONN is created on first use; the engine must exist. On failure returns
+** NULL with *pzErr set ("no such remote engine: NAME",
+** "no such connection handle: N").
+*/
+SessConn *remoteSessConn(RemoteSession*, sqlite3_value *pConn, char **pzErr);
+SessConn *remoteSessConnByName(RemoteSession*, const char *zEngine, char **pzErr);
+
+/* Engine of a SessConn (counted reference) or NULL with *pzErr */
+RemoteEngine *remoteSessEngine(SessConn*, char **pzErr);
+
+/*
+** Get a connection for a statement or cursor on pSc: the held one, or a
+** pooled one (shared with this session's own open cursors when the pool has
+** none free, never waiting on itself). Any stream open on the connection is
+** drained first. Fails on an inactive or invalid transaction. Returns an
+** SQLite result code with *pzErr set ("remote: ENGINE: ...").
+*/
+int remoteSessAcquire(SessConn*, PoolConn **ppPc, char **pzErr);
+void remoteSessRelease(SessConn*, PoolConn*);
+
+/*
+** Handle a failed call on pc: builds *pzErr ("remote: ENGINE: ..."),
+** invalidates on a disconnect (the pool too; a transaction becomes
+** invalid), and returns SQLITE_CONSTRAINT or SQLITE_ERROR.
+*/
+int remoteSessError(SessConn*, PoolConn *pc, char **pzErr);
+
+/* Echo a statement when the engine has echo on */
+void remoteSessEcho(SessConn*, RemoteEngine*, const char *zSql,
+                    int nParam, const RemoteValue *aParam);
+
+/* Run one statement on pSc (autocommit unless a transaction is open). */
+int remoteSessExec(SessConn*, const char *zSql, int nParam,
+                   const RemoteValue *aParam, sqlite3_int64 *pnChange,
+                   char **pzErr);
+
+/* Transactions: each returns an SQLite result code with *pzErr set. */
+int remoteSessBegin(SessConn*, const char *zIsolation, char **pzErr);
+int remoteSessCommit(SessConn*, char **pzErr);
+int remoteSessRollback(SessConn*, char **pzErr);
+int remoteSessSavepoint(SessConn*, const char *zName, char **pzOut, char **pzErr);
+int remoteSessRelease2(SessConn*, const char *zName, int bRollback,
+                       char **pzOut, char **pzErr);
+
+/* Execution options: `key=value` texts. */
+int remoteSessOptions(SessConn*, int nOpt, const char **azOpt, char **pzErr);
+
+/* remote_connect / remote_close */
+int remoteSessConnect(RemoteSession*, const char *zEngine,
+                      sqlite3_int64 *piHandle, char **pzErr);
+int remoteSessClose(RemoteSession*, sqlite3_int64 iHandle, char **pzErr);
+
+/* remote_invalidate / remote_detach: 1 if a connection was held */
+int remoteSessInvalidate(SessConn*, int bSoft);
+int remoteSessDetach(SessConn*);
+
+/* Rows per round trip for a stream on pSc */
+int remoteSessFetchSize(SessConn*, RemoteEngine*);
+
+/* ------------------------------------------------------------------ */
+/* Result streams (result.c)                                          */
+
+/*
+** Open a stream of SQL's rows on pSc. bRetry: a read that may be retried
+** on a fresh connection after a disconnect (outside transactions only,
+** engine's retry_on_disconnect). *ppRes is positioned before the first row.
+*/
+int remoteResultOpen(SessConn*, const char *zSql, int nParam,
+                     const RemoteValue *aParam, int bRetry,
+                     RemoteResult **ppRes, char **pzErr);
+
+/* SQLITE_ROW, SQLITE_DONE or an error code with *pzErr set */
+int remoteResultStep(RemoteResult*, char **pzErr);
+int remoteResultColumnCount(RemoteResult*);
+const char *remoteResultColumnName(RemoteResult*, int iCol);
+const char *remoteResultColumnDeclType(RemoteResult*, int iCol);
+void remoteResultColumn(RemoteResult*, int iCol, RemoteValue *pOut);
+
+/* Read the rest of the stream into memory and free the connection for
+** other statements. */
+int remoteResultDrain(RemoteResult*);
+
+/* Close and free; gives the connection back. NULL is a no-op. */
+void remoteResultClose(RemoteResult*);
+
+#endif /* REMOTE_SESSION_H */
