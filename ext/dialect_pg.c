@@ -1,0 +1,1958 @@
+/*
+** dialect_pg.c: the PostgreSQL dialect, over libpq.
+**
+** Defines remotePgDialect (see dialect.h). The core calls it to connect
+** from a parsed URL, run statements with bound parameters, stream results
+** row by row, and read the catalog for the virtual tables. Read first:
+**
+**   pgConnect()  keywords from the URL, session set to UTC and ISO output
+**   pgRun()      every statement goes through it: binding, the cache of
+**                prepared statements, the first result
+**   pgColumn()   API.md's type mapping from PostgreSQL's text output
+**
+** Conventions: values are sent as int8 / float8 (binary), untyped text, or
+** bytea (binary); results are requested in text form. Errors are filled in
+** by pgSetError() alone, and classified by pgErrorClass() alone.
+*/
+#include <assert.h>
+#include <ctype.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stddef.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "dialect.h"
+
+/* Type OIDs of the built-in types the mapping names (pg_type.dat) */
+#define PG_BOOLOID         16
+#define PG_BYTEAOID        17
+#define PG_INT8OID         20
+#define PG_INT2OID         21
+#define PG_INT4OID         23
+#define PG_OIDOID          26
+#define PG_FLOAT4OID       700
+#define PG_FLOAT8OID       701
+#define PG_TIMESTAMPTZOID  1184
+#define PG_NUMERICOID      1700
+#define PG_FIRST_BOOTSTRAP 10000   /* catalog row types start here */
+#define PG_FIRST_NORMAL    16384   /* OIDs of user-created objects */
+
+/* How a result column is converted (PgCol.eKind) */
+#define PGK_TEXT     0   /* the server's text as it is */
+#define PGK_INT      1   /* int2, int4, int8, oid */
+#define PGK_BOOL     2   /* 't' / 'f' -> 1 / 0 */
+#define PGK_FLOAT    3   /* float4, float8: NaN -> NULL */
+#define PGK_NUMERIC  4   /* SQLite's NUMERIC affinity */
+#define PGK_BLOB     5   /* bytea, hex (or escape) output decoded */
+#define PGK_TSTZ     6   /* timestamptz: "+00" -> "+00:00" */
+#define PGK_ARRAY    7   /* array -> JSON, elements per PgCol.eElem */
+#define PGK_GUESS    8   /* unknown type: JSON if its text is an array */
+
+/* How the elements of an array are written in JSON (PgCol.eElem) */
+#define PGE_TEXT     0   /* JSON string */
+#define PGE_NUM      1   /* number; NaN null, +-Infinity +-9e999 */
+#define PGE_BOOL     2   /* true / false */
+#define PGE_JSON     3   /* json, jsonb: the element is JSON already */
+#define PGE_TSTZ     4   /* string, with the UTC offset as "+00:00" */
+
+/* Built-in array types (OID < 10000), sorted by OID, with their element
+** kind: every type with typcategory 'A' and typlen -1, and record[] (2287).
+** int2vector (22) and oidvector (30) print without braces: text. */
+static const struct PgArrayType {
+  unsigned short oid;
+  unsigned char eElem;
+} aPgArrayType[] = {
+  {  143, PGE_TEXT }, {  199, PGE_JSON }, {  210, PGE_TEXT }, {  270, PGE_TEXT },
+  {  271, PGE_TEXT }, {  272, PGE_TEXT }, {  273, PGE_TEXT }, {  629, PGE_TEXT },
+  {  651, PGE_TEXT }, {  719, PGE_TEXT }, {  775, PGE_TEXT }, {  791, PGE_TEXT },
+  { 1000, PGE_BOOL }, { 1001, PGE_TEXT }, { 1002, PGE_TEXT }, { 1003, PGE_TEXT },
+  { 1005, PGE_NUM  }, { 1006, PGE_TEXT }, { 1007, PGE_NUM  }, { 1008, PGE_TEXT },
+  { 1009, PGE_TEXT }, { 1010, PGE_TEXT }, { 1011, PGE_TEXT }, { 1012, PGE_TEXT },
+  { 1013, PGE_TEXT }, { 1014, PGE_TEXT }, { 1015, PGE_TEXT }, { 1016, PGE_NUM  },
+  { 1017, PGE_TEXT }, { 1018, PGE_TEXT }, { 1019, PGE_TEXT }, { 1020, PGE_TEXT },
+  { 1021, PGE_NUM  }, { 1022, PGE_NUM  }, { 1027, PGE_TEXT }, { 1028, PGE_NUM  },
+  { 1034, PGE_TEXT }, { 1040, PGE_TEXT }, { 1041, PGE_TEXT }, { 1115, PGE_TEXT },
+  { 1182, PGE_TEXT }, { 1183, PGE_TEXT }, { 1185, PGE_TSTZ }, { 1187, PGE_TEXT },
+  { 1231, PGE_NUM  }, { 1263, PGE_TEXT }, { 1270, PGE_TEXT }, { 1561, PGE_TEXT },
+  { 1563, PGE_TEXT }, { 2201, PGE_TEXT }, { 2207, PGE_TEXT }, { 2208, PGE_TEXT },
+  { 2209, PGE_TEXT }, { 2210, PGE_TEXT }, { 2211, PGE_TEXT }, { 2287, PGE_TEXT },
+  { 2949, PGE_TEXT },
+  { 2951, PGE_TEXT }, { 3221, PGE_TEXT }, { 3643, PGE_TEXT },
+  { 3644, PGE_TEXT }, { 3645, PGE_TEXT }, { 3735, PGE_TEXT }, { 3770, PGE_TEXT },
+  { 3807, PGE_JSON }, { 3905, PGE_TEXT }, { 3907, PGE_TEXT }, { 3909, PGE_TEXT },
+  { 3911, PGE_TEXT }, { 3913, PGE_TEXT }, { 3927, PGE_TEXT }, { 4073, PGE_TEXT },
+  { 4090, PGE_TEXT }, { 4097, PGE_TEXT }, { 4192, PGE_TEXT }, { 5039, PGE_TEXT },
+  { 6150, PGE_TEXT }, { 6151, PGE_TEXT }, { 6152, PGE_TEXT }, { 6153, PGE_TEXT },
+  { 6155, PGE_TEXT }, { 6157, PGE_TEXT },
+};
+#define PG_BOX_ARRAYOID 1020   /* its elements are separated by ';' */
+
+/*
+** Sent once per new connection, in one round trip: stable output formats,
+** then the user-defined types (extensions' base types, enums, ranges and
+** arrays of them) so that pgKind() knows which unknown OIDs are arrays.
+** Composite types (one per table) are left out: there can be many.
+*/
+static const char zPgSetup[] =
+  "SET TimeZone='UTC';"
+  "SET DateStyle='ISO, YMD';"
+  "SET IntervalStyle='postgres';"
+  "SET extra_float_digits=1;"
+  "SET bytea_output='hex';"
+  "SELECT t.oid, t.typcategory, e.typcategory, e.typdelim"
+  " FROM pg_catalog.pg_type t"
+  " LEFT JOIN pg_catalog.pg_type e"
+  "  ON e.oid=t.typelem AND t.typcategory='A' AND t.typlen=-1"
+  " WHERE t.oid>=16384 AND t.typtype IN ('b','d','e','r','m')"
+  "  AND (e.oid IS NULL OR e.typtype<>'c')"
+  " ORDER BY t.oid";
+
+/* One user-defined type known to a connection (from zPgSetup) */
+typedef struct PgUserType PgUserType;
+struct PgUserType {
+  Oid oid;
+  unsigned char eKind;    /* PGK_TEXT or PGK_ARRAY */
+  unsigned char eElem;    /* PGE_* for an array */
+  char cDelim;            /* element delimiter for an array */
+};
+
+/*
+** A prepared statement in a connection's cache. The cache is a list in
+** least-recently-used order; the key is the SQL text plus the parameter
+** type OIDs. zSql and aType point into the same allocation.
+*/
+typedef struct PgStmt PgStmt;
+struct PgStmt {
+  PgStmt *pNext;          /* next less recently used */
+  PgStmt *pPrev;          /* next more recently used */
+  unsigned int h;         /* hash of the key */
+  unsigned int iName;     /* server-side name is "sr_<iName>" */
+  int nParam;
+  Oid *aType;             /* nParam parameter types */
+  char *zSql;
+};
+
+typedef struct PgConn PgConn;
+struct PgConn {
+  RemoteConn base;        /* Base class - must be first */
+  PGconn *pg;
+  PgStmt *pMru;           /* most recently used cached statement */
+  PgStmt *pLru;           /* least recently used cached statement */
+  int nStmt;              /* statements in the cache */
+  unsigned int iNextName; /* numbers statements sr_1, sr_2, ... */
+  int nDealloc;           /* evicted, not yet deallocated on the server */
+  int nDeallocAlloc;
+  unsigned int *aDealloc; /* iName of each of those */
+  int nUserType;
+  PgUserType *aUserType;  /* sorted by oid */
+};
+
+/* One column of an open cursor: its conversion and its buffer */
+typedef struct PgCol PgCol;
+struct PgCol {
+  unsigned char eKind;    /* PGK_* */
+  unsigned char eElem;    /* PGE_* when eKind is PGK_ARRAY or PGK_GUESS */
+  char cDelim;            /* array element delimiter */
+  char *zBuf;             /* converted value of the current row */
+  int nAlloc;             /* bytes allocated at zBuf */
+};
+
+typedef struct PgCursor PgCursor;
+struct PgCursor {
+  RemoteCursor base;      /* Base class - must be first */
+  PGresult *pRes;         /* current row, or the final result when done */
+  int nCol;
+  PgCol *aCol;            /* nCol conversions */
+  int bFirst;             /* pRes is the first result, not yet stepped to */
+  int bEof;               /* every result of the query has been read */
+  int bCancel;            /* may be cancelled when abandoned (see pgFinalize) */
+};
+
+/* Parameters laid out for PQexecParams and friends (see pgBindInit) */
+typedef struct PgBind PgBind;
+struct PgBind {
+  int n;
+  Oid *aType;
+  const char **azVal;
+  int *anLen;
+  int *aFmt;
+  void *pHeap;            /* sqlite3_malloc'd block when aStack is too small */
+  sqlite3_int64 aStack[64];
+};
+
+static const RemoteDialect *pgDialect(void);
+
+/*
+** ----------------------------------------------------------------------
+** Errors
+** ----------------------------------------------------------------------
+*/
+
+/*
+** Copy of zMsg on one line, for error texts: each line break with the
+** indentation after it becomes one space, trailing space is trimmed, and
+** any occurrence of zPassword (if not NULL or empty) becomes "***".
+** Returns a sqlite3_malloc'd string, or NULL when out of memory.
+*/
+static char *pgOneLine(const char *zMsg, const char *zPassword){
+  sqlite3_str *pStr = sqlite3_str_new(0);
+  int nPw = zPassword ? (int)strlen(zPassword) : 0;
+  const char *z = zMsg ? zMsg : "";
+  char *zOut;
+  int n;
+  while( *z ){
+    if( nPw>0 && strncmp(z, zPassword, nPw)==0 ){
+      sqlite3_str_append(pStr, "***", 3);
+      z += nPw;
+    }else if( *z=='\n' || *z=='\r' ){
+      while( *z && isspace((unsigned char)*z) ) z++;
+      sqlite3_str_appendchar(pStr, 1, ' ');
+    }else{
+      sqlite3_str_appendchar(pStr, 1, *z);
+      z++;
+    }
+  }
+  zOut = sqlite3_str_finish(pStr);
+  if( zOut ){
+    n = (int)strlen(zOut);
+    while( n>0 && isspace((unsigned char)zOut[n-1]) ) zOut[--n] = 0;
+  }else if( zMsg==0 || zMsg[0]==0 ){
+    zOut = sqlite3_mprintf("");
+  }
+  return zOut;
+}
+
+/*
+** The one place errors are classified. pg may be NULL; zState is the
+** SQLSTATE or NULL; zMsg the message or NULL. Returns a REMOTE_ERR_*.
+*/
+static int pgErrorClass(PGconn *pg, const char *zState, const char *zMsg){
+  static const char *azGone[] = {
+    "server closed the connection unexpectedly",
+    "terminating connection",
+    "could not receive data from server",
+    "could not send data to server",
+    "connection not open",
+    "no connection to the server",
+    "SSL connection has been closed unexpectedly",
+    "lost synchronization with server",
+  };
+  size_t i;
+  if( pg && PQstatus(pg)==CONNECTION_BAD ) return REMOTE_ERR_DISCONNECT;
+  if( zState && zState[0] ){
+    if( zState[0]=='0' && zState[1]=='8' ) return REMOTE_ERR_DISCONNECT;
+    if( strcmp(zState, "57P01")==0 || strcmp(zState, "57P02")==0
+     || strcmp(zState, "57P03")==0 ){
+      return REMOTE_ERR_DISCONNECT;
+    }
+    if( zState[0]=='2' && zState[1]=='3' ) return REMOTE_ERR_CONSTRAINT;
+  }
+  if( zMsg ){
+    for(i=0; i<sizeof(azGone)/sizeof(azGone[0]); i++){
+      if( strstr(zMsg, azGone[i]) ) return REMOTE_ERR_DISCONNECT;
+    }
+  }
+  return REMOTE_ERR_OTHER;
+}
+
+/*
+** Fill p's error fields from the failed result pRes, or from the
+** connection when pRes is NULL or carries no SQLSTATE (libpq's own
+** errors: code 08006). The text is "ERROR 23505: <primary message>",
+** FATAL or PANIC in place of ERROR for those severities.
+*/
+static void pgSetError(PgConn *p, const PGresult *pRes){
+  const char *zState = pRes ? PQresultErrorField(pRes, PG_DIAG_SQLSTATE) : 0;
+  if( zState && zState[0] ){
+    const char *zSev = PQresultErrorField(pRes, PG_DIAG_SEVERITY_NONLOCALIZED);
+    const char *zMsg = PQresultErrorField(pRes, PG_DIAG_MESSAGE_PRIMARY);
+    char *zLine;
+    if( zSev==0 || (strcmp(zSev, "FATAL")!=0 && strcmp(zSev, "PANIC")!=0) ){
+      zSev = "ERROR";
+    }
+    zLine = pgOneLine(zMsg ? zMsg : PQresultErrorMessage(pRes), 0);
+    remoteConnSetError(&p->base, pgErrorClass(p->pg, zState, zLine), zState,
+                       "%s %s: %s", zSev, zState, zLine ? zLine : "");
+    sqlite3_free(zLine);
+  }else{
+    const char *zMsg = pRes ? PQresultErrorMessage(pRes) : 0;
+    char *zLine;
+    if( zMsg==0 || zMsg[0]==0 ) zMsg = PQerrorMessage(p->pg);
+    if( zMsg==0 || zMsg[0]==0 ) zMsg = "no connection to the server";
+    zLine = pgOneLine(zMsg, 0);
+    remoteConnSetError(&p->base, pgErrorClass(p->pg, 0, zLine), "08006",
+                       "ERROR 08006: %s", zLine ? zLine : "");
+    sqlite3_free(zLine);
+  }
+}
+
+static void pgSetNoMem(PgConn *p){
+  remoteConnSetError(&p->base, REMOTE_ERR_OTHER, 0, "out of memory");
+}
+
+/*
+** SQLITE_OK when the status of pRes is a success. Otherwise the error is
+** set (COPY, which this dialect cannot feed, is an error too) and
+** SQLITE_ERROR returned; the caller still PQclears pRes and drains.
+*/
+static int pgCheck(PgConn *p, const PGresult *pRes){
+  switch( PQresultStatus(pRes) ){
+    case PGRES_COMMAND_OK:
+    case PGRES_TUPLES_OK:
+    case PGRES_SINGLE_TUPLE:
+    case PGRES_EMPTY_QUERY:
+      return SQLITE_OK;
+    case PGRES_COPY_IN:
+    case PGRES_COPY_OUT:
+    case PGRES_COPY_BOTH:
+      remoteConnSetError(&p->base, REMOTE_ERR_OTHER, "0A000",
+                         "ERROR 0A000: COPY is not supported");
+      return SQLITE_ERROR;
+    default:
+      pgSetError(p, pRes);
+      return SQLITE_ERROR;
+  }
+}
+
+/*
+** Read and discard every remaining result of the current command, so
+** that the connection is ready for the next one. A COPY is ended.
+*/
+static void pgDrain(PgConn *p){
+  PGresult *pRes;
+  while( (pRes = PQgetResult(p->pg))!=0 ){
+    ExecStatusType e = PQresultStatus(pRes);
+    PQclear(pRes);
+    if( e==PGRES_COPY_IN ){
+      if( PQputCopyEnd(p->pg, "COPY is not supported")<0 ) break;
+    }else if( e==PGRES_COPY_OUT ){
+      char *zRow = 0;
+      while( PQgetCopyData(p->pg, &zRow, 0)>0 ){
+        PQfreemem(zRow);
+        zRow = 0;
+      }
+    }else if( e==PGRES_COPY_BOTH ){
+      break;  /* replication protocol: nothing sane to do */
+    }
+    if( PQstatus(p->pg)==CONNECTION_BAD && (e==PGRES_COPY_IN
+        || e==PGRES_COPY_OUT) ){
+      break;
+    }
+  }
+}
+
+/*
+** ----------------------------------------------------------------------
+** Parameters
+** ----------------------------------------------------------------------
+*/
+
+static void pgPutInt64(unsigned char *a, sqlite3_uint64 u){
+  int i;
+  for(i=7; i>=0; i--){ a[i] = (unsigned char)(u & 0xff); u >>= 8; }
+}
+
+/*
+** Lay out nParam values for libpq in pBind: INTEGER as binary int8,
+** FLOAT as binary float8, TEXT as untyped text (OID 0, text format,
+** nul-terminated copy), BLOB as binary bytea, NULL as a NULL pointer.
+** Small sets use the stack; free with pgBindFree. SQLITE_OK or NOMEM.
+*/
+static int pgBindInit(PgBind *pBind, int nParam, const RemoteValue *aParam){
+  sqlite3_int64 nByte;
+  unsigned char *aNum;
+  char *zText;
+  char *pBlock;
+  int i;
+  memset(pBind, 0, offsetof(PgBind, aStack));
+  pBind->n = nParam;
+  if( nParam<=0 ){
+    pBind->n = 0;
+    return SQLITE_OK;
+  }
+  nByte = (sqlite3_int64)nParam * (sizeof(char*) + 8 + sizeof(Oid) + 2*sizeof(int));
+  for(i=0; i<nParam; i++){
+    if( aParam[i].eType==SQLITE_TEXT ) nByte += aParam[i].n + 1;
+  }
+  if( nByte<=(sqlite3_int64)sizeof(pBind->aStack) ){
+    pBlock = (char*)pBind->aStack;
+  }else{
+    pBlock = pBind->pHeap = sqlite3_malloc64(nByte);
+    if( pBlock==0 ) return SQLITE_NOMEM;
+  }
+  pBind->azVal = (const char**)pBlock;
+  aNum = (unsigned char*)&pBind->azVal[nParam];
+  pBind->aType = (Oid*)&aNum[8*nParam];
+  pBind->anLen = (int*)&pBind->aType[nParam];
+  pBind->aFmt = &pBind->anLen[nParam];
+  zText = (char*)&pBind->aFmt[nParam];
+  for(i=0; i<nParam; i++){
+    const RemoteValue *pVal = &aParam[i];
+    switch( pVal->eType ){
+      case SQLITE_INTEGER:
+        pgPutInt64(&aNum[8*i], (sqlite3_uint64)pVal->i);
+        pBind->aType[i] = PG_INT8OID;
+        pBind->azVal[i] = (const char*)&aNum[8*i];
+        pBind->anLen[i] = 8;
+        pBind->aFmt[i] = 1;
+        break;
+      case SQLITE_FLOAT: {
+        sqlite3_uint64 u;
+        memcpy(&u, &pVal->r, 8);
+        pgPutInt64(&aNum[8*i], u);
+        pBind->aType[i] = PG_FLOAT8OID;
+        pBind->azVal[i] = (const char*)&aNum[8*i];
+        pBind->anLen[i] = 8;
+        pBind->aFmt[i] = 1;
+        break;
+      }
+      case SQLITE_TEXT:
+        if( pVal->n>0 ) memcpy(zText, pVal->z, pVal->n);
+        zText[pVal->n>0 ? pVal->n : 0] = 0;
+        pBind->aType[i] = 0;
+        pBind->azVal[i] = zText;
+        pBind->anLen[i] = 0;
+        pBind->aFmt[i] = 0;
+        zText += (pVal->n>0 ? pVal->n : 0) + 1;
+        break;
+      case SQLITE_BLOB:
+        pBind->aType[i] = PG_BYTEAOID;
+        pBind->azVal[i] = (pVal->n>0 && pVal->z) ? pVal->z : "";
+        pBind->anLen[i] = pVal->n>0 ? pVal->n : 0;
+        pBind->aFmt[i] = 1;
+        break;
+      default:
+        pBind->aType[i] = 0;
+        pBind->azVal[i] = 0;
+        pBind->anLen[i] = 0;
+        pBind->aFmt[i] = 0;
+        break;
+    }
+  }
+  return SQLITE_OK;
+}
+
+static void pgBindFree(PgBind *pBind){
+  sqlite3_free(pBind->pHeap);
+  pBind->pHeap = 0;
+}
+
+/*
+** ----------------------------------------------------------------------
+** The cache of prepared statements
+** ----------------------------------------------------------------------
+*/
+
+static unsigned int pgStmtHash(const char *zSql, int nParam, const Oid *aType){
+  unsigned int h = 2166136261u;
+  const unsigned char *z = (const unsigned char*)zSql;
+  int i;
+  while( *z ){ h = (h ^ *z++) * 16777619u; }
+  for(i=0; i<nParam; i++){ h = (h ^ (unsigned int)aType[i]) * 16777619u; }
+  return h;
+}
+
+static void pgStmtUnlink(PgConn *p, PgStmt *pStmt){
+  if( pStmt->pPrev ) pStmt->pPrev->pNext = pStmt->pNext;
+  else p->pMru = pStmt->pNext;
+  if( pStmt->pNext ) pStmt->pNext->pPrev = pStmt->pPrev;
+  else p->pLru = pStmt->pPrev;
+  pStmt->pNext = pStmt->pPrev = 0;
+  p->nStmt--;
+}
+
+static void pgStmtLinkFirst(PgConn *p, PgStmt *pStmt){
+  pStmt->pPrev = 0;
+  pStmt->pNext = p->pMru;
+  if( p->pMru ) p->pMru->pPrev = pStmt;
+  p->pMru = pStmt;
+  if( p->pLru==0 ) p->pLru = pStmt;
+  p->nStmt++;
+}
+
+/*
+** Deallocate sr_<iName> on the server: now when no transaction is open,
+** else later (pgStmtFlush), since a failing DEALLOCATE would abort the
+** transaction. Failures are ignored (the session keeps a stray plan).
+*/
+static void pgDeallocate(PgConn *p, unsigned int iName){
+  if( PQtransactionStatus(p->pg)==PQTRANS_IDLE ){
+    char zSql[40];
+    snprintf(zSql, sizeof(zSql), "DEALLOCATE sr_%u", iName);
+    PQclear(PQexec(p->pg, zSql));
+  }else{
+    if( p->nDealloc>=p->nDeallocAlloc ){
+      int nNew = p->nDeallocAlloc ? 2*p->nDeallocAlloc : 8;
+      unsigned int *aNew = sqlite3_realloc64(p->aDealloc, nNew*sizeof(unsigned int));
+      if( aNew==0 ) return;
+      p->aDealloc = aNew;
+      p->nDeallocAlloc = nNew;
+    }
+    p->aDealloc[p->nDealloc++] = iName;
+  }
+}
+
+/* Remove pStmt from the cache and free it; bDealloc: also on the server */
+static void pgStmtDrop(PgConn *p, PgStmt *pStmt, int bDealloc){
+  pgStmtUnlink(p, pStmt);
+  if( bDealloc ) pgDeallocate(p, pStmt->iName);
+  sqlite3_free(pStmt);
+}
+
+/*
+** Outside a transaction: deallocate what was evicted inside one, and
+** shrink the cache if nStmtCache was lowered.
+*/
+static void pgStmtFlush(PgConn *p){
+  if( PQtransactionStatus(p->pg)!=PQTRANS_IDLE ) return;
+  while( p->nDealloc>0 ){
+    pgDeallocate(p, p->aDealloc[--p->nDealloc]);
+  }
+  while( p->nStmt>p->base.nStmtCache && p->pLru ){
+    pgStmtDrop(p, p->pLru, 1);
+  }
+}
+
+/*
+** The cached statement for zSql and the parameter types of pBind,
+** prepared now if it is not cached yet (evicting the least recently used
+** beyond nStmtCache). SQLITE_OK with *ppStmt set, or SQLITE_ERROR with
+** the conn error set.
+*/
+static int pgStmtGet(PgConn *p, const char *zSql, const PgBind *pBind,
+                     PgStmt **ppStmt){
+  unsigned int h = pgStmtHash(zSql, pBind->n, pBind->aType);
+  PgStmt *pStmt;
+  PGresult *pRes;
+  char zName[24];
+  size_t nSql;
+  int rc;
+  *ppStmt = 0;
+  for(pStmt=p->pMru; pStmt; pStmt=pStmt->pNext){
+    if( pStmt->h==h && pStmt->nParam==pBind->n
+     && memcmp(pStmt->aType, pBind->aType, pBind->n*sizeof(Oid))==0
+     && strcmp(pStmt->zSql, zSql)==0 ){
+      if( pStmt!=p->pMru ){
+        pgStmtUnlink(p, pStmt);
+        pgStmtLinkFirst(p, pStmt);
+      }
+      *ppStmt = pStmt;
+      return SQLITE_OK;
+    }
+  }
+  nSql = strlen(zSql);
+  pStmt = sqlite3_malloc64(sizeof(PgStmt) + pBind->n*sizeof(Oid) + nSql + 1);
+  if( pStmt==0 ){
+    pgSetNoMem(p);
+    return SQLITE_ERROR;
+  }
+  memset(pStmt, 0, sizeof(PgStmt));
+  pStmt->h = h;
+  pStmt->iName = ++p->iNextName;
+  pStmt->nParam = pBind->n;
+  pStmt->aType = (Oid*)&pStmt[1];
+  memcpy(pStmt->aType, pBind->aType, pBind->n*sizeof(Oid));
+  pStmt->zSql = (char*)&pStmt->aType[pBind->n];
+  memcpy(pStmt->zSql, zSql, nSql+1);
+  snprintf(zName, sizeof(zName), "sr_%u", pStmt->iName);
+  pRes = PQprepare(p->pg, zName, zSql, pBind->n, pBind->aType);
+  rc = pRes ? pgCheck(p, pRes) : SQLITE_ERROR;
+  if( pRes==0 ) pgSetError(p, 0);
+  PQclear(pRes);
+  if( rc!=SQLITE_OK ){
+    sqlite3_free(pStmt);
+    return rc;
+  }
+  pgStmtLinkFirst(p, pStmt);
+  while( p->nStmt>p->base.nStmtCache && p->pLru!=pStmt ){
+    pgStmtDrop(p, p->pLru, 1);
+  }
+  *ppStmt = pStmt;
+  return SQLITE_OK;
+}
+
+/* True if pRes says a cached statement must be prepared again */
+static int pgStmtIsStale(const PGresult *pRes){
+  const char *zState = PQresultErrorField(pRes, PG_DIAG_SQLSTATE);
+  const char *zMsg = PQresultErrorField(pRes, PG_DIAG_MESSAGE_PRIMARY);
+  if( zState==0 ) return 0;
+  if( strcmp(zState, "26000")==0 ) return 1;
+  return strcmp(zState, "0A000")==0 && zMsg
+      && strstr(zMsg, "cached plan must not change result type")!=0;
+}
+
+static void pgStmtFreeAll(PgConn *p){
+  while( p->pMru ){
+    PgStmt *pStmt = p->pMru;
+    pgStmtUnlink(p, pStmt);
+    sqlite3_free(pStmt);
+  }
+  sqlite3_free(p->aDealloc);
+  p->aDealloc = 0;
+  p->nDealloc = p->nDeallocAlloc = 0;
+}
+
+/*
+** ----------------------------------------------------------------------
+** Running statements
+** ----------------------------------------------------------------------
+*/
+
+/*
+** Send zSql with its nParam parameters and read its first result into
+** *ppRes (a success; the caller PQclears it and reads any further
+** results). bSingle: single-row mode (one statement). Without parameters
+** and not bSingle, zSql may hold several statements (simple protocol).
+** With parameters and nStmtCache>0 the statement is prepared once and
+** reused; if the server lost it or its plan changed result type, it is
+** prepared again, once, when no transaction is open.
+** On failure returns SQLITE_ERROR with the error set, every result
+** consumed, and *ppRes NULL.
+*/
+static int pgRun(PgConn *p, const char *zSql, int nParam,
+                 const RemoteValue *aParam, int bSingle, PGresult **ppRes){
+  PgBind bind;
+  PgStmt *pStmt;
+  PGresult *pRes = 0;
+  int bRetried = 0;
+  int rc;
+
+  *ppRes = 0;
+  remoteConnClearError(&p->base);
+  rc = pgBindInit(&bind, nParam, aParam);
+  if( rc!=SQLITE_OK ){
+    pgSetNoMem(p);
+    return SQLITE_ERROR;
+  }
+  if( p->nDealloc>0 || p->nStmt>p->base.nStmtCache ) pgStmtFlush(p);
+  for(;;){
+    int bSent;
+    pStmt = 0;
+    if( p->base.nStmtCache>0 && bind.n>0 ){
+      rc = pgStmtGet(p, zSql, &bind, &pStmt);
+      if( rc!=SQLITE_OK ) break;
+    }
+    if( pStmt ){
+      char zName[24];
+      snprintf(zName, sizeof(zName), "sr_%u", pStmt->iName);
+      bSent = PQsendQueryPrepared(p->pg, zName, bind.n, bind.azVal,
+                                  bind.anLen, bind.aFmt, 0);
+    }else if( bind.n==0 && !bSingle ){
+      bSent = PQsendQuery(p->pg, zSql);
+    }else{
+      bSent = PQsendQueryParams(p->pg, zSql, bind.n, bind.aType, bind.azVal,
+                                bind.anLen, bind.aFmt, 0);
+    }
+    if( !bSent ){
+      pgSetError(p, 0);
+      rc = SQLITE_ERROR;
+      break;
+    }
+    if( bSingle ) PQsetSingleRowMode(p->pg);
+    pRes = PQgetResult(p->pg);
+    if( pRes==0 ){
+      pgSetError(p, 0);
+      rc = SQLITE_ERROR;
+      break;
+    }
+    rc = pgCheck(p, pRes);
+    if( rc==SQLITE_OK ) break;
+    {
+      int bStale = pStmt && !bRetried && pgStmtIsStale(pRes);
+      int bPlanChanged = bStale
+          && strcmp(PQresultErrorField(pRes, PG_DIAG_SQLSTATE), "0A000")==0;
+      PQclear(pRes);
+      pRes = 0;
+      pgDrain(p);
+      if( !bStale ) break;
+      pgStmtDrop(p, pStmt, bPlanChanged);
+      if( PQtransactionStatus(p->pg)!=PQTRANS_IDLE ) break;
+      bRetried = 1;
+      remoteConnClearError(&p->base);
+    }
+  }
+  pgBindFree(&bind);
+  *ppRes = pRes;
+  return rc;
+}
+
+/*
+** Run an internal query with text parameters (azParam[i] NULL = SQL NULL;
+** give types with casts in zSql). *ppRes is the result for the caller to
+** PQclear. SQLITE_OK, or SQLITE_ERROR with the error set.
+*/
+static int pgExecText(PgConn *p, const char *zSql, int nParam,
+                      const char *const *azParam, PGresult **ppRes){
+  PGresult *pRes;
+  int rc;
+  assert( p->base.pActive==0 );
+  remoteConnClearError(&p->base);
+  *ppRes = 0;
+  pRes = PQexecParams(p->pg, zSql, nParam, 0, azParam, 0, 0, 0);
+  if( pRes==0 ){
+    pgSetError(p, 0);
+    return SQLITE_ERROR;
+  }
+  rc = pgCheck(p, pRes);
+  if( rc!=SQLITE_OK ){
+    PQclear(pRes);
+    pgDrain(p);
+    return rc;
+  }
+  *ppRes = pRes;
+  return SQLITE_OK;
+}
+
+/*
+** ----------------------------------------------------------------------
+** Connections
+** ----------------------------------------------------------------------
+*/
+
+/* libpq's connection keywords, read once from PQconndefaults() */
+#define PG_MAX_KEYWORD 128
+static struct {
+  int n;
+  char az[PG_MAX_KEYWORD][40];
+} pgKeywords;
+static pthread_once_t pgKeywordsOnce = PTHREAD_ONCE_INIT;
+
+static void pgKeywordsInit(void){
+  PQconninfoOption *aOpt = PQconndefaults();
+  PQconninfoOption *pOpt;
+  if( aOpt==0 ) return;
+  for(pOpt=aOpt; pOpt->keyword && pgKeywords.n<PG_MAX_KEYWORD; pOpt++){
+    size_t n = strlen(pOpt->keyword);
+    if( n<sizeof(pgKeywords.az[0]) ){
+      memcpy(pgKeywords.az[pgKeywords.n++], pOpt->keyword, n+1);
+    }
+  }
+  PQconninfoFree(aOpt);
+}
+
+/*
+** Any libpq connection keyword may be a URL query key; it is passed to
+** PQconnectdbParams after the URL's own parts, so that a query key wins
+** over the URL (?host=/run/postgresql over the URL's host, as SQLAlchemy
+** passes query arguments through).
+*/
+static int pgIsQueryKey(const char *zKey){
+  int i;
+  if( zKey==0 ) return 0;
+  pthread_once(&pgKeywordsOnce, pgKeywordsInit);
+  for(i=0; i<pgKeywords.n; i++){
+    if( strcmp(pgKeywords.az[i], zKey)==0 ) return 1;
+  }
+  return 0;
+}
+
+/* Notices (NOTICE, WARNING) are not printed: libpq's default would write
+** them to the application's stderr. */
+static void pgNoticeIgnore(void *pArg, const char *zMsg){
+  (void)pArg;
+  (void)zMsg;
+}
+
+/*
+** Run zPgSetup on a new connection and keep its table of user types.
+** SQLITE_OK, or SQLITE_ERROR with the error set.
+*/
+static int pgSetup(PgConn *p){
+  PGresult *pRes = PQexec(p->pg, zPgSetup);
+  int rc, i, n;
+  if( pRes==0 ){
+    pgSetError(p, 0);
+    return SQLITE_ERROR;
+  }
+  rc = pgCheck(p, pRes);
+  n = rc==SQLITE_OK ? PQntuples(pRes) : 0;
+  if( n>0 ){
+    p->aUserType = sqlite3_malloc64(n*sizeof(PgUserType));
+    if( p->aUserType==0 ){
+      pgSetNoMem(p);
+      rc = SQLITE_ERROR;
+      n = 0;
+    }
+  }
+  for(i=0; i<n; i++){
+    PgUserType *pType = &p->aUserType[i];
+    const char *zElemCat = PQgetvalue(pRes, i, 2);
+    pType->oid = (Oid)strtoul(PQgetvalue(pRes, i, 0), 0, 10);
+    pType->eKind = PGK_TEXT;
+    pType->eElem = PGE_TEXT;
+    pType->cDelim = ',';
+    if( !PQgetisnull(pRes, i, 2) ){
+      pType->eKind = PGK_ARRAY;
+      if( zElemCat[0]=='N' ) pType->eElem = PGE_NUM;
+      if( zElemCat[0]=='B' ) pType->eElem = PGE_BOOL;
+      if( PQgetvalue(pRes, i, 3)[0] ) pType->cDelim = PQgetvalue(pRes, i, 3)[0];
+    }
+  }
+  p->nUserType = n;
+  PQclear(pRes);
+  return rc;
+}
+
+/*
+** Class of a failed connection attempt from libpq's message: a server
+** that answered (authentication, no such database: any FATAL from the
+** server other than "the database system is ...") is REMOTE_ERR_OTHER;
+** not reaching one is REMOTE_ERR_DISCONNECT.
+*/
+static int pgConnectErrorClass(const char *zMsg){
+  if( zMsg==0 ) return REMOTE_ERR_DISCONNECT;
+  if( strstr(zMsg, "the database system is") ) return REMOTE_ERR_DISCONNECT;
+  if( strstr(zMsg, "FATAL:") || strstr(zMsg, "fe_sendauth")
+   || strstr(zMsg, "password") || strstr(zMsg, "SCRAM")
+   || strstr(zMsg, "authentication") ){
+    return REMOTE_ERR_OTHER;
+  }
+  return REMOTE_ERR_DISCONNECT;
+}
+
+/* Append keyword zKey=zVal unless zVal is NULL or empty; new count */
+static int pgAddKeyword(const char **azKey, const char **azVal, int nKw,
+                        const char *zKey, const char *zVal){
+  if( zVal && zVal[0] ){
+    azKey[nKw] = zKey;
+    azVal[nKw] = zVal;
+    nKw++;
+  }
+  return nKw;
+}
+
+/*
+** xConnect: keywords host, port, user, password, dbname from the URL
+** (empty parts left out, so PGPASSWORD, .pgpass and services still work),
+** then every query key (so a query key wins), client_encoding=UTF8 unless
+** given; expand_dbname=0. On success the session is set to UTC, ISO
+** dates, shortest-exact floats and hex bytea (zPgSetup). On failure
+** *pzErr is libpq's message on one line, any password text as "***", and
+** *peErr REMOTE_ERR_DISCONNECT when no server answered.
+*/
+static int pgConnect(const RemoteUrl *pUrl, RemoteConn **ppConn,
+                     char **pzErr, int *peErr){
+  const char **azKey = 0;
+  const char **azVal = 0;
+  char zPort[16];
+  PGconn *pg = 0;
+  PgConn *p = 0;
+  int nKw = 0;
+  int bEncoding = 0;
+  int i;
+  int rc = SQLITE_OK;
+
+  *ppConn = 0;
+  *pzErr = 0;
+  *peErr = REMOTE_ERR_NONE;
+  azKey = sqlite3_malloc64(2*sizeof(char*)*(pUrl->nQuery + 9));
+  if( azKey==0 ) goto connect_nomem;
+  azVal = &azKey[pUrl->nQuery + 9];
+
+  nKw = pgAddKeyword(azKey, azVal, nKw, "host", pUrl->zHost);
+  if( pUrl->iPort>0 ){
+    snprintf(zPort, sizeof(zPort), "%d", pUrl->iPort);
+    nKw = pgAddKeyword(azKey, azVal, nKw, "port", zPort);
+  }
+  nKw = pgAddKeyword(azKey, azVal, nKw, "user", pUrl->zUser);
+  nKw = pgAddKeyword(azKey, azVal, nKw, "password", pUrl->zPassword);
+  nKw = pgAddKeyword(azKey, azVal, nKw, "dbname", pUrl->zDatabase);
+  nKw = pgAddKeyword(azKey, azVal, nKw, "fallback_application_name", "sqlite-remote");
+  for(i=0; i<pUrl->nQuery; i++){
+    if( strcmp(pUrl->azKey[i], "client_encoding")==0 ) bEncoding = 1;
+    nKw = pgAddKeyword(azKey, azVal, nKw, pUrl->azKey[i], pUrl->azVal[i]);
+  }
+  /* SQLite text is UTF-8 */
+  if( !bEncoding ) nKw = pgAddKeyword(azKey, azVal, nKw, "client_encoding", "UTF8");
+  azKey[nKw] = 0;
+  azVal[nKw] = 0;
+
+  pg = PQconnectdbParams(azKey, azVal, 0);
+  if( pg==0 ) goto connect_nomem;
+  if( PQstatus(pg)!=CONNECTION_OK ){
+    const char *zMsg = PQerrorMessage(pg);
+    *peErr = pgConnectErrorClass(zMsg);
+    *pzErr = pgOneLine(zMsg[0] ? zMsg : "could not connect to server",
+                       pUrl->zPassword);
+    rc = SQLITE_ERROR;
+    goto connect_done;
+  }
+
+  p = sqlite3_malloc(sizeof(PgConn));
+  if( p==0 ) goto connect_nomem;
+  memset(p, 0, sizeof(PgConn));
+  p->base.pDialect = pgDialect();
+  p->pg = pg;
+  pg = 0;
+  PQsetNoticeProcessor(p->pg, pgNoticeIgnore, 0);
+  rc = pgSetup(p);
+  if( rc!=SQLITE_OK ){
+    *peErr = p->base.eErr;
+    *pzErr = pgOneLine(p->base.zErr, pUrl->zPassword);
+    goto connect_done;
+  }
+  *ppConn = &p->base;
+  p = 0;
+  goto connect_done;
+
+connect_nomem:
+  *pzErr = sqlite3_mprintf("out of memory");
+  *peErr = REMOTE_ERR_OTHER;
+  rc = SQLITE_ERROR;
+connect_done:
+  if( pg ) PQfinish(pg);
+  if( p ){
+    PQfinish(p->pg);
+    remoteConnClearError(&p->base);
+    sqlite3_free(p->aUserType);
+    sqlite3_free(p);
+  }
+  sqlite3_free(azKey);
+  return rc;
+}
+
+static void pgFree(PgConn *p){
+  pgStmtFreeAll(p);
+  remoteConnClearError(&p->base);
+  sqlite3_free(p->aUserType);
+  sqlite3_free(p);
+}
+
+/* xClose: terminate message, then free. Cursors must be finalized first. */
+static void pgClose(RemoteConn *pConn){
+  PgConn *p = (PgConn*)pConn;
+  if( p==0 ) return;
+  assert( p->base.pActive==0 );
+  PQfinish(p->pg);
+  pgFree(p);
+}
+
+/*
+** xCloseNoTerminate, for a connection inherited over fork(): the socket
+** is shared with the parent, so /dev/null is dup2()'d over it first and
+** PQfinish's terminate message goes nowhere. No shutdown(): that would
+** end the parent's session too.
+*/
+static void pgCloseNoTerminate(RemoteConn *pConn){
+  PgConn *p = (PgConn*)pConn;
+  int fd;
+  if( p==0 ) return;
+  fd = PQsocket(p->pg);
+  if( fd>=0 ){
+    int fdNull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if( fdNull>=0 ){
+      if( fdNull!=fd ){
+        dup2(fdNull, fd);
+        close(fdNull);
+      }
+    }else{
+      close(fd);  /* PQfinish's write then fails on a closed descriptor */
+    }
+  }
+  PQfinish(p->pg);
+  pgFree(p);
+}
+
+/* xPing: an empty query; a failure is a disconnect */
+static int pgPing(RemoteConn *pConn){
+  PgConn *p = (PgConn*)pConn;
+  PGresult *pRes;
+  int rc = SQLITE_OK;
+  assert( p->base.pActive==0 );
+  remoteConnClearError(&p->base);
+  pRes = PQexec(p->pg, "");
+  if( pRes==0 || PQresultStatus(pRes)!=PGRES_EMPTY_QUERY ){
+    pgSetError(p, pRes);
+    p->base.eErr = REMOTE_ERR_DISCONNECT;
+    rc = SQLITE_ERROR;
+  }
+  PQclear(pRes);
+  if( rc!=SQLITE_OK ) pgDrain(p);
+  return rc;
+}
+
+static sqlite3_int64 pgBackendPid(RemoteConn *pConn){
+  return PQbackendPID(((PgConn*)pConn)->pg);
+}
+
+/* xInTransaction: INTRANS, INERROR and ACTIVE count; UNKNOWN (bad) not */
+static int pgInTransaction(RemoteConn *pConn){
+  switch( PQtransactionStatus(((PgConn*)pConn)->pg) ){
+    case PQTRANS_INTRANS:
+    case PQTRANS_INERROR:
+    case PQTRANS_ACTIVE:
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+/*
+** xExec. Without parameters zSql may hold several statements; the count
+** is the last one's PQcmdTuples (0 when empty, as for DDL).
+*/
+static int pgExec(RemoteConn *pConn, const char *zSql, int nParam,
+                  const RemoteValue *aParam, sqlite3_int64 *pnChange){
+  PgConn *p = (PgConn*)pConn;
+  PGresult *pRes = 0;
+  sqlite3_int64 nChange = 0;
+  int rc;
+  assert( p->base.pActive==0 );
+  rc = pgRun(p, zSql, nParam, aParam, 0, &pRes);
+  while( rc==SQLITE_OK && pRes ){
+    nChange = strtoll(PQcmdTuples(pRes), 0, 10);
+    PQclear(pRes);
+    pRes = PQgetResult(p->pg);
+    if( pRes && pgCheck(p, pRes)!=SQLITE_OK ){
+      PQclear(pRes);
+      pRes = 0;
+      pgDrain(p);
+      rc = SQLITE_ERROR;
+    }
+  }
+  if( pnChange ) *pnChange = rc==SQLITE_OK ? nChange : 0;
+  return rc;
+}
+
+/*
+** ----------------------------------------------------------------------
+** Cursors and the type mapping
+** ----------------------------------------------------------------------
+*/
+
+/* The conversion of a result column of type oid (PGK_*), for conn p */
+static void pgKind(const PgConn *p, Oid oid, PgCol *pCol){
+  int iLo = 0, iHi;
+  pCol->eKind = PGK_TEXT;
+  pCol->eElem = PGE_TEXT;
+  pCol->cDelim = ',';
+  switch( oid ){
+    case PG_INT2OID: case PG_INT4OID: case PG_INT8OID: case PG_OIDOID:
+      pCol->eKind = PGK_INT; return;
+    case PG_BOOLOID:        pCol->eKind = PGK_BOOL; return;
+    case PG_FLOAT4OID:
+    case PG_FLOAT8OID:      pCol->eKind = PGK_FLOAT; return;
+    case PG_NUMERICOID:     pCol->eKind = PGK_NUMERIC; return;
+    case PG_BYTEAOID:       pCol->eKind = PGK_BLOB; return;
+    case PG_TIMESTAMPTZOID: pCol->eKind = PGK_TSTZ; return;
+    default: break;
+  }
+  if( oid<PG_FIRST_BOOTSTRAP ){
+    iHi = (int)(sizeof(aPgArrayType)/sizeof(aPgArrayType[0])) - 1;
+    while( iLo<=iHi ){
+      int iMid = (iLo+iHi)/2;
+      if( aPgArrayType[iMid].oid==oid ){
+        pCol->eKind = PGK_ARRAY;
+        pCol->eElem = aPgArrayType[iMid].eElem;
+        if( oid==PG_BOX_ARRAYOID ) pCol->cDelim = ';';
+        return;
+      }
+      if( aPgArrayType[iMid].oid<oid ) iLo = iMid+1; else iHi = iMid-1;
+    }
+    return;
+  }
+  iHi = p->nUserType - 1;
+  while( iLo<=iHi ){
+    int iMid = (iLo+iHi)/2;
+    const PgUserType *pType = &p->aUserType[iMid];
+    if( pType->oid==oid ){
+      pCol->eKind = pType->eKind;
+      pCol->eElem = pType->eElem;
+      pCol->cDelim = pType->cDelim;
+      return;
+    }
+    if( pType->oid<oid ) iLo = iMid+1; else iHi = iMid-1;
+  }
+  /* A row type (or array of one), or a type created after connecting */
+  pCol->eKind = PGK_GUESS;
+}
+
+/* Declared type of a type OID after the mapping (domains resolved first) */
+static const char *pgDeclType(Oid oid){
+  switch( oid ){
+    case PG_BOOLOID: case PG_INT2OID: case PG_INT4OID: case PG_INT8OID:
+    case PG_OIDOID:
+      return "INTEGER";
+    case PG_FLOAT4OID: case PG_FLOAT8OID:
+      return "REAL";
+    case PG_NUMERICOID:
+      return "NUMERIC";
+    case PG_BYTEAOID:
+      return "BLOB";
+    default:
+      return "TEXT";
+  }
+}
+
+/* Buffer of at least n bytes for column pCol's converted value, or NULL */
+static char *pgColBuf(PgCol *pCol, sqlite3_int64 n){
+  if( n>pCol->nAlloc ){
+    sqlite3_int64 nNew = n<64 ? 64 : n + n/4;
+    char *zNew;
+    if( nNew>0x7fffff00 ) return 0;
+    zNew = sqlite3_realloc64(pCol->zBuf, nNew);
+    if( zNew==0 ) return 0;
+    pCol->zBuf = zNew;
+    pCol->nAlloc = (int)nNew;
+  }
+  return pCol->zBuf;
+}
+
+/* A decimal integer as printed by the server (int2, int4, int8, oid) */
+static sqlite3_int64 pgAtoi(const char *z){
+  sqlite3_uint64 u = 0;
+  int bNeg = 0;
+  if( *z=='-' ){ bNeg = 1; z++; }
+  while( *z>='0' && *z<='9' ){ u = u*10 + (sqlite3_uint64)(*z - '0'); z++; }
+  return bNeg ? (sqlite3_int64)(0 - u) : (sqlite3_int64)u;
+}
+
+static int pgHexDigit(char c){
+  if( c>='0' && c<='9' ) return c - '0';
+  if( c>='a' && c<='f' ) return c - 'a' + 10;
+  if( c>='A' && c<='F' ) return c - 'A' + 10;
+  return -1;
+}
+
+/*
+** Decode bytea output z[0..n) (hex "\x0a0b", or the old escape format)
+** into pCol's buffer. Returns the number of bytes, or -1 (out of memory,
+** or not bytea output).
+*/
+static int pgByteaDecode(PgCol *pCol, const char *z, int n){
+  char *a = pgColBuf(pCol, n/2 + 1);
+  int i, j = 0;
+  if( a==0 ) return -1;
+  if( n>=2 && z[0]=='\\' && z[1]=='x' ){
+    for(i=2; i+1<n; i+=2){
+      int hi = pgHexDigit(z[i]), lo = pgHexDigit(z[i+1]);
+      if( hi<0 || lo<0 ) return -1;
+      a[j++] = (char)((hi<<4) | lo);
+    }
+    return i==n ? j : -1;
+  }
+  a = pgColBuf(pCol, n + 1);
+  if( a==0 ) return -1;
+  for(i=0; i<n; i++){
+    if( z[i]!='\\' ){
+      a[j++] = z[i];
+    }else if( i+1<n && z[i+1]=='\\' ){
+      a[j++] = '\\';
+      i++;
+    }else if( i+3<n && z[i+1]>='0' && z[i+1]<='3' && z[i+2]>='0'
+           && z[i+2]<='7' && z[i+3]>='0' && z[i+3]<='7' ){
+      a[j++] = (char)(((z[i+1]-'0')<<6) | ((z[i+2]-'0')<<3) | (z[i+3]-'0'));
+      i += 3;
+    }else{
+      return -1;
+    }
+  }
+  return j;
+}
+
+/*
+** Length of z[0..n) up to where ":00" goes to turn a timestamptz's
+** "+HH" offset into "+HH:00" (before a trailing " BC"), or -1 when the
+** offset already has minutes or there is none (infinity).
+*/
+static int pgTzSplit(const char *z, int n){
+  int e = n;
+  if( e>3 && memcmp(&z[e-3], " BC", 3)==0 ) e -= 3;
+  if( e>=4 && (z[e-3]=='+' || z[e-3]=='-')
+   && isdigit((unsigned char)z[e-2]) && isdigit((unsigned char)z[e-1])
+   && isdigit((unsigned char)z[e-4]) ){
+    return e;
+  }
+  return -1;
+}
+
+/* True if z[0..n) is a JSON number */
+static int pgIsJsonNumber(const char *z, int n){
+  int i = 0;
+  if( i<n && z[i]=='-' ) i++;
+  if( i>=n || !isdigit((unsigned char)z[i]) ) return 0;
+  if( z[i]=='0' ){
+    i++;
+  }else{
+    while( i<n && isdigit((unsigned char)z[i]) ) i++;
+  }
+  if( i<n && z[i]=='.' ){
+    i++;
+    if( i>=n || !isdigit((unsigned char)z[i]) ) return 0;
+    while( i<n && isdigit((unsigned char)z[i]) ) i++;
+  }
+  if( i<n && (z[i]=='e' || z[i]=='E') ){
+    i++;
+    if( i<n && (z[i]=='+' || z[i]=='-') ) i++;
+    if( i>=n || !isdigit((unsigned char)z[i]) ) return 0;
+    while( i<n && isdigit((unsigned char)z[i]) ) i++;
+  }
+  return i==n;
+}
+
+/* State of one array-to-JSON conversion (pgArrayToJson) */
+typedef struct PgJson PgJson;
+struct PgJson {
+  const char *z;          /* next input byte */
+  const char *zEnd;       /* end of input */
+  char *zOut;             /* next output byte */
+  int eElem;              /* PGE_* */
+  char cDelim;            /* element delimiter */
+};
+
+static void pgJsonPut(PgJson *p, const char *z, int n){
+  memcpy(p->zOut, z, n);
+  p->zOut += n;
+}
+
+/* Append byte c inside a JSON string, escaped as JSON requires */
+static void pgJsonChar(PgJson *p, unsigned char c){
+  static const char zHex[] = "0123456789abcdef";
+  if( c=='"' || c=='\\' ){
+    *p->zOut++ = '\\';
+    *p->zOut++ = (char)c;
+  }else if( c<0x20 ){
+    *p->zOut++ = '\\';
+    switch( c ){
+      case '\b': *p->zOut++ = 'b'; break;
+      case '\f': *p->zOut++ = 'f'; break;
+      case '\n': *p->zOut++ = 'n'; break;
+      case '\r': *p->zOut++ = 'r'; break;
+      case '\t': *p->zOut++ = 't'; break;
+      default:
+        pgJsonPut(p, "u00", 3);
+        *p->zOut++ = zHex[c>>4];
+        *p->zOut++ = zHex[c&0xf];
+        break;
+    }
+  }else{
+    *p->zOut++ = (char)c;
+  }
+}
+
+/* Write the element z[0..n) (already unquoted) as JSON */
+static void pgJsonElement(PgJson *p, const char *z, int n, int bQuoted){
+  int i;
+  if( !bQuoted && n==4 && memcmp(z, "NULL", 4)==0 ){
+    pgJsonPut(p, "null", 4);
+    return;
+  }
+  switch( p->eElem ){
+    case PGE_NUM:
+      if( pgIsJsonNumber(z, n) ){ pgJsonPut(p, z, n); return; }
+      if( n==3 && memcmp(z, "NaN", 3)==0 ){ pgJsonPut(p, "null", 4); return; }
+      if( n==8 && memcmp(z, "Infinity", 8)==0 ){ pgJsonPut(p, "9e999", 5); return; }
+      if( n==9 && memcmp(z, "-Infinity", 9)==0 ){ pgJsonPut(p, "-9e999", 6); return; }
+      break;
+    case PGE_BOOL:
+      if( n==1 && z[0]=='t' ){ pgJsonPut(p, "true", 4); return; }
+      if( n==1 && z[0]=='f' ){ pgJsonPut(p, "false", 5); return; }
+      break;
+    case PGE_JSON:
+      pgJsonPut(p, z, n);
+      return;
+    case PGE_TSTZ: {
+      int e = pgTzSplit(z, n);
+      if( e>=0 ){
+        *p->zOut++ = '"';
+        for(i=0; i<e; i++) pgJsonChar(p, (unsigned char)z[i]);
+        pgJsonPut(p, ":00", 3);
+        for(i=e; i<n; i++) pgJsonChar(p, (unsigned char)z[i]);
+        *p->zOut++ = '"';
+        return;
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  *p->zOut++ = '"';
+  for(i=0; i<n; i++) pgJsonChar(p, (unsigned char)z[i]);
+  *p->zOut++ = '"';
+}
+
+/*
+** Convert one "{...}" level of array output. A quoted element is unescaped
+** in place into the output buffer first (it is never longer than its
+** input), then rewritten as JSON after it. Returns 0, or 1 if the input
+** is not array output.
+*/
+static int pgJsonArray(PgJson *p, int nDepth){
+  if( nDepth>32 || p->z>=p->zEnd || *p->z!='{' ) return 1;
+  p->z++;
+  *p->zOut++ = '[';
+  if( p->z<p->zEnd && *p->z=='}' ){
+    p->z++;
+    *p->zOut++ = ']';
+    return 0;
+  }
+  for(;;){
+    if( p->z>=p->zEnd ) return 1;
+    if( *p->z=='{' ){
+      if( pgJsonArray(p, nDepth+1) ) return 1;
+    }else if( *p->z=='"' ){
+      /* Unescape into scratch space 6*n+16 bytes past zOut: the JSON
+      ** written from zOut (at most 6 bytes per byte) never reaches what
+      ** is still to be read, and pgArrayToJson sized the buffer for it. */
+      const char *zIn = ++p->z;
+      char *zTmp;
+      int n = 0, i;
+      while( p->z<p->zEnd && *p->z!='"' ){
+        if( *p->z=='\\' ) p->z++;
+        p->z++;
+        n++;
+      }
+      if( p->z>=p->zEnd ) return 1;
+      p->z++;  /* closing quote */
+      zTmp = p->zOut + 6*n + 16;
+      for(i=0; i<n; i++){
+        if( *zIn=='\\' ) zIn++;
+        zTmp[i] = *zIn++;
+      }
+      pgJsonElement(p, zTmp, n, 1);
+    }else{
+      const char *zStart = p->z;
+      while( p->z<p->zEnd && *p->z!=p->cDelim && *p->z!='}' ){
+        if( *p->z=='{' || *p->z=='"' || *p->z=='\\' ) return 1;
+        p->z++;
+      }
+      if( p->z==zStart ) return 1;
+      pgJsonElement(p, zStart, (int)(p->z - zStart), 0);
+    }
+    if( p->z>=p->zEnd ) return 1;
+    if( *p->z==p->cDelim ){
+      p->z++;
+      *p->zOut++ = ',';
+    }else if( *p->z=='}' ){
+      p->z++;
+      *p->zOut++ = ']';
+      return 0;
+    }else{
+      return 1;
+    }
+  }
+}
+
+/*
+** Array output z[0..n) ("{1,2}", "[0:1]={1,2}", nested) as JSON text in
+** pCol's buffer. Returns its length, -1 if z is not array output, or -2
+** when memory ran out.
+*/
+static int pgArrayToJson(PgCol *pCol, const char *z, int n){
+  PgJson js;
+  const char *zEnd = z + n;
+  char *zBuf;
+  /* Dimension decoration: [lo:hi][lo:hi]= */
+  if( n>0 && z[0]=='[' ){
+    while( z<zEnd && *z=='[' ){
+      z++;
+      while( z<zEnd && (isdigit((unsigned char)*z) || *z=='-' || *z==':') ) z++;
+      if( z>=zEnd || *z!=']' ) return -1;
+      z++;
+    }
+    if( z>=zEnd || *z!='=' ) return -1;
+    z++;
+  }
+  /* Output is at most 6 bytes per input byte, plus scratch (pgJsonArray) */
+  zBuf = pgColBuf(pCol, 12*(sqlite3_int64)(zEnd - z) + 64);
+  if( zBuf==0 ) return -2;
+  js.z = z;
+  js.zEnd = zEnd;
+  js.zOut = zBuf;
+  js.eElem = pCol->eElem;
+  js.cDelim = pCol->cDelim;
+  if( pgJsonArray(&js, 0) || js.z!=zEnd ) return -1;
+  return (int)(js.zOut - zBuf);
+}
+
+/* Fetch the next result of the stream: SQLITE_ROW, DONE or ERROR */
+static int pgCursorNext(PgCursor *pCur){
+  PgConn *p = (PgConn*)pCur->base.pConn;
+  PGresult *pRes;
+  if( pCur->bEof ) return SQLITE_DONE;
+  pRes = PQgetResult(p->pg);
+  if( pRes==0 ){
+    pCur->bEof = 1;
+    return SQLITE_DONE;
+  }
+  if( pgCheck(p, pRes)!=SQLITE_OK ){
+    PQclear(pRes);
+    pgDrain(p);
+    pCur->bEof = 1;
+    return SQLITE_ERROR;
+  }
+  PQclear(pCur->pRes);
+  pCur->pRes = pRes;
+  if( PQresultStatus(pRes)==PGRES_SINGLE_TUPLE ) return SQLITE_ROW;
+  pgDrain(p);
+  pCur->bEof = 1;
+  return SQLITE_DONE;
+}
+
+/* xStep */
+static int pgStep(RemoteCursor *pCursor){
+  PgCursor *pCur = (PgCursor*)pCursor;
+  if( pCur->bFirst ){
+    pCur->bFirst = 0;
+    return PQresultStatus(pCur->pRes)==PGRES_SINGLE_TUPLE ? SQLITE_ROW : SQLITE_DONE;
+  }
+  return pgCursorNext(pCur);
+}
+
+/*
+** True when zSql starts (after spaces, comments and parentheses) with
+** SELECT, VALUES, TABLE or SHOW: a statement that cancelling cannot undo
+** a write of. Data-modifying WITH, INSERT ... RETURNING and the like are
+** drained instead of cancelled.
+*/
+static int pgIsReadOnly(const char *z){
+  static const char *azWord[] = { "select", "values", "table", "show" };
+  size_t i;
+  for(;;){
+    while( isspace((unsigned char)*z) || *z=='(' ) z++;
+    if( z[0]=='-' && z[1]=='-' ){
+      while( *z && *z!='\n' ) z++;
+    }else if( z[0]=='/' && z[1]=='*' ){
+      const char *zEnd = strstr(z+2, "*/");
+      if( zEnd==0 ) return 0;
+      z = zEnd + 2;
+    }else{
+      break;
+    }
+  }
+  for(i=0; i<sizeof(azWord)/sizeof(azWord[0]); i++){
+    size_t n = strlen(azWord[i]);
+    if( strncasecmp(z, azWord[i], n)==0
+     && !isalnum((unsigned char)z[n]) && z[n]!='_' ){
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/*
+** xFinalize. An unfinished stream is discarded so that the connection is
+** ready: what has already arrived is read without waiting; if more is
+** still to come, a read-only query started outside a transaction is
+** cancelled (its 57014 error is expected), and then everything left is
+** read. Inside a transaction a cancel would abort it, so the rest is read.
+*/
+static void pgFinalize(RemoteCursor *pCursor){
+  PgCursor *pCur = (PgCursor*)pCursor;
+  PgConn *p;
+  int i;
+  if( pCur==0 ) return;
+  p = (PgConn*)pCur->base.pConn;
+  if( !pCur->bEof ){
+    int bDone = 0;        /* every result read: the conn is ready */
+    int bComplete = 0;    /* the final result arrived: nothing to cancel */
+    int nRead;
+    /* What libpq holds, then one read of what the socket holds */
+    for(nRead=0; ; nRead++){
+      while( !PQisBusy(p->pg) ){
+        PGresult *pRes = PQgetResult(p->pg);
+        ExecStatusType e;
+        if( pRes==0 ){ bDone = 1; break; }
+        e = PQresultStatus(pRes);
+        PQclear(pRes);
+        if( e!=PGRES_SINGLE_TUPLE ) bComplete = 1;
+        if( e==PGRES_COPY_IN || e==PGRES_COPY_OUT || e==PGRES_COPY_BOTH ) break;
+      }
+      if( bDone || bComplete || nRead>=1 || !PQconsumeInput(p->pg) ) break;
+    }
+    if( !bDone ){
+      if( pCur->bCancel && !bComplete ){
+        PGcancel *pCancel = PQgetCancel(p->pg);
+        if( pCancel ){
+          char zErr[256];
+          PQcancel(pCancel, zErr, sizeof(zErr));
+          PQfreeCancel(pCancel);
+        }
+      }
+      pgDrain(p);
+    }
+  }
+  PQclear(pCur->pRes);
+  for(i=0; i<pCur->nCol; i++) sqlite3_free(pCur->aCol[i].zBuf);
+  sqlite3_free(pCur->aCol);
+  if( p->base.pActive==&pCur->base ) p->base.pActive = 0;
+  sqlite3_free(pCur);
+}
+
+/*
+** xQuery: send, switch to single-row mode and read the first result, so
+** that errors show here and the columns are known before the first xStep.
+** nFetch is not used: libpq 15 streams one row per PGresult.
+*/
+static int pgQuery(RemoteConn *pConn, const char *zSql, int nParam,
+                   const RemoteValue *aParam, int nFetch, RemoteCursor **ppCur){
+  PgConn *p = (PgConn*)pConn;
+  PgCursor *pCur = 0;
+  PGresult *pRes = 0;
+  PGTransactionStatusType eTxn;
+  int rc, i;
+  (void)nFetch;
+  assert( p->base.pActive==0 );
+  *ppCur = 0;
+  eTxn = PQtransactionStatus(p->pg);
+  rc = pgRun(p, zSql, nParam, aParam, 1, &pRes);
+  if( rc!=SQLITE_OK ) return rc;
+  pCur = sqlite3_malloc(sizeof(PgCursor));
+  if( pCur==0 ){
+    PQclear(pRes);
+    pgDrain(p);
+    pgSetNoMem(p);
+    return SQLITE_ERROR;
+  }
+  memset(pCur, 0, sizeof(PgCursor));
+  pCur->base.pConn = &p->base;
+  pCur->pRes = pRes;
+  pCur->bFirst = 1;
+  pCur->bCancel = eTxn==PQTRANS_IDLE && pgIsReadOnly(zSql);
+  pCur->nCol = PQnfields(pRes);
+  p->base.pActive = &pCur->base;
+  if( PQresultStatus(pRes)!=PGRES_SINGLE_TUPLE ){
+    pgDrain(p);
+    pCur->bEof = 1;
+  }
+  if( pCur->nCol>0 ){
+    pCur->aCol = sqlite3_malloc64(pCur->nCol*sizeof(PgCol));
+    if( pCur->aCol==0 ){
+      pCur->nCol = 0;
+      pgFinalize(&pCur->base);
+      pgSetNoMem(p);
+      return SQLITE_ERROR;
+    }
+    memset(pCur->aCol, 0, pCur->nCol*sizeof(PgCol));
+    for(i=0; i<pCur->nCol; i++) pgKind(p, PQftype(pRes, i), &pCur->aCol[i]);
+  }
+  *ppCur = &pCur->base;
+  return SQLITE_OK;
+}
+
+static int pgColumnCount(RemoteCursor *pCursor){
+  return ((PgCursor*)pCursor)->nCol;
+}
+
+static const char *pgColumnName(RemoteCursor *pCursor, int iCol){
+  PgCursor *pCur = (PgCursor*)pCursor;
+  if( iCol<0 || iCol>=pCur->nCol ) return 0;
+  return PQfname(pCur->pRes, iCol);
+}
+
+static const char *pgColumnDeclType(RemoteCursor *pCursor, int iCol){
+  PgCursor *pCur = (PgCursor*)pCursor;
+  if( iCol<0 || iCol>=pCur->nCol ) return 0;
+  return pgDeclType(PQftype(pCur->pRes, iCol));
+}
+
+/*
+** xColumn: API.md's type mapping. Text points into the PGresult, or into
+** the column's buffer when converted; both live until the next xStep.
+** Out of memory during a conversion gives NULL.
+*/
+static void pgColumn(RemoteCursor *pCursor, int iCol, RemoteValue *pOut){
+  PgCursor *pCur = (PgCursor*)pCursor;
+  PgCol *pCol;
+  const char *z;
+  int n;
+  memset(pOut, 0, sizeof(*pOut));
+  pOut->eType = SQLITE_NULL;
+  if( iCol<0 || iCol>=pCur->nCol || PQntuples(pCur->pRes)<1
+   || PQgetisnull(pCur->pRes, 0, iCol) ){
+    return;
+  }
+  pCol = &pCur->aCol[iCol];
+  z = PQgetvalue(pCur->pRes, 0, iCol);
+  n = PQgetlength(pCur->pRes, 0, iCol);
+  switch( pCol->eKind ){
+    case PGK_INT:
+      pOut->eType = SQLITE_INTEGER;
+      pOut->i = pgAtoi(z);
+      return;
+    case PGK_BOOL:
+      pOut->eType = SQLITE_INTEGER;
+      pOut->i = z[0]=='t';
+      return;
+    case PGK_FLOAT: {
+      double r = strtod(z, 0);
+      if( isnan(r) ) return;
+      pOut->eType = SQLITE_FLOAT;
+      pOut->r = r;
+      return;
+    }
+    case PGK_NUMERIC:
+      remoteNumericAffinity(z, n, pOut);
+      return;
+    case PGK_BLOB: {
+      int nBlob = pgByteaDecode(pCol, z, n);
+      if( nBlob<0 ) return;
+      pOut->eType = SQLITE_BLOB;
+      pOut->z = pCol->zBuf;
+      pOut->n = nBlob;
+      return;
+    }
+    case PGK_TSTZ: {
+      int e = pgTzSplit(z, n);
+      if( e>=0 ){
+        char *zBuf = pgColBuf(pCol, n + 4);
+        if( zBuf==0 ) return;
+        memcpy(zBuf, z, e);
+        memcpy(&zBuf[e], ":00", 3);
+        memcpy(&zBuf[e+3], &z[e], n-e);
+        z = zBuf;
+        n += 3;
+      }
+      break;
+    }
+    case PGK_ARRAY:
+    case PGK_GUESS:
+      if( n>0 && (z[0]=='{' || z[0]=='[') ){
+        int nJson = pgArrayToJson(pCol, z, n);
+        if( nJson>=0 ){
+          z = pCol->zBuf;
+          n = nJson;
+        }else if( nJson==-2 ){
+          return;  /* out of memory */
+        }
+      }
+      break;
+    default:
+      break;
+  }
+  pOut->eType = SQLITE_TEXT;
+  pOut->z = z;
+  pOut->n = n;
+}
+
+/*
+** ----------------------------------------------------------------------
+** SQL text for transactions
+** ----------------------------------------------------------------------
+*/
+
+static char *pgQuoteIdent(const char *zIdent){
+  sqlite3_str *pStr = sqlite3_str_new(0);
+  const char *z;
+  sqlite3_str_appendchar(pStr, 1, '"');
+  for(z=zIdent ? zIdent : ""; *z; z++){
+    if( *z=='"' ) sqlite3_str_appendchar(pStr, 1, '"');
+    sqlite3_str_appendchar(pStr, 1, *z);
+  }
+  sqlite3_str_appendchar(pStr, 1, '"');
+  return sqlite3_str_finish(pStr);
+}
+
+/*
+** The isolation level zLevel as PostgreSQL spells it: one of the four
+** levels ("_" may stand for the space, any case), or NULL if it is none.
+*/
+static const char *pgLevel(const char *zLevel){
+  static const char *azLevel[] = {
+    "SERIALIZABLE", "REPEATABLE READ", "READ COMMITTED", "READ UNCOMMITTED"
+  };
+  size_t i, j;
+  if( zLevel==0 ) return 0;
+  for(i=0; i<sizeof(azLevel)/sizeof(azLevel[0]); i++){
+    const char *zL = azLevel[i];
+    for(j=0; zLevel[j] && zL[j]; j++){
+      char c = zLevel[j]=='_' ? ' ' : (char)toupper((unsigned char)zLevel[j]);
+      if( c!=zL[j] ) break;
+    }
+    if( zLevel[j]==0 && zL[j]==0 ) return zL;
+  }
+  return 0;
+}
+
+/* "BEGIN", or "BEGIN ISOLATION LEVEL <LEVEL>"; an unknown level is sent
+** with anything but letters and spaces removed, for the server to refuse */
+static char *pgBeginSql(const char *zIsolation){
+  const char *zLevel = pgLevel(zIsolation);
+  if( zIsolation==0 || strcasecmp(zIsolation, "AUTOCOMMIT")==0 ){
+    return sqlite3_mprintf("BEGIN");
+  }
+  if( zLevel ) return sqlite3_mprintf("BEGIN ISOLATION LEVEL %s", zLevel);
+  {
+    sqlite3_str *pStr = sqlite3_str_new(0);
+    const char *z;
+    sqlite3_str_appendall(pStr, "BEGIN ISOLATION LEVEL ");
+    for(z=zIsolation; *z; z++){
+      if( isalpha((unsigned char)*z) || *z==' ' ){
+        sqlite3_str_appendchar(pStr, 1, *z);
+      }
+    }
+    return sqlite3_str_finish(pStr);
+  }
+}
+
+static char *pgSavepointSql(const char *zName){
+  char *zQ = pgQuoteIdent(zName);
+  char *zSql = zQ ? sqlite3_mprintf("SAVEPOINT %s", zQ) : 0;
+  sqlite3_free(zQ);
+  return zSql;
+}
+
+static char *pgReleaseSql(const char *zName){
+  char *zQ = pgQuoteIdent(zName);
+  char *zSql = zQ ? sqlite3_mprintf("RELEASE SAVEPOINT %s", zQ) : 0;
+  sqlite3_free(zQ);
+  return zSql;
+}
+
+static char *pgRollbackToSql(const char *zName){
+  char *zQ = pgQuoteIdent(zName);
+  char *zSql = zQ ? sqlite3_mprintf("ROLLBACK TO SAVEPOINT %s", zQ) : 0;
+  sqlite3_free(zQ);
+  return zSql;
+}
+
+/* xSetIsolation: the session default; NULL back to the server's default */
+static int pgSetIsolation(RemoteConn *pConn, const char *zLevel){
+  PgConn *p = (PgConn*)pConn;
+  const char *zL;
+  char *zSql;
+  sqlite3_int64 nChange;
+  int rc;
+  if( zLevel && strcasecmp(zLevel, "AUTOCOMMIT")==0 ) return SQLITE_OK;
+  if( zLevel==0 ){
+    return pgExec(pConn, "SET default_transaction_isolation TO DEFAULT",
+                  0, 0, &nChange);
+  }
+  zL = pgLevel(zLevel);
+  if( zL==0 ){
+    remoteConnSetError(&p->base, REMOTE_ERR_OTHER, 0,
+                       "unknown isolation level '%s'", zLevel);
+    return SQLITE_ERROR;
+  }
+  zSql = sqlite3_mprintf(
+      "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL %s", zL);
+  if( zSql==0 ){
+    pgSetNoMem(p);
+    return SQLITE_ERROR;
+  }
+  rc = pgExec(pConn, zSql, 0, 0, &nChange);
+  sqlite3_free(zSql);
+  return rc;
+}
+
+/* xGetIsolation: SHOW transaction_isolation, uppercased */
+static char *pgGetIsolation(RemoteConn *pConn){
+  PgConn *p = (PgConn*)pConn;
+  PGresult *pRes = 0;
+  char *zLevel = 0;
+  if( pgExecText(p, "SHOW transaction_isolation", 0, 0, &pRes)!=SQLITE_OK ){
+    return 0;
+  }
+  if( PQntuples(pRes)==1 && PQnfields(pRes)>=1 ){
+    zLevel = sqlite3_mprintf("%s", PQgetvalue(pRes, 0, 0));
+    if( zLevel ){
+      char *z;
+      for(z=zLevel; *z; z++) *z = (char)toupper((unsigned char)*z);
+    }else{
+      pgSetNoMem(p);
+    }
+  }else{
+    remoteConnSetError(&p->base, REMOTE_ERR_OTHER, 0,
+                       "unexpected result from SHOW transaction_isolation");
+  }
+  PQclear(pRes);
+  return zLevel;
+}
+
+/*
+** ----------------------------------------------------------------------
+** Catalog
+** ----------------------------------------------------------------------
+*/
+
+/*
+** One row per column of the relation $2 in schema $1 (NULL: the first
+** visible through the search path), in attnum order. A relation without
+** columns gives one row with a NULL attname. Domains are resolved one
+** level for the declared type.
+*/
+static const char zPgTableInfo[] =
+  "SELECT n.nspname, c.relname, c.relkind, c.reltuples::pg_catalog.int8,"
+  " a.attname,"
+  " CASE WHEN t.typtype='d' THEN t.typbasetype ELSE a.atttypid END,"
+  " pg_catalog.format_type(a.atttypid, a.atttypmod),"
+  " a.attnotnull,"
+  " (SELECT k.i FROM pg_catalog.pg_index x,"
+  "   pg_catalog.unnest(x.indkey::pg_catalog.int2[]) WITH ORDINALITY AS k(attnum, i)"
+  "   WHERE x.indrelid=c.oid AND x.indisprimary AND k.attnum=a.attnum)"
+  " FROM pg_catalog.pg_class c"
+  " JOIN pg_catalog.pg_namespace n ON n.oid=c.relnamespace"
+  " LEFT JOIN pg_catalog.pg_attribute a"
+  "  ON a.attrelid=c.oid AND a.attnum>0 AND NOT a.attisdropped"
+  " LEFT JOIN pg_catalog.pg_type t ON t.oid=a.atttypid"
+  " WHERE c.relkind IN ('r','p','v','m','f') AND c.relname=$2::pg_catalog.text"
+  "  AND CASE WHEN $1::pg_catalog.text IS NULL"
+  "   THEN pg_catalog.pg_table_is_visible(c.oid)"
+  "   ELSE n.nspname=$1::pg_catalog.text END"
+  " ORDER BY a.attnum";
+
+/* Copy of column iCol of row iRow, sqlite3_malloc'd; *pbNoMem on failure */
+static char *pgDup(const PGresult *pRes, int iRow, int iCol, int *pbNoMem){
+  char *z = sqlite3_mprintf("%s", PQgetvalue(pRes, iRow, iCol));
+  if( z==0 ) *pbNoMem = 1;
+  return z;
+}
+
+/* xTableInfo. SQLITE_NOTFOUND when there is no such table or view. */
+static int pgTableInfo(RemoteConn *pConn, const char *zSchema,
+                       const char *zTable, RemoteTableInfo **ppInfo){
+  PgConn *p = (PgConn*)pConn;
+  const char *azParam[2];
+  RemoteTableInfo *pInfo = 0;
+  PGresult *pRes = 0;
+  int bNoMem = 0;
+  int nRow, i, rc;
+  char cKind;
+
+  *ppInfo = 0;
+  azParam[0] = zSchema;
+  azParam[1] = zTable ? zTable : "";
+  rc = pgExecText(p, zPgTableInfo, 2, azParam, &pRes);
+  if( rc!=SQLITE_OK ) goto table_info_done;
+  nRow = PQntuples(pRes);
+  if( nRow==0 ){
+    rc = SQLITE_NOTFOUND;
+    goto table_info_done;
+  }
+  pInfo = sqlite3_malloc(sizeof(RemoteTableInfo));
+  if( pInfo==0 ) goto table_info_nomem;
+  memset(pInfo, 0, sizeof(RemoteTableInfo));
+  pInfo->zSchema = pgDup(pRes, 0, 0, &bNoMem);
+  pInfo->zTable = pgDup(pRes, 0, 1, &bNoMem);
+  cKind = PQgetvalue(pRes, 0, 2)[0];
+  pInfo->bView = cKind=='v' || cKind=='m';
+  pInfo->nRowEst = strtoll(PQgetvalue(pRes, 0, 3), 0, 10);
+  if( pInfo->nRowEst<0 ) pInfo->nRowEst = -1;
+  if( PQgetisnull(pRes, 0, 4) ) nRow = 0;   /* no columns */
+  if( nRow>0 ){
+    pInfo->aCol = sqlite3_malloc64(nRow*sizeof(RemoteColumnInfo));
+    if( pInfo->aCol==0 ) goto table_info_nomem;
+    memset(pInfo->aCol, 0, nRow*sizeof(RemoteColumnInfo));
+    pInfo->nCol = nRow;
+  }
+  for(i=0; i<nRow; i++){
+    RemoteColumnInfo *pCol = &pInfo->aCol[i];
+    Oid oid = (Oid)strtoul(PQgetvalue(pRes, i, 5), 0, 10);
+    pCol->zName = pgDup(pRes, i, 4, &bNoMem);
+    pCol->zDeclType = sqlite3_mprintf("%s", pgDeclType(oid));
+    if( pCol->zDeclType==0 ) bNoMem = 1;
+    pCol->zRemoteType = pgDup(pRes, i, 6, &bNoMem);
+    pCol->bNotNull = PQgetvalue(pRes, i, 7)[0]=='t';
+    pCol->iPk = PQgetisnull(pRes, i, 8) ? 0 : atoi(PQgetvalue(pRes, i, 8));
+  }
+  if( bNoMem ) goto table_info_nomem;
+  *ppInfo = pInfo;
+  pInfo = 0;
+  goto table_info_done;
+
+table_info_nomem:
+  pgSetNoMem(p);
+  rc = SQLITE_ERROR;
+table_info_done:
+  remoteTableInfoFree(pInfo);
+  PQclear(pRes);
+  return rc;
+}
+
+/*
+** xListTables: tables, partitioned tables, views, materialized views and
+** foreign tables of schema zSchema (NULL: current_schema()), in byte
+** order. Partitions are left out (their rows show through the parent),
+** as postgres_fdw's IMPORT FOREIGN SCHEMA does.
+*/
+static int pgListTables(RemoteConn *pConn, const char *zSchema,
+                        int *pnTable, char ***pazTable){
+  PgConn *p = (PgConn*)pConn;
+  const char *azParam[1];
+  PGresult *pRes = 0;
+  char **azTable = 0;
+  int nTable = 0, i, rc;
+
+  *pnTable = 0;
+  *pazTable = 0;
+  azParam[0] = zSchema;
+  rc = pgExecText(p,
+      "SELECT c.relname FROM pg_catalog.pg_class c"
+      " JOIN pg_catalog.pg_namespace n ON n.oid=c.relnamespace"
+      " WHERE c.relkind IN ('r','p','v','m','f') AND NOT c.relispartition"
+      "  AND n.nspname=COALESCE($1::pg_catalog.text, pg_catalog.current_schema())"
+      " ORDER BY c.relname COLLATE \"C\"", 1, azParam, &pRes);
+  if( rc!=SQLITE_OK ) return rc;
+  nTable = PQntuples(pRes);
+  if( nTable>0 ){
+    azTable = sqlite3_malloc64(nTable*sizeof(char*));
+    if( azTable==0 ) goto list_tables_nomem;
+    memset(azTable, 0, nTable*sizeof(char*));
+    for(i=0; i<nTable; i++){
+      azTable[i] = sqlite3_mprintf("%s", PQgetvalue(pRes, i, 0));
+      if( azTable[i]==0 ) goto list_tables_nomem;
+    }
+  }
+  PQclear(pRes);
+  *pnTable = nTable;
+  *pazTable = azTable;
+  return SQLITE_OK;
+
+list_tables_nomem:
+  if( azTable ){
+    for(i=0; i<nTable; i++) sqlite3_free(azTable[i]);
+    sqlite3_free(azTable);
+  }
+  PQclear(pRes);
+  pgSetNoMem(p);
+  return SQLITE_ERROR;
+}
+
+/*
+** ----------------------------------------------------------------------
+** The dialect
+** ----------------------------------------------------------------------
+*/
+
+const RemoteDialect remotePgDialect = {
+  "postgresql",
+  "libpq",
+  pgIsQueryKey,
+  pgConnect,
+  pgClose,
+  pgCloseNoTerminate,
+  pgPing,
+  pgBackendPid,
+  pgInTransaction,
+  pgExec,
+  pgQuery,
+  pgStep,
+  pgColumnCount,
+  pgColumnName,
+  pgColumnDeclType,
+  pgColumn,
+  pgFinalize,
+  pgQuoteIdent,
+  pgBeginSql,
+  "COMMIT",
+  "ROLLBACK",
+  pgSavepointSql,
+  pgReleaseSql,
+  pgRollbackToSql,
+  pgSetIsolation,
+  pgGetIsolation,
+  pgTableInfo,
+  pgListTables,
+};
+
+static const RemoteDialect *pgDialect(void){
+  return &remotePgDialect;
+}
