@@ -1,0 +1,2139 @@
+/*
+** dialect_mysql.c: the MySQL/MariaDB dialect (remoteMysqlDialect) over
+** MariaDB Connector/C. It serves the URL dialects "mysql" and "mariadb";
+** its default driver name is "mysqlclient".
+**
+** Read myConnect() first (query keys, TLS modes, the UTC session), then
+** myQuery() / myStep() / myColumn(): a statement without parameters streams
+** over the text protocol (mysql_use_result), one with parameters over a
+** server-side prepared statement (mysql_stmt_fetch, never stored), and
+** myFieldClass() decides the SQLite type of a result column for both.
+** Prepared statements are kept per connection in a small LRU cache
+** (myStmtGet).
+*/
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mysql.h>
+
+#include "dialect.h"
+
+/* The collation number MySQL uses for binary strings and non-text types */
+#define MY_BINARY_CHARSET 63
+
+/* Largest inline bind buffer of a string column; longer values go
+** through mysql_stmt_fetch_column into the cursor's overflow buffer */
+#define MY_STRING_SLOT 1024
+
+/* Round up to a multiple of 8 */
+#define MY_ROUND8(n) (((n)+7) & ~(size_t)7)
+
+/*
+** Classes of result column. myFieldClass() maps a MYSQL_FIELD to one;
+** each protocol then converts its bytes into that class's value.
+*/
+#define MYC_NULL      0   /* MYSQL_TYPE_NULL: always NULL (declared TEXT) */
+#define MYC_INTEGER   1   /* integers, YEAR: INTEGER */
+#define MYC_UBIGINT   2   /* BIGINT UNSIGNED: NUMERIC (real above 2^63-1) */
+#define MYC_BIT       3   /* BIT(n): big-endian bytes, as INTEGER */
+#define MYC_DOUBLE    4   /* DOUBLE: REAL, NaN is NULL */
+#define MYC_FLOAT     5   /* FLOAT: REAL nearest the server's text form */
+#define MYC_DECIMAL   6   /* DECIMAL: NUMERIC affinity of the server's text */
+#define MYC_DATE      7   /* YYYY-MM-DD */
+#define MYC_DATETIME  8   /* DATETIME, TIMESTAMP: YYYY-MM-DD HH:MM:SS[.f] */
+#define MYC_TIME      9   /* [-]HH:MM:SS[.f] */
+#define MYC_TEXT     10   /* character strings, JSON, anything else */
+#define MYC_BLOB     11   /* binary strings */
+
+static const char *const azMyDeclType[] = {
+  "TEXT", "INTEGER", "NUMERIC", "INTEGER", "REAL", "REAL", "NUMERIC",
+  "TEXT", "TEXT", "TEXT", "TEXT", "BLOB"
+};
+
+/* Bytes of a temporal column's bind slot: the MYSQL_TIME, then its text */
+#define MY_TIME_TEXT  MY_ROUND8(sizeof(MYSQL_TIME))
+#define MY_TIME_SLOT  (MY_TIME_TEXT + 96)
+
+typedef struct MyStmt MyStmt;
+typedef struct MyConn MyConn;
+typedef struct MyCursor MyCursor;
+
+/* A cached prepared statement, keyed by its SQL text */
+struct MyStmt {
+  MYSQL_STMT *pStmt;
+  unsigned int h;             /* hash of zSql */
+  int nSql;
+  char *zSql;                 /* points just past this struct */
+  MyStmt *pNewer, *pOlder;    /* LRU list of the connection */
+};
+
+struct MyConn {
+  RemoteConn base;            /* Base class - must be first */
+  MYSQL *db;
+  char *zPassword;            /* masked out of every message, or NULL */
+  const char *zIsoVar;        /* "tx_isolation" or "transaction_isolation" */
+  MyStmt *pNewest, *pOldest;  /* statement cache, most recently used first */
+  int nStmt;                  /* entries in the statement cache */
+};
+
+/* States of a cursor */
+#define MYCUR_START   0       /* before the first row */
+#define MYCUR_ROW     1       /* on a row */
+#define MYCUR_DONE    2       /* after the last row, or failed */
+
+/*
+** An open result stream. With pStmt==0 it reads the text protocol from
+** pRes; otherwise it fetches pStmt's rows into aBind, whose buffers are
+** slots of one arena allocated with the cursor. Values longer than their
+** slot are fetched into zOvfl, the one buffer that grows.
+*/
+struct MyCursor {
+  RemoteCursor base;          /* Base class - must be first */
+  MYSQL_RES *pRes;            /* text protocol stream, or NULL */
+  MYSQL_STMT *pStmt;          /* binary protocol statement, or NULL */
+  MyStmt *pCached;            /* cache entry owning pStmt, or NULL */
+  int nCol;
+  int eState;                 /* MYCUR_* */
+  char **azName;              /* column names (copied) */
+  unsigned char *aClass;      /* MYC_* of each column */
+  MYSQL_ROW azRow;            /* text: the current row */
+  unsigned long *anLen;       /* lengths of the current row's values */
+  MYSQL_BIND *aBind;          /* binary: one bind per column */
+  my_bool *abNull;            /* binary: NULL flags */
+  my_bool *abErr;             /* binary: truncation flags */
+  char **azVal;               /* binary: where each value's bytes are */
+  char *zOvfl;                /* binary: values longer than their slot */
+  size_t nOvfl;               /* bytes allocated at zOvfl */
+};
+
+/************************************************************************
+** Library set-up, errors
+*/
+
+static pthread_once_t myInitOnce = PTHREAD_ONCE_INIT;
+static int myInitRc = 0;
+
+/*
+** mysql_library_init() is not thread-safe: it runs once, here. Connector/C
+** 3.x needs nothing per thread (mysql_thread_init() is an empty function
+** there, and libmysqlclient's mysql_init() would call it by itself).
+*/
+static void myLibraryInit(void){
+  myInitRc = mysql_library_init(0, 0, 0);
+}
+
+/*
+** The REMOTE_ERR_* class of a server or client error number: the one
+** place that decides what is a constraint violation and what means the
+** connection is gone.
+*/
+static int myErrClass(unsigned int iErr){
+  switch( iErr ){
+    case 1022:  /* ER_DUP_KEY */
+    case 1048:  /* ER_BAD_NULL_ERROR */
+    case 1062:  /* ER_DUP_ENTRY */
+    case 1169:  /* ER_DUP_UNIQUE */
+    case 1216:  /* ER_NO_REFERENCED_ROW */
+    case 1217:  /* ER_ROW_IS_REFERENCED */
+    case 1364:  /* ER_NO_DEFAULT_FOR_FIELD */
+    case 1451:  /* ER_ROW_IS_REFERENCED_2 */
+    case 1452:  /* ER_NO_REFERENCED_ROW_2 */
+    case 1557:  /* ER_FOREIGN_DUPLICATE_KEY */
+    case 1586:  /* ER_DUP_ENTRY_WITH_KEY_NAME */
+    case 1859:  /* ER_DUP_UNKNOWN_IN_INDEX */
+    case 3819:  /* ER_CHECK_CONSTRAINT_VIOLATED (MySQL) */
+    case 4025:  /* ER_CONSTRAINT_FAILED (MariaDB CHECK) */
+      return REMOTE_ERR_CONSTRAINT;
+    case 1927:  /* ER_CONNECTION_KILLED */
+    case 2002:  /* CR_CONNECTION_ERROR (socket) */
+    case 2003:  /* CR_CONN_HOST_ERROR */
+    case 2005:  /* CR_UNKNOWN_HOST */
+    case 2006:  /* CR_SERVER_GONE_ERROR */
+    case 2013:  /* CR_SERVER_LOST */
+    case 2014:  /* CR_COMMANDS_OUT_OF_SYNC */
+    case 2045:  /* CR_SHARED_MEMORY_CONNECT_ERROR */
+    case 2055:  /* CR_SERVER_LOST_EXTENDED */
+    case 4031:  /* ER_CLIENT_INTERACTION_TIMEOUT */
+      return REMOTE_ERR_DISCONNECT;
+  }
+  return REMOTE_ERR_OTHER;
+}
+
+/*
+** zMsg with every occurrence of the password zPw replaced by "***":
+** sqlite3_malloc'd, or NULL when zPw does not occur (or out of memory).
+*/
+static char *myMaskPassword(const char *zMsg, const char *zPw){
+  size_t nPw, nMsg, nOut = 0;
+  const char *z;
+  char *zOut;
+  if( zPw==0 || zPw[0]==0 || zMsg==0 || strstr(zMsg, zPw)==0 ) return 0;
+  nPw = strlen(zPw);
+  nMsg = strlen(zMsg);
+  zOut = sqlite3_malloc64(nMsg + 3*(nMsg/nPw+1) + 1);
+  if( zOut==0 ) return 0;
+  for(z=zMsg; *z; ){
+    if( strncmp(z, zPw, nPw)==0 ){
+      memcpy(&zOut[nOut], "***", 3);
+      nOut += 3;
+      z += nPw;
+    }else{
+      zOut[nOut++] = *z++;
+    }
+  }
+  zOut[nOut] = 0;
+  return zOut;
+}
+
+/*
+** "ERROR <errno> (<sqlstate>): <message>", the password masked:
+** sqlite3_malloc'd (NULL only when out of memory).
+*/
+static char *myErrorText(unsigned int iErr, const char *zState,
+                         const char *zMsg, const char *zPw){
+  char *zMasked = myMaskPassword(zMsg, zPw);
+  char *zOut = sqlite3_mprintf("ERROR %u (%s): %s", iErr,
+                               zState && zState[0] ? zState : "HY000",
+                               zMasked ? zMasked : zMsg ? zMsg : "");
+  sqlite3_free(zMasked);
+  return zOut;
+}
+
+/* Set p's error fields from a MySQL error number, SQLSTATE and message. */
+static void myError(MyConn *p, unsigned int iErr, const char *zState,
+                    const char *zMsg){
+  char zCode[16];
+  char *zText = myErrorText(iErr, zState, zMsg, p->zPassword);
+  snprintf(zCode, sizeof(zCode), "%u", iErr);
+  remoteConnSetError(&p->base, myErrClass(iErr), zCode, "%s",
+                     zText ? zText : "out of memory");
+  sqlite3_free(zText);
+}
+
+/* Set p's error fields from the connection's last error. */
+static void myDbError(MyConn *p){
+  myError(p, mysql_errno(p->db), mysql_sqlstate(p->db), mysql_error(p->db));
+}
+
+/* Set p's error fields from a statement's last error (or, when the
+** statement has none, the connection's). */
+static void myStmtError(MyConn *p, MYSQL_STMT *pStmt){
+  if( pStmt==0 || mysql_stmt_errno(pStmt)==0 ){
+    myDbError(p);
+  }else{
+    myError(p, mysql_stmt_errno(pStmt), mysql_stmt_sqlstate(pStmt),
+            mysql_stmt_error(pStmt));
+  }
+}
+
+static int myNoMem(MyConn *p){
+  remoteConnSetError(&p->base, REMOTE_ERR_OTHER, 0, "out of memory");
+  return SQLITE_ERROR;
+}
+
+/************************************************************************
+** Connecting
+*/
+
+/* 1 if zKey may appear in a mysql:// or mariadb:// URL's query string */
+static int myIsQueryKey(const char *zKey){
+  static const char *const azKey[] = {
+    "unix_socket", "charset", "ssl_mode", "ssl_ca", "ssl_cert", "ssl_key",
+    "connect_timeout", "read_timeout", "write_timeout", "compress",
+    "init_command"
+  };
+  size_t i;
+  if( zKey==0 ) return 0;
+  for(i=0; i<sizeof(azKey)/sizeof(azKey[0]); i++){
+    if( strcmp(zKey, azKey[i])==0 ) return 1;
+  }
+  return 0;
+}
+
+/* Parse a timeout in whole seconds (1..86400*365). Returns 0 on success. */
+static int myParseSeconds(const char *z, unsigned int *pn){
+  char *zEnd = 0;
+  long v;
+  if( z==0 || z[0]<'0' || z[0]>'9' ) return 1;
+  v = strtol(z, &zEnd, 10);
+  if( *zEnd!=0 || v<1 || v>86400L*365 ) return 1;
+  *pn = (unsigned int)v;
+  return 0;
+}
+
+/* Parse a boolean: 1/0, true/false, yes/no, on/off. Returns 0 on success. */
+static int myParseBool(const char *z, int *pb){
+  static const char *const azTrue[] = { "1", "true", "yes", "on" };
+  static const char *const azFalse[] = { "0", "false", "no", "off" };
+  int i;
+  for(i=0; i<4; i++){
+    if( sqlite3_stricmp(z, azTrue[i])==0 ){ *pb = 1; return 0; }
+    if( sqlite3_stricmp(z, azFalse[i])==0 ){ *pb = 0; return 0; }
+  }
+  return 1;
+}
+
+/* A character set name safe to splice into SET NAMES: [A-Za-z0-9_]+ */
+static int myIsCharsetName(const char *z){
+  int i;
+  for(i=0; z[i]; i++){
+    char c = z[i];
+    if( !((c>='a' && c<='z') || (c>='A' && c<='Z') || (c>='0' && c<='9')
+          || c=='_') ) return 0;
+  }
+  return i>0 && i<64;
+}
+
+/* TLS modes of the ssl_mode key, as MySQL's client names them */
+#define MY_SSL_DEFAULT          0   /* not given: Connector/C's default */
+#define MY_SSL_DISABLED         1
+#define MY_SSL_PREFERRED        2
+#define MY_SSL_REQUIRED         3
+#define MY_SSL_VERIFY_CA        4
+#define MY_SSL_VERIFY_IDENTITY  5
+
+/*
+** Apply the URL's query keys to db (before mysql_real_connect). Sets
+** *pzSocket to the unix_socket value, *pzCharset to the charset and
+** *peSsl to the TLS mode. Returns SQLITE_OK, or SQLITE_ERROR with *pzErr
+** set (sqlite3_malloc'd) naming the key or value that is wrong.
+**
+** ssl_mode maps onto Connector/C 3.x this way: DISABLED sets no TLS option
+** at all (ssl_ca/ssl_cert/ssl_key are then ignored); PREFERRED asks for
+** TLS and falls back to plain text when the server has none; REQUIRED
+** asks for TLS and myConnect() refuses a TCP connection that is not
+** encrypted (a unix socket is secure transport, as in MySQL's client);
+** VERIFY_CA needs ssl_ca and has the chain checked against it;
+** VERIFY_IDENTITY also checks the host name (MYSQL_OPT_SSL_VERIFY_SERVER_CERT).
+*/
+static int myApplyOptions(MYSQL *db, const RemoteUrl *pUrl,
+                          const char **pzSocket, const char **pzCharset,
+                          int *peSsl, char **pzErr){
+  static const char *const azSsl[] = {
+    "DISABLED", "PREFERRED", "REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY"
+  };
+  const char *zSslCa = 0, *zSslCert = 0, *zSslKey = 0;
+  int eSsl = MY_SSL_DEFAULT;
+  int rc = 0;
+  int i, j;
+
+  for(i=0; rc==0 && i<pUrl->nQuery; i++){
+    const char *zKey = pUrl->azKey[i];
+    const char *zVal = pUrl->azVal[i] ? pUrl->azVal[i] : "";
+    unsigned int nSec = 0;
+    int bOn = 0;
+    int bBad = 0;
+    if( strcmp(zKey, "unix_socket")==0 ){
+      *pzSocket = zVal[0] ? zVal : 0;
+    }else if( strcmp(zKey, "charset")==0 ){
+      if( myIsCharsetName(zVal) ) *pzCharset = zVal; else bBad = 1;
+    }else if( strcmp(zKey, "ssl_mode")==0 ){
+      for(j=0; j<5 && sqlite3_stricmp(zVal, azSsl[j])!=0; j++){}
+      if( j<5 ) eSsl = j+1; else bBad = 1;
+    }else if( strcmp(zKey, "ssl_ca")==0 ){
+      zSslCa = zVal;
+    }else if( strcmp(zKey, "ssl_cert")==0 ){
+      zSslCert = zVal;
+    }else if( strcmp(zKey, "ssl_key")==0 ){
+      zSslKey = zVal;
+    }else if( strcmp(zKey, "connect_timeout")==0 ){
+      bBad = myParseSeconds(zVal, &nSec)
+          || mysql_optionsv(db, MYSQL_OPT_CONNECT_TIMEOUT, &nSec);
+    }else if( strcmp(zKey, "read_timeout")==0 ){
+      bBad = myParseSeconds(zVal, &nSec)
+          || mysql_optionsv(db, MYSQL_OPT_READ_TIMEOUT, &nSec);
+    }else if( strcmp(zKey, "write_timeout")==0 ){
+      bBad = myParseSeconds(zVal, &nSec)
+          || mysql_optionsv(db, MYSQL_OPT_WRITE_TIMEOUT, &nSec);
+    }else if( strcmp(zKey, "compress")==0 ){
+      bBad = myParseBool(zVal, &bOn);
+      if( !bBad && bOn ) bBad = mysql_optionsv(db, MYSQL_OPT_COMPRESS, 0);
+    }else if( strcmp(zKey, "init_command")==0 ){
+      bBad = mysql_optionsv(db, MYSQL_INIT_COMMAND, zVal)!=0;
+    }else{
+      *pzErr = sqlite3_mprintf("unknown URL query key '%s' for dialect '%s'",
+                               zKey, pUrl->zDialect);
+      rc = 1;
+    }
+    if( bBad ){
+      *pzErr = sqlite3_mprintf("invalid value '%s' for %s", zVal, zKey);
+      rc = 1;
+    }
+  }
+
+  if( rc==0 && eSsl>=MY_SSL_VERIFY_CA && (zSslCa==0 || zSslCa[0]==0) ){
+    *pzErr = sqlite3_mprintf("ssl_mode %s requires ssl_ca", azSsl[eSsl-1]);
+    rc = 1;
+  }
+  if( rc==0 && eSsl!=MY_SSL_DISABLED ){
+    my_bool bTrue = 1;
+    if( zSslCa && zSslCa[0] ) rc |= mysql_optionsv(db, MYSQL_OPT_SSL_CA, zSslCa);
+    if( zSslCert && zSslCert[0] ){
+      rc |= mysql_optionsv(db, MYSQL_OPT_SSL_CERT, zSslCert);
+    }
+    if( zSslKey && zSslKey[0] ) rc |= mysql_optionsv(db, MYSQL_OPT_SSL_KEY, zSslKey);
+    if( eSsl>=MY_SSL_PREFERRED ){
+      rc |= mysql_optionsv(db, MYSQL_OPT_SSL_ENFORCE, &bTrue);
+    }
+    if( eSsl==MY_SSL_VERIFY_IDENTITY ){
+      rc |= mysql_optionsv(db, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &bTrue);
+    }
+    if( rc ) *pzErr = sqlite3_mprintf("cannot set the TLS options");
+  }
+  *peSsl = eSsl;
+  return rc ? SQLITE_ERROR : SQLITE_OK;
+}
+
+/* 1 if db talks over a unix socket (or another local transport) */
+static int myIsLocalTransport(MYSQL *db){
+  unsigned int eType = 0;
+  if( mariadb_get_infov(db, MARIADB_CONNECTION_PVIO_TYPE, &eType) ) return 0;
+  return eType!=MARIADB_CONNECTION_TCP;
+}
+
+/*
+** Open a connection for pUrl: user, password, database, host (or unix
+** socket) and port from the URL, options from its query keys, found rows
+** (so "rows affected" counts matched rows, as PostgreSQL does), several
+** statements per query, no automatic reconnect, no LOAD DATA LOCAL. The
+** session is set to UTC and the character set (utf8mb4 by default) in one
+** round trip. On failure: SQLITE_ERROR, *pzErr "ERROR <errno> (<state>):
+** <message>" without the password, *peErr REMOTE_ERR_DISCONNECT when the
+** server could not be reached, REMOTE_ERR_OTHER otherwise.
+*/
+static int myConnect(const RemoteUrl *pUrl, RemoteConn **ppConn,
+                     char **pzErr, int *peErr){
+  MYSQL *db = 0;
+  MyConn *p = 0;
+  const char *zSocket = 0;
+  const char *zCharset = "utf8mb4";
+  const char *zPw = pUrl->zPassword;
+  char *zSql = 0;
+  int eSsl = MY_SSL_DEFAULT;
+  int eErr = REMOTE_ERR_OTHER;
+  int rc = SQLITE_OK;
+  my_bool bFalse = 0, bTrue = 1;
+  unsigned int bNoLocal = 0;
+  unsigned long iVersion;
+
+  *ppConn = 0;
+  *pzErr = 0;
+  pthread_once(&myInitOnce, myLibraryInit);
+  if( myInitRc ){
+    *pzErr = sqlite3_mprintf("cannot initialize the mysql client library");
+    rc = SQLITE_ERROR;
+    goto connect_error;
+  }
+  db = mysql_init(0);
+  if( db==0 ){
+    *pzErr = sqlite3_mprintf("out of memory");
+    rc = SQLITE_ERROR;
+    goto connect_error;
+  }
+  rc = myApplyOptions(db, pUrl, &zSocket, &zCharset, &eSsl, pzErr);
+  if( rc==SQLITE_OK ){
+    if( mysql_optionsv(db, MYSQL_SET_CHARSET_NAME, zCharset)
+     || mysql_optionsv(db, MYSQL_OPT_RECONNECT, &bFalse)
+     || mysql_optionsv(db, MYSQL_OPT_LOCAL_INFILE, &bNoLocal)
+     || mysql_optionsv(db, MYSQL_REPORT_DATA_TRUNCATION, &bTrue) ){
+      *pzErr = sqlite3_mprintf("cannot set the connection options");
+      rc = SQLITE_ERROR;
+    }
+  }
+  if( rc!=SQLITE_OK ) goto connect_error;
+
+  if( mysql_real_connect(db, pUrl->zHost, pUrl->zUser, zPw, pUrl->zDatabase,
+                         (unsigned int)pUrl->iPort, zSocket,
+                         CLIENT_MULTI_STATEMENTS | CLIENT_FOUND_ROWS)==0 ){
+    unsigned int iErr = mysql_errno(db);
+    if( myErrClass(iErr)==REMOTE_ERR_DISCONNECT ) eErr = REMOTE_ERR_DISCONNECT;
+    *pzErr = myErrorText(iErr, mysql_sqlstate(db), mysql_error(db), zPw);
+    rc = SQLITE_ERROR;
+    goto connect_error;
+  }
+  if( eSsl>=MY_SSL_REQUIRED && mysql_get_ssl_cipher(db)==0
+   && !myIsLocalTransport(db) ){
+    /* Connector/C 3.3 falls back to plain text unless it verifies the
+    ** host name: refuse the connection here */
+    *pzErr = sqlite3_mprintf("ssl_mode %s: the server does not support TLS",
+                             eSsl==MY_SSL_REQUIRED ? "REQUIRED" : "VERIFY_CA");
+    rc = SQLITE_ERROR;
+    goto connect_error;
+  }
+  zSql = sqlite3_mprintf("SET time_zone='+00:00', NAMES %s", zCharset);
+  if( zSql==0 ){
+    *pzErr = sqlite3_mprintf("out of memory");
+    rc = SQLITE_ERROR;
+    goto connect_error;
+  }
+  if( mysql_real_query(db, zSql, (unsigned long)strlen(zSql)) ){
+    unsigned int iErr = mysql_errno(db);
+    if( myErrClass(iErr)==REMOTE_ERR_DISCONNECT ) eErr = REMOTE_ERR_DISCONNECT;
+    *pzErr = myErrorText(iErr, mysql_sqlstate(db), mysql_error(db), zPw);
+    rc = SQLITE_ERROR;
+    goto connect_error;
+  }
+
+  p = sqlite3_malloc(sizeof(*p));
+  if( p==0 ){
+    *pzErr = sqlite3_mprintf("out of memory");
+    rc = SQLITE_ERROR;
+    goto connect_error;
+  }
+  memset(p, 0, sizeof(*p));
+  p->base.pDialect = &remoteMysqlDialect;
+  if( zPw && zPw[0] ){
+    p->zPassword = sqlite3_mprintf("%s", zPw);
+    if( p->zPassword==0 ){
+      *pzErr = sqlite3_mprintf("out of memory");
+      rc = SQLITE_ERROR;
+      goto connect_error;
+    }
+  }
+  /* transaction_isolation: MySQL 5.7.20+ (tx_isolation gone in 8.0),
+  ** MariaDB 11.1+; older servers only know tx_isolation */
+  iVersion = mysql_get_server_version(db);
+  if( mariadb_connection(db) ){
+    p->zIsoVar = iVersion>=110100 ? "transaction_isolation" : "tx_isolation";
+  }else{
+    p->zIsoVar = iVersion>=50720 ? "transaction_isolation" : "tx_isolation";
+  }
+  p->db = db;
+  db = 0;
+  *ppConn = &p->base;
+  p = 0;
+
+connect_error:
+  if( p ){
+    sqlite3_free(p->zPassword);
+    sqlite3_free(p);
+  }
+  if( db ) mysql_close(db);
+  sqlite3_free(zSql);
+  if( rc!=SQLITE_OK && *pzErr==0 ) *pzErr = sqlite3_mprintf("out of memory");
+  if( peErr ) *peErr = rc==SQLITE_OK ? REMOTE_ERR_NONE : eErr;
+  return rc;
+}
+
+/************************************************************************
+** The prepared statement cache
+*/
+
+/* FNV-1a hash of n bytes */
+static unsigned int myHash(const char *z, int n){
+  unsigned int h = 2166136261u;
+  int i;
+  for(i=0; i<n; i++){
+    h ^= (unsigned char)z[i];
+    h *= 16777619u;
+  }
+  return h;
+}
+
+/* Unlink e from p's LRU list (e stays allocated). */
+static void myStmtUnlink(MyConn *p, MyStmt *e){
+  if( e->pNewer ) e->pNewer->pOlder = e->pOlder; else p->pNewest = e->pOlder;
+  if( e->pOlder ) e->pOlder->pNewer = e->pNewer; else p->pOldest = e->pNewer;
+  e->pNewer = e->pOlder = 0;
+  p->nStmt--;
+}
+
+/* Link e as p's most recently used entry. */
+static void myStmtLinkNewest(MyConn *p, MyStmt *e){
+  e->pNewer = 0;
+  e->pOlder = p->pNewest;
+  if( p->pNewest ) p->pNewest->pNewer = e; else p->pOldest = e;
+  p->pNewest = e;
+  p->nStmt++;
+}
+
+/* Remove e from the cache, close its statement and free it. */
+static void myStmtDrop(MyConn *p, MyStmt *e){
+  myStmtUnlink(p, e);
+  mysql_stmt_close(e->pStmt);
+  sqlite3_free(e);
+}
+
+/* Close cached statements until at most nKeep are left. */
+static void myStmtTrim(MyConn *p, int nKeep){
+  while( p->nStmt>nKeep && p->pOldest ) myStmtDrop(p, p->pOldest);
+}
+
+/*
+** A prepared statement for zSql: from the cache when p->base.nStmtCache>0
+** (*ppCached is then its entry and the statement must not be closed),
+** else prepared now (*ppCached is NULL and the caller closes it with
+** mysql_stmt_close). The statement's placeholder count must be nParam.
+** Returns SQLITE_OK, or SQLITE_ERROR with p's error set.
+*/
+static int myStmtGet(MyConn *p, const char *zSql, int nParam,
+                     MYSQL_STMT **ppStmt, MyStmt **ppCached){
+  int nSql = (int)strlen(zSql);
+  unsigned int h = 0;
+  MYSQL_STMT *pStmt = 0;
+  MyStmt *e = 0;
+  int rc = SQLITE_OK;
+
+  *ppStmt = 0;
+  *ppCached = 0;
+  if( p->nStmt>p->base.nStmtCache ) myStmtTrim(p, p->base.nStmtCache);
+  if( p->base.nStmtCache>0 ){
+    h = myHash(zSql, nSql);
+    for(e=p->pNewest; e; e=e->pOlder){
+      if( e->h==h && e->nSql==nSql && memcmp(e->zSql, zSql, nSql)==0 ) break;
+    }
+    if( e ){
+      myStmtUnlink(p, e);
+      myStmtLinkNewest(p, e);
+      pStmt = e->pStmt;
+    }
+  }
+  if( pStmt==0 ){
+    pStmt = mysql_stmt_init(p->db);
+    if( pStmt==0 ){
+      rc = myNoMem(p);
+      goto get_error;
+    }
+    if( mysql_stmt_prepare(pStmt, zSql, (unsigned long)nSql) ){
+      myStmtError(p, pStmt);
+      rc = SQLITE_ERROR;
+      goto get_error;
+    }
+    if( p->base.nStmtCache>0 ){
+      e = sqlite3_malloc64(sizeof(MyStmt) + nSql + 1);
+      if( e ){
+        memset(e, 0, sizeof(*e));
+        e->pStmt = pStmt;
+        e->h = h;
+        e->nSql = nSql;
+        e->zSql = (char*)&e[1];
+        memcpy(e->zSql, zSql, nSql+1);
+        myStmtLinkNewest(p, e);
+        myStmtTrim(p, p->base.nStmtCache);
+      }
+      /* Out of memory for the entry: the statement is simply not cached */
+    }
+  }
+  if( mysql_stmt_param_count(pStmt)!=(unsigned long)nParam ){
+    remoteConnSetError(&p->base, REMOTE_ERR_OTHER, 0,
+        "wrong number of parameters: the statement has %lu placeholders, "
+        "%d values were given", mysql_stmt_param_count(pStmt), nParam);
+    rc = SQLITE_ERROR;
+    if( e ) pStmt = 0;          /* stays cached: the statement is fine */
+    goto get_error;
+  }
+  *ppStmt = pStmt;
+  *ppCached = e;
+  return SQLITE_OK;
+
+get_error:
+  if( pStmt ) mysql_stmt_close(pStmt);
+  return rc;
+}
+
+/*
+** After a cached statement (entry e) failed: drop the entry, closing the
+** statement, when the statement itself may be unusable (the server forgot
+** it or wants it prepared again, or the connection is gone); a plain SQL
+** error keeps it. Returns 1 if e was dropped.
+*/
+static int myStmtFailed(MyConn *p, MyStmt *e){
+  if( e && (p->base.eErr==REMOTE_ERR_DISCONNECT
+            || strcmp(p->base.zCode, "1243")==0      /* unknown handler */
+            || strcmp(p->base.zCode, "1615")==0) ){  /* must re-prepare */
+    myStmtDrop(p, e);
+    return 1;
+  }
+  return 0;
+}
+
+/* Free a statement that is not cached (e==0); cached ones stay. */
+static void myStmtDone(MYSQL_STMT *pStmt, MyStmt *e){
+  if( pStmt && e==0 ) mysql_stmt_close(pStmt);
+}
+
+/*
+** Bind aParam (SQLite INTEGER, FLOAT, TEXT, BLOB, NULL as LONGLONG, DOUBLE,
+** STRING, BLOB, NULL) to pStmt and execute it. Returns SQLITE_OK or
+** SQLITE_ERROR with p's error set.
+*/
+static int myStmtExecute(MyConn *p, MYSQL_STMT *pStmt, int nParam,
+                         const RemoteValue *aParam){
+  MYSQL_BIND aStatic[16];
+  unsigned long anStatic[16];
+  MYSQL_BIND *aBind = aStatic;
+  unsigned long *anLen = anStatic;
+  int rc = SQLITE_OK;
+  int i;
+
+  if( nParam>16 ){
+    aBind = sqlite3_malloc64(nParam*(sizeof(MYSQL_BIND)+sizeof(unsigned long)));
+    if( aBind==0 ) return myNoMem(p);
+    anLen = (unsigned long*)&aBind[nParam];
+  }
+  if( nParam>0 ) memset(aBind, 0, nParam*sizeof(MYSQL_BIND));
+  for(i=0; i<nParam; i++){
+    const RemoteValue *v = &aParam[i];
+    MYSQL_BIND *b = &aBind[i];
+    switch( v->eType ){
+      case SQLITE_INTEGER:
+        b->buffer_type = MYSQL_TYPE_LONGLONG;
+        b->buffer = (void*)&v->i;
+        break;
+      case SQLITE_FLOAT:
+        b->buffer_type = MYSQL_TYPE_DOUBLE;
+        b->buffer = (void*)&v->r;
+        break;
+      case SQLITE_TEXT:
+      case SQLITE_BLOB:
+        b->buffer_type = v->eType==SQLITE_TEXT ? MYSQL_TYPE_STRING
+                                               : MYSQL_TYPE_BLOB;
+        b->buffer = (void*)(v->z ? v->z : "");
+        anLen[i] = v->z && v->n>0 ? (unsigned long)v->n : 0;
+        b->buffer_length = anLen[i];
+        b->length = &anLen[i];
+        break;
+      default:
+        b->buffer_type = MYSQL_TYPE_NULL;
+        break;
+    }
+  }
+  if( nParam>0 && mysql_stmt_bind_param(pStmt, aBind) ){
+    myStmtError(p, pStmt);
+    rc = SQLITE_ERROR;
+  }
+  if( rc==SQLITE_OK && mysql_stmt_execute(pStmt) ){
+    myStmtError(p, pStmt);
+    rc = SQLITE_ERROR;
+  }
+  if( aBind!=aStatic ) sqlite3_free(aBind);
+  return rc;
+}
+
+/*
+** Find (or prepare) zSql's statement and execute it with aParam. On
+** success *ppStmt has run and *ppCached is its cache entry (NULL: the
+** caller closes the statement with myStmtDone). A cached statement the
+** server no longer knows (1243) or wants prepared again (1615) is dropped
+** and zSql prepared and run once more: nothing ran the first time. On
+** failure nothing is left to clean up and p's error is set.
+*/
+static int myStmtRun(MyConn *p, const char *zSql, int nParam,
+                     const RemoteValue *aParam, MYSQL_STMT **ppStmt,
+                     MyStmt **ppCached){
+  int nTry;
+  int rc = SQLITE_ERROR;
+  *ppStmt = 0;
+  *ppCached = 0;
+  for(nTry=0; nTry<2; nTry++){
+    MYSQL_STMT *pStmt = 0;
+    MyStmt *e = 0;
+    rc = myStmtGet(p, zSql, nParam, &pStmt, &e);
+    if( rc!=SQLITE_OK ) break;
+    rc = myStmtExecute(p, pStmt, nParam, aParam);
+    if( rc==SQLITE_OK ){
+      *ppStmt = pStmt;
+      *ppCached = e;
+      break;
+    }
+    if( e==0 ){
+      mysql_stmt_close(pStmt);
+      break;
+    }
+    if( !myStmtFailed(p, e) || p->base.eErr==REMOTE_ERR_DISCONNECT ) break;
+  }
+  return rc;
+}
+
+/************************************************************************
+** Executing without rows
+*/
+
+/*
+** Read and discard the rest of a text-protocol result set pRes and free
+** it. Returns SQLITE_OK, or SQLITE_ERROR with p's error set when the
+** stream ended in an error.
+*/
+static int myDiscardResult(MyConn *p, MYSQL_RES *pRes){
+  int rc = SQLITE_OK;
+  while( mysql_fetch_row(pRes) ){}
+  if( mysql_errno(p->db) ){
+    myDbError(p);
+    rc = SQLITE_ERROR;
+  }
+  mysql_free_result(pRes);
+  return rc;
+}
+
+/*
+** Read and discard the remaining results of a multi-statement text query
+** (the current one already consumed). *pnChange, if not NULL, gets the
+** last statement's rows affected. Returns SQLITE_OK or SQLITE_ERROR with
+** p's error set (a failed statement ends the rest on the server).
+*/
+static int myDiscardMoreResults(MyConn *p, sqlite3_int64 *pnChange){
+  MYSQL *db = p->db;
+  while( mysql_more_results(db) ){
+    MYSQL_RES *pRes;
+    int r = mysql_next_result(db);
+    if( r<0 ) break;
+    if( r>0 ){
+      myDbError(p);
+      return SQLITE_ERROR;
+    }
+    pRes = mysql_use_result(db);
+    if( pRes ){
+      if( myDiscardResult(p, pRes) ) return SQLITE_ERROR;
+      if( pnChange ) *pnChange = 0;
+    }else if( mysql_field_count(db)!=0 ){
+      myDbError(p);
+      return SQLITE_ERROR;
+    }else if( pnChange ){
+      *pnChange = (sqlite3_int64)mysql_affected_rows(db);
+    }
+  }
+  return SQLITE_OK;
+}
+
+/*
+** Discard pStmt's current result set (reading what is left of it) and any
+** further ones (CALL). *pnChange, if not NULL, gets the last one's rows
+** affected. Returns SQLITE_OK or SQLITE_ERROR with p's error set.
+**
+** Only mysql_stmt_free_result() reads the rows here: it never writes into
+** bound result buffers, which may point into a finalized cursor.
+*/
+static int myStmtDiscard(MyConn *p, MYSQL_STMT *pStmt,
+                         sqlite3_int64 *pnChange){
+  for(;;){
+    int r;
+    if( mysql_stmt_field_count(pStmt)>0 ){
+      mysql_stmt_free_result(pStmt);
+      if( mysql_errno(p->db) ){
+        myDbError(p);
+        return SQLITE_ERROR;
+      }
+      if( pnChange ) *pnChange = 0;
+    }else if( pnChange ){
+      *pnChange = (sqlite3_int64)mysql_stmt_affected_rows(pStmt);
+    }
+    if( !mysql_stmt_more_results(pStmt) ) break;
+    r = mysql_stmt_next_result(pStmt);
+    if( r<0 ) break;
+    if( r>0 ){
+      myStmtError(p, pStmt);
+      return SQLITE_ERROR;
+    }
+  }
+  return SQLITE_OK;
+}
+
+/*
+** Run zSql. Without parameters over the text protocol (several statements
+** allowed; every result set is read and freed), with parameters as a
+** prepared statement. *pnChange = the last statement's rows affected (0
+** for one returning rows, and for DDL). SQLITE_OK, or SQLITE_ERROR with
+** p's error set.
+*/
+static int myExec(RemoteConn *pConn, const char *zSql, int nParam,
+                  const RemoteValue *aParam, sqlite3_int64 *pnChange){
+  MyConn *p = (MyConn*)pConn;
+  MYSQL *db = p->db;
+  sqlite3_int64 nChange = 0;
+  MYSQL_STMT *pStmt = 0;
+  MyStmt *e = 0;
+  int rc = SQLITE_OK;
+
+  assert( p->base.pActive==0 );
+  remoteConnClearError(&p->base);
+  if( nParam==0 ){
+    MYSQL_RES *pRes;
+    if( mysql_real_query(db, zSql, (unsigned long)strlen(zSql)) ){
+      myDbError(p);
+      rc = SQLITE_ERROR;
+      goto exec_done;
+    }
+    pRes = mysql_use_result(db);
+    if( pRes ){
+      rc = myDiscardResult(p, pRes);
+    }else if( mysql_field_count(db)!=0 ){
+      myDbError(p);
+      rc = SQLITE_ERROR;
+    }else{
+      nChange = (sqlite3_int64)mysql_affected_rows(db);
+    }
+    if( rc==SQLITE_OK ) rc = myDiscardMoreResults(p, &nChange);
+  }else{
+    rc = myStmtRun(p, zSql, nParam, aParam, &pStmt, &e);
+    if( rc==SQLITE_OK ) rc = myStmtDiscard(p, pStmt, &nChange);
+    if( rc!=SQLITE_OK && myStmtFailed(p, e) ){
+      pStmt = 0;                /* closed with its cache entry */
+      e = 0;
+    }
+  }
+
+exec_done:
+  myStmtDone(pStmt, e);
+  if( pnChange ) *pnChange = rc==SQLITE_OK ? nChange : 0;
+  return rc;
+}
+
+/************************************************************************
+** Result streams
+*/
+
+/*
+** The class (MYC_*) of a result column, from its type, flags and
+** character set: the one decision behind both protocols' values and
+** xColumnDeclType.
+*/
+static int myFieldClass(const MYSQL_FIELD *f){
+  switch( f->type ){
+    case MYSQL_TYPE_NULL:
+      return MYC_NULL;
+    case MYSQL_TYPE_TINY:
+    case MYSQL_TYPE_SHORT:
+    case MYSQL_TYPE_LONG:
+    case MYSQL_TYPE_INT24:
+    case MYSQL_TYPE_YEAR:
+      return MYC_INTEGER;
+    case MYSQL_TYPE_LONGLONG:
+      return (f->flags & UNSIGNED_FLAG) ? MYC_UBIGINT : MYC_INTEGER;
+    case MYSQL_TYPE_BIT:
+      return MYC_BIT;
+    case MYSQL_TYPE_DOUBLE:
+      return MYC_DOUBLE;
+    case MYSQL_TYPE_FLOAT:
+      return MYC_FLOAT;
+    case MYSQL_TYPE_DECIMAL:
+    case MYSQL_TYPE_NEWDECIMAL:
+      return MYC_DECIMAL;
+    case MYSQL_TYPE_DATE:
+    case MYSQL_TYPE_NEWDATE:
+      return MYC_DATE;
+    case MYSQL_TYPE_DATETIME:
+    case MYSQL_TYPE_DATETIME2:
+    case MYSQL_TYPE_TIMESTAMP:
+    case MYSQL_TYPE_TIMESTAMP2:
+      return MYC_DATETIME;
+    case MYSQL_TYPE_TIME:
+    case MYSQL_TYPE_TIME2:
+      return MYC_TIME;
+    case MYSQL_TYPE_JSON:         /* MySQL sends JSON as binary: still text */
+      return MYC_TEXT;
+    case MYSQL_TYPE_VARCHAR:
+    case MYSQL_TYPE_VAR_STRING:
+    case MYSQL_TYPE_STRING:
+    case MYSQL_TYPE_TINY_BLOB:
+    case MYSQL_TYPE_MEDIUM_BLOB:
+    case MYSQL_TYPE_LONG_BLOB:
+    case MYSQL_TYPE_BLOB:
+    case MYSQL_TYPE_ENUM:
+    case MYSQL_TYPE_SET:
+    case MYSQL_TYPE_GEOMETRY:
+      return f->charsetnr==MY_BINARY_CHARSET ? MYC_BLOB : MYC_TEXT;
+    default:
+      return MYC_TEXT;
+  }
+}
+
+/* 1 for the classes whose binary-protocol value is a run of bytes that
+** may be longer than its bind slot */
+static int myIsBytesClass(int eClass){
+  return eClass==MYC_TEXT || eClass==MYC_BLOB || eClass==MYC_DECIMAL
+      || eClass==MYC_BIT;
+}
+
+/* Bytes of the bind slot of a column of class eClass (binary protocol) */
+static size_t mySlotSize(int eClass, const MYSQL_FIELD *f){
+  switch( eClass ){
+    case MYC_DECIMAL:
+      return 80;                /* 65 digits, sign, point */
+    case MYC_DATE:
+    case MYC_DATETIME:
+    case MYC_TIME:
+      return MY_TIME_SLOT;
+    case MYC_TEXT:
+    case MYC_BLOB: {
+      unsigned long n = f->length;
+      if( n<16 ) n = 16;
+      if( n>MY_STRING_SLOT ) n = MY_STRING_SLOT;
+      return MY_ROUND8(n);
+    }
+    default:
+      return 8;                 /* LONGLONG, DOUBLE, FLOAT, BIT(64) */
+  }
+}
+
+/* The MYSQL_BIND buffer type a column of class eClass is fetched as */
+static enum enum_field_types myBufferType(int eClass){
+  switch( eClass ){
+    case MYC_NULL:     return MYSQL_TYPE_NULL;
+    case MYC_INTEGER:
+    case MYC_UBIGINT:  return MYSQL_TYPE_LONGLONG;
+    case MYC_DOUBLE:   return MYSQL_TYPE_DOUBLE;
+    case MYC_FLOAT:    return MYSQL_TYPE_FLOAT;
+    case MYC_DATE:     return MYSQL_TYPE_DATE;
+    case MYC_DATETIME: return MYSQL_TYPE_DATETIME;
+    case MYC_TIME:     return MYSQL_TYPE_TIME;
+    case MYC_BIT:
+    case MYC_BLOB:     return MYSQL_TYPE_BLOB;
+    default:           return MYSQL_TYPE_STRING;   /* TEXT, DECIMAL */
+  }
+}
+
+/*
+** A new cursor on p for the nCol columns aField, all in one allocation:
+** the struct, the column names (copied, so they outlive the metadata),
+** classes and, for the binary protocol (bBinary), the bind array whose
+** buffers are slots of an arena at the end. NULL when out of memory.
+*/
+static MyCursor *myCursorNew(MyConn *p, const MYSQL_FIELD *aField, int nCol,
+                             int bBinary){
+  size_t nByte, nArena = 0, nName = 0;
+  MyCursor *pCur;
+  char *pNext;
+  char *zArena = 0;
+  int i;
+
+  for(i=0; i<nCol; i++){
+    nName += strlen(aField[i].name ? aField[i].name : "") + 1;
+    if( bBinary ) nArena += mySlotSize(myFieldClass(&aField[i]), &aField[i]);
+  }
+  nByte = MY_ROUND8(sizeof(MyCursor)) + MY_ROUND8(nCol*sizeof(char*));
+  if( bBinary ){
+    nByte += MY_ROUND8(nCol*sizeof(MYSQL_BIND))
+           + MY_ROUND8(nCol*sizeof(char*))
+           + MY_ROUND8(nCol*sizeof(unsigned long))
+           + nArena + 2*nCol*sizeof(my_bool);
+  }
+  nByte += nCol + nName;
+  pCur = sqlite3_malloc64(nByte);
+  if( pCur==0 ) return 0;
+  memset(pCur, 0, nByte);
+  pCur->base.pConn = &p->base;
+  pCur->nCol = nCol;
+  pNext = (char*)pCur + MY_ROUND8(sizeof(MyCursor));
+  pCur->azName = (char**)pNext;
+  pNext += MY_ROUND8(nCol*sizeof(char*));
+  if( bBinary ){
+    pCur->aBind = (MYSQL_BIND*)pNext;
+    pNext += MY_ROUND8(nCol*sizeof(MYSQL_BIND));
+    pCur->azVal = (char**)pNext;
+    pNext += MY_ROUND8(nCol*sizeof(char*));
+    pCur->anLen = (unsigned long*)pNext;
+    pNext += MY_ROUND8(nCol*sizeof(unsigned long));
+    zArena = pNext;
+    pNext += nArena;
+    pCur->abNull = (my_bool*)pNext;
+    pNext += nCol*sizeof(my_bool);
+    pCur->abErr = (my_bool*)pNext;
+    pNext += nCol*sizeof(my_bool);
+  }
+  pCur->aClass = (unsigned char*)pNext;
+  pNext += nCol;
+  for(i=0; i<nCol; i++){
+    const MYSQL_FIELD *f = &aField[i];
+    size_t n = strlen(f->name ? f->name : "") + 1;
+    pCur->azName[i] = pNext;
+    memcpy(pNext, f->name ? f->name : "", n);
+    pNext += n;
+    pCur->aClass[i] = (unsigned char)myFieldClass(f);
+    if( bBinary ){
+      MYSQL_BIND *b = &pCur->aBind[i];
+      size_t nSlot = mySlotSize(pCur->aClass[i], f);
+      b->buffer_type = myBufferType(pCur->aClass[i]);
+      b->buffer = zArena;
+      b->buffer_length = pCur->aClass[i]>=MYC_DATE && pCur->aClass[i]<=MYC_TIME
+                         ? sizeof(MYSQL_TIME) : (unsigned long)nSlot;
+      b->is_unsigned = (f->flags & UNSIGNED_FLAG) ? 1 : 0;
+      b->length = &pCur->anLen[i];
+      b->is_null = &pCur->abNull[i];
+      b->error = &pCur->abErr[i];
+      zArena += nSlot;
+    }
+  }
+  return pCur;
+}
+
+/* Read and free what is left of a text-protocol stream (pRes may be NULL)
+** and of the results after it, ignoring errors: the next use of the
+** connection sees a broken one. */
+static void myDrainText(MYSQL *db, MYSQL_RES *pRes){
+  if( pRes ) mysql_free_result(pRes);
+  while( mysql_more_results(db) && mysql_next_result(db)==0 ){
+    MYSQL_RES *pNext = mysql_use_result(db);
+    if( pNext ) mysql_free_result(pNext);
+  }
+}
+
+/* The same for a prepared statement's results. */
+static void myDrainStmt(MYSQL_STMT *pStmt){
+  mysql_stmt_free_result(pStmt);
+  while( mysql_stmt_more_results(pStmt) && mysql_stmt_next_result(pStmt)==0 ){
+    mysql_stmt_free_result(pStmt);
+  }
+}
+
+/*
+** Close the cursor: read and discard unread rows and further result sets
+** so the connection is ready, close a statement that is not cached, clear
+** pConn->pActive and free the cursor. Never fails.
+**
+** Draining reads every remaining row off the socket: that costs the rest
+** of the transfer, but it is the only way that keeps the session (and any
+** transaction) as it is. KILL QUERY from a side connection would abort
+** the transaction; closing the connection instead would lose the session.
+*/
+static void myFinalize(RemoteCursor *pCursor){
+  MyCursor *pCur = (MyCursor*)pCursor;
+  MyConn *p;
+  if( pCur==0 ) return;
+  p = (MyConn*)pCur->base.pConn;
+  if( pCur->pStmt ){
+    myDrainStmt(pCur->pStmt);
+    myStmtDone(pCur->pStmt, pCur->pCached);
+  }else if( p ){
+    myDrainText(p->db, pCur->pRes);
+  }
+  if( p && p->base.pActive==pCursor ) p->base.pActive = 0;
+  sqlite3_free(pCur->zOvfl);
+  sqlite3_free(pCur);
+}
+
+/*
+** Start streaming zSql. Without parameters: the text protocol with
+** mysql_use_result; of several statements the first result set that has
+** columns streams and the others are discarded. With parameters: a
+** prepared statement whose rows are fetched one by one (never stored).
+** nFetch is ignored: the server streams rows without round trips per
+** batch. SQLITE_OK with *ppCur open (p->pActive set), or SQLITE_ERROR
+** with p's error set.
+*/
+static int myQuery(RemoteConn *pConn, const char *zSql, int nParam,
+                   const RemoteValue *aParam, int nFetch,
+                   RemoteCursor **ppCur){
+  MyConn *p = (MyConn*)pConn;
+  MYSQL *db = p->db;
+  MYSQL_RES *pRes = 0;
+  MYSQL_RES *pMeta = 0;
+  MYSQL_STMT *pStmt = 0;
+  MyStmt *e = 0;
+  MyCursor *pCur = 0;
+  int bExecuted = 0;
+  int rc = SQLITE_OK;
+
+  (void)nFetch;
+  assert( p->base.pActive==0 );
+  *ppCur = 0;
+  remoteConnClearError(&p->base);
+  if( nParam==0 ){
+    if( mysql_real_query(db, zSql, (unsigned long)strlen(zSql)) ){
+      myDbError(p);
+      rc = SQLITE_ERROR;
+      goto query_error;
+    }
+    bExecuted = 1;
+    for(;;){
+      int r;
+      pRes = mysql_use_result(db);
+      if( pRes ) break;
+      if( mysql_field_count(db)!=0 ){
+        myDbError(p);
+        rc = SQLITE_ERROR;
+        goto query_error;
+      }
+      r = mysql_next_result(db);
+      if( r<0 ) break;          /* no statement returned rows */
+      if( r>0 ){
+        myDbError(p);
+        rc = SQLITE_ERROR;
+        goto query_error;
+      }
+    }
+    pCur = myCursorNew(p, pRes ? mysql_fetch_fields(pRes) : 0,
+                       pRes ? (int)mysql_num_fields(pRes) : 0, 0);
+    if( pCur==0 ){
+      rc = myNoMem(p);
+      goto query_error;
+    }
+    pCur->pRes = pRes;
+    pRes = 0;
+  }else{
+    rc = myStmtRun(p, zSql, nParam, aParam, &pStmt, &e);
+    if( rc!=SQLITE_OK ) goto query_error;
+    bExecuted = 1;
+    while( mysql_stmt_field_count(pStmt)==0 && mysql_stmt_more_results(pStmt) ){
+      int r = mysql_stmt_next_result(pStmt);
+      if( r<0 ) break;
+      if( r>0 ){
+        myStmtError(p, pStmt);
+        rc = SQLITE_ERROR;
+        goto query_error;
+      }
+    }
+    if( mysql_stmt_field_count(pStmt)>0 ){
+      pMeta = mysql_stmt_result_metadata(pStmt);
+      if( pMeta==0 ){
+        myStmtError(p, pStmt);
+        rc = SQLITE_ERROR;
+        goto query_error;
+      }
+    }
+    pCur = myCursorNew(p, pMeta ? mysql_fetch_fields(pMeta) : 0,
+                       pMeta ? (int)mysql_num_fields(pMeta) : 0, 1);
+    if( pCur==0 ){
+      rc = myNoMem(p);
+      goto query_error;
+    }
+    pCur->pStmt = pStmt;
+    pCur->pCached = e;
+    pStmt = 0;
+    e = 0;
+    if( pCur->nCol>0 && mysql_stmt_bind_result(pCur->pStmt, pCur->aBind) ){
+      myStmtError(p, pCur->pStmt);
+      rc = SQLITE_ERROR;
+      goto query_error;
+    }
+  }
+  if( pCur->nCol==0 ) pCur->eState = MYCUR_DONE;
+  if( pMeta ) mysql_free_result(pMeta);
+  p->base.pActive = &pCur->base;
+  *ppCur = &pCur->base;
+  return SQLITE_OK;
+
+query_error:
+  if( pMeta ) mysql_free_result(pMeta);
+  if( pCur ){
+    myFinalize(&pCur->base);
+  }else{
+    if( bExecuted ){
+      if( pStmt ) myDrainStmt(pStmt); else myDrainText(db, pRes);
+    }
+    myStmtDone(pStmt, e);
+  }
+  return rc;
+}
+
+/*
+** After a binary-protocol fetch: point azVal at each value's bytes, and
+** fetch the values longer than their slot (mysql_stmt_fetch_column) into
+** the overflow buffer, grown as needed. SQLITE_OK or SQLITE_ERROR.
+*/
+static int myFetchLong(MyConn *p, MyCursor *pCur){
+  size_t nNeed = 0, nOff = 0;
+  int i;
+  for(i=0; i<pCur->nCol; i++){
+    MYSQL_BIND *b = &pCur->aBind[i];
+    pCur->azVal[i] = (char*)b->buffer;
+    if( !pCur->abNull[i] && myIsBytesClass(pCur->aClass[i])
+     && pCur->anLen[i]>b->buffer_length ){
+      nNeed += pCur->anLen[i];
+    }
+  }
+  if( nNeed==0 ) return SQLITE_OK;
+  if( nNeed>pCur->nOvfl ){
+    size_t nNew = pCur->nOvfl*2>nNeed ? pCur->nOvfl*2 : nNeed;
+    char *zNew = sqlite3_realloc64(pCur->zOvfl, nNew);
+    if( zNew==0 ) return myNoMem(p);
+    pCur->zOvfl = zNew;
+    pCur->nOvfl = nNew;
+  }
+  for(i=0; i<pCur->nCol; i++){
+    MYSQL_BIND *b = &pCur->aBind[i];
+    if( !pCur->abNull[i] && myIsBytesClass(pCur->aClass[i])
+     && pCur->anLen[i]>b->buffer_length ){
+      MYSQL_BIND x;
+      unsigned long nGot = 0;
+      my_bool bNull = 0, bErr = 0;
+      memset(&x, 0, sizeof(x));
+      x.buffer_type = b->buffer_type;
+      x.buffer = &pCur->zOvfl[nOff];
+      x.buffer_length = pCur->anLen[i];
+      x.length = &nGot;
+      x.is_null = &bNull;
+      x.error = &bErr;
+      if( mysql_stmt_fetch_column(pCur->pStmt, &x, (unsigned int)i, 0) ){
+        myStmtError(p, pCur->pStmt);
+        return SQLITE_ERROR;
+      }
+      pCur->azVal[i] = &pCur->zOvfl[nOff];
+      nOff += pCur->anLen[i];
+    }
+  }
+  return SQLITE_OK;
+}
+
+/*
+** Advance to the next row: SQLITE_ROW, SQLITE_DONE (the remaining result
+** sets of the statement are read then, so an error in a later statement
+** is reported here), or SQLITE_ERROR with the connection's error set.
+*/
+static int myStep(RemoteCursor *pCursor){
+  MyCursor *pCur = (MyCursor*)pCursor;
+  MyConn *p = (MyConn*)pCur->base.pConn;
+  if( pCur->eState==MYCUR_DONE ) return SQLITE_DONE;
+  if( pCur->pStmt==0 ){
+    MYSQL_ROW azRow = mysql_fetch_row(pCur->pRes);
+    if( azRow ){
+      pCur->azRow = azRow;
+      pCur->anLen = mysql_fetch_lengths(pCur->pRes);
+      pCur->eState = MYCUR_ROW;
+      return SQLITE_ROW;
+    }
+    pCur->eState = MYCUR_DONE;
+    if( mysql_errno(p->db) ){
+      myDbError(p);
+      return SQLITE_ERROR;
+    }
+    mysql_free_result(pCur->pRes);
+    pCur->pRes = 0;
+    return myDiscardMoreResults(p, 0)==SQLITE_OK ? SQLITE_DONE : SQLITE_ERROR;
+  }else{
+    int r = mysql_stmt_fetch(pCur->pStmt);
+    if( r==0 || r==MYSQL_DATA_TRUNCATED ){
+      if( myFetchLong(p, pCur) ){
+        pCur->eState = MYCUR_DONE;
+        return SQLITE_ERROR;
+      }
+      pCur->eState = MYCUR_ROW;
+      return SQLITE_ROW;
+    }
+    pCur->eState = MYCUR_DONE;
+    if( r==MYSQL_NO_DATA ){
+      return myStmtDiscard(p, pCur->pStmt, 0)==SQLITE_OK ? SQLITE_DONE
+                                                          : SQLITE_ERROR;
+    }
+    myStmtError(p, pCur->pStmt);
+    return SQLITE_ERROR;
+  }
+}
+
+/* Columns of the result (0 when no statement returned rows) */
+static int myColumnCount(RemoteCursor *pCursor){
+  return ((MyCursor*)pCursor)->nCol;
+}
+
+/* Name of column iCol, valid until xFinalize (NULL out of range) */
+static const char *myColumnName(RemoteCursor *pCursor, int iCol){
+  MyCursor *pCur = (MyCursor*)pCursor;
+  if( iCol<0 || iCol>=pCur->nCol ) return 0;
+  return pCur->azName[iCol];
+}
+
+/* "INTEGER", "REAL", "NUMERIC", "TEXT" or "BLOB": myFieldClass()'s say */
+static const char *myColumnDeclType(RemoteCursor *pCursor, int iCol){
+  MyCursor *pCur = (MyCursor*)pCursor;
+  if( iCol<0 || iCol>=pCur->nCol ) return 0;
+  return azMyDeclType[pCur->aClass[iCol]];
+}
+
+/************************************************************************
+** Values: the type mapping of API.md
+*/
+
+/* An unsigned 64-bit value as NUMERIC affinity makes it: integer up to
+** 2^63-1, real above */
+static void myUnsignedValue(unsigned long long u, RemoteValue *pOut){
+  if( u<=0x7fffffffffffffffULL ){
+    pOut->eType = SQLITE_INTEGER;
+    pOut->i = (sqlite3_int64)u;
+  }else{
+    pOut->eType = SQLITE_FLOAT;
+    pOut->r = (double)u;
+  }
+}
+
+/* A double as REAL; NaN (which SQLite cannot hold) as NULL */
+static void myDoubleValue(double r, RemoteValue *pOut){
+  if( isnan(r) ){
+    pOut->eType = SQLITE_NULL;
+  }else{
+    pOut->eType = SQLITE_FLOAT;
+    pOut->r = r;
+  }
+}
+
+/*
+** A FLOAT as the double nearest the server's text form of it, so that
+** both protocols give the same value. The server (MariaDB, and MySQL, with
+** my_gcvt(MY_GCVT_ARG_FLOAT)) writes a FLOAT with at most FLT_DIG (6)
+** significant digits, the shortest that reads back as the same double:
+** 0.1 is "0.1" (not 0.100000001490116), 1234567 is "1234570". %.6g gives
+** the same digits (glibc rounds exactly, as dtoa does); strtod reads them.
+*/
+static void myFloatValue(float f, RemoteValue *pOut){
+  char zBuf[40];
+  if( isnan(f) ){
+    pOut->eType = SQLITE_NULL;
+    return;
+  }
+  if( isinf(f) ){
+    myDoubleValue((double)f, pOut);
+    return;
+  }
+  snprintf(zBuf, sizeof(zBuf), "%.6g", (double)f);
+  myDoubleValue(strtod(zBuf, 0), pOut);
+}
+
+/* BIT(n): big-endian bytes, as an integer */
+static void myBitValue(const unsigned char *a, unsigned long n,
+                       RemoteValue *pOut){
+  unsigned long long u = 0;
+  unsigned long i;
+  for(i=0; i<n; i++) u = (u<<8) | a[i];
+  myUnsignedValue(u, pOut);
+}
+
+/* Copy the text z[0..n) into zBuf (nBuf bytes) nul-terminated; 0 if it
+** does not fit */
+static int myTextCopy(const char *z, unsigned long n, char *zBuf, size_t nBuf){
+  if( n>=nBuf ) return 0;
+  memcpy(zBuf, z, n);
+  zBuf[n] = 0;
+  return 1;
+}
+
+/* The server's text of an integer column, as INTEGER (NUMERIC affinity
+** for anything unexpected) */
+static void myIntegerText(const char *z, unsigned long n, RemoteValue *pOut){
+  char zBuf[32];
+  char *zEnd = 0;
+  long long v;
+  if( myTextCopy(z, n, zBuf, sizeof(zBuf)) && n>0 ){
+    errno = 0;
+    v = strtoll(zBuf, &zEnd, 10);
+    if( errno==0 && *zEnd==0 ){
+      pOut->eType = SQLITE_INTEGER;
+      pOut->i = v;
+      return;
+    }
+  }
+  remoteNumericAffinity(z, (int)n, pOut);
+}
+
+/* Length of a DATETIME or TIME text with the trailing zeros of its
+** fraction removed, and the '.' too when the fraction is zero */
+static unsigned long myTrimFraction(const char *z, unsigned long n){
+  const char *zDot = memchr(z, '.', n);
+  if( zDot==0 ) return n;
+  while( n>0 && z[n-1]=='0' ) n--;
+  if( n>0 && z[n-1]=='.' ) n--;
+  return n;
+}
+
+/* Format a MYSQL_TIME of class eClass into zBuf (96 bytes): the length */
+static int myFormatTime(const MYSQL_TIME *t, int eClass, char *zBuf){
+  int n;
+  if( eClass==MYC_DATE ){
+    return snprintf(zBuf, 96, "%04u-%02u-%02u", t->year, t->month, t->day);
+  }
+  if( eClass==MYC_DATETIME ){
+    n = snprintf(zBuf, 96, "%04u-%02u-%02u %02u:%02u:%02u", t->year,
+                 t->month, t->day, t->hour, t->minute, t->second);
+  }else{
+    unsigned long nHour = (unsigned long)t->day*24 + t->hour;
+    n = snprintf(zBuf, 96, "%s%02lu:%02u:%02u", t->neg ? "-" : "", nHour,
+                 t->minute, t->second);
+  }
+  if( t->second_part>0 && n>0 && n<70 ){
+    n += snprintf(&zBuf[n], 96-n, ".%06lu", t->second_part);
+    while( zBuf[n-1]=='0' ) n--;
+    zBuf[n] = 0;
+  }
+  return n;
+}
+
+/* Column iCol of the current text-protocol row */
+static void myColumnText(MyCursor *pCur, int iCol, RemoteValue *pOut){
+  const char *z = pCur->azRow[iCol];
+  unsigned long n = pCur->anLen[iCol];
+  char zBuf[400];
+  if( z==0 ) return;
+  switch( pCur->aClass[iCol] ){
+    case MYC_NULL:
+      break;
+    case MYC_INTEGER:
+      myIntegerText(z, n, pOut);
+      break;
+    case MYC_UBIGINT:
+      if( myTextCopy(z, n, zBuf, sizeof(zBuf)) ){
+        myUnsignedValue(strtoull(zBuf, 0, 10), pOut);
+      }else{
+        remoteNumericAffinity(z, (int)n, pOut);
+      }
+      break;
+    case MYC_BIT:
+      myBitValue((const unsigned char*)z, n, pOut);
+      break;
+    case MYC_DOUBLE:
+    case MYC_FLOAT:
+      if( myTextCopy(z, n, zBuf, sizeof(zBuf)) ){
+        myDoubleValue(strtod(zBuf, 0), pOut);
+      }else{
+        remoteNumericAffinity(z, (int)n, pOut);
+      }
+      break;
+    case MYC_DECIMAL:
+      remoteNumericAffinity(z, (int)n, pOut);
+      break;
+    case MYC_DATETIME:
+    case MYC_TIME:
+      pOut->eType = SQLITE_TEXT;
+      pOut->z = z;
+      pOut->n = (int)myTrimFraction(z, n);
+      break;
+    case MYC_BLOB:
+      pOut->eType = SQLITE_BLOB;
+      pOut->z = z;
+      pOut->n = (int)n;
+      break;
+    default:                    /* DATE, TEXT */
+      pOut->eType = SQLITE_TEXT;
+      pOut->z = z;
+      pOut->n = (int)n;
+      break;
+  }
+}
+
+/* Column iCol of the current binary-protocol row */
+static void myColumnBinary(MyCursor *pCur, int iCol, RemoteValue *pOut){
+  MYSQL_BIND *b = &pCur->aBind[iCol];
+  const char *z = pCur->azVal[iCol];
+  if( pCur->abNull[iCol] ) return;
+  switch( pCur->aClass[iCol] ){
+    case MYC_NULL:
+      break;
+    case MYC_INTEGER: {
+      long long v;
+      memcpy(&v, b->buffer, sizeof(v));
+      pOut->eType = SQLITE_INTEGER;
+      pOut->i = v;
+      break;
+    }
+    case MYC_UBIGINT: {
+      unsigned long long u;
+      memcpy(&u, b->buffer, sizeof(u));
+      myUnsignedValue(u, pOut);
+      break;
+    }
+    case MYC_BIT:
+      myBitValue((const unsigned char*)z, pCur->anLen[iCol], pOut);
+      break;
+    case MYC_DOUBLE: {
+      double r;
+      memcpy(&r, b->buffer, sizeof(r));
+      myDoubleValue(r, pOut);
+      break;
+    }
+    case MYC_FLOAT: {
+      float f;
+      memcpy(&f, b->buffer, sizeof(f));
+      myFloatValue(f, pOut);
+      break;
+    }
+    case MYC_DECIMAL:
+      remoteNumericAffinity(z, (int)pCur->anLen[iCol], pOut);
+      break;
+    case MYC_DATE:
+    case MYC_DATETIME:
+    case MYC_TIME: {
+      char *zText = (char*)b->buffer + MY_TIME_TEXT;
+      pOut->eType = SQLITE_TEXT;
+      pOut->n = myFormatTime((const MYSQL_TIME*)b->buffer,
+                             pCur->aClass[iCol], zText);
+      pOut->z = zText;
+      break;
+    }
+    case MYC_BLOB:
+      pOut->eType = SQLITE_BLOB;
+      pOut->z = z;
+      pOut->n = (int)pCur->anLen[iCol];
+      break;
+    default:
+      pOut->eType = SQLITE_TEXT;
+      pOut->z = z;
+      pOut->n = (int)pCur->anLen[iCol];
+      break;
+  }
+}
+
+/*
+** The value of column iCol of the current row after API.md's type
+** mapping. TEXT and BLOB bytes stay valid until the next xStep or
+** xFinalize. NULL outside a row.
+*/
+static void myColumn(RemoteCursor *pCursor, int iCol, RemoteValue *pOut){
+  MyCursor *pCur = (MyCursor*)pCursor;
+  memset(pOut, 0, sizeof(*pOut));
+  pOut->eType = SQLITE_NULL;
+  if( pCur->eState!=MYCUR_ROW || iCol<0 || iCol>=pCur->nCol ) return;
+  if( pCur->pStmt ){
+    myColumnBinary(pCur, iCol, pOut);
+  }else{
+    myColumnText(pCur, iCol, pOut);
+  }
+}
+
+/************************************************************************
+** Connection state, closing
+*/
+
+/* Free p itself (the MYSQL handle and statements are already gone) */
+static void myConnFree(MyConn *p){
+  if( p->zPassword ){
+    memset(p->zPassword, 0, strlen(p->zPassword));
+    sqlite3_free(p->zPassword);
+  }
+  remoteConnClearError(&p->base);
+  sqlite3_free(p);
+}
+
+/* Close politely: finalize a cursor still open, close the cached
+** statements, send COM_QUIT, free. */
+static void myClose(RemoteConn *pConn){
+  MyConn *p = (MyConn*)pConn;
+  if( p==0 ) return;
+  if( p->base.pActive ) myFinalize(p->base.pActive);
+  myStmtTrim(p, 0);
+  mysql_close(p->db);
+  myConnFree(p);
+}
+
+/*
+** Free a connection inherited across fork() without a byte reaching the
+** server over the socket the parent still uses: /dev/null is dup2()'d
+** over the socket's descriptor first, so the statement closes and the
+** COM_QUIT of mysql_close() (and a TLS close_notify) go nowhere, and what
+** closes is the copy. The socket is never shutdown(): that would end the
+** parent's connection too. If /dev/null cannot be opened the MYSQL handle
+** is leaked rather than closed.
+*/
+static void myCloseNoTerminate(RemoteConn *pConn){
+  MyConn *p = (MyConn*)pConn;
+  int fd, fdNull;
+  if( p==0 ) return;
+  fd = (int)mysql_get_socket(p->db);
+  fdNull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if( fdNull>=0 && (fd<0 || dup2(fdNull, fd)>=0) ){
+    if( p->base.pActive ) myFinalize(p->base.pActive);
+    myStmtTrim(p, 0);
+    mysql_close(p->db);
+  }else{
+    /* Leak the handle (and its statements): never talk over the socket */
+    if( p->base.pActive ){
+      MyCursor *pCur = (MyCursor*)p->base.pActive;
+      sqlite3_free(pCur->zOvfl);
+      sqlite3_free(pCur);
+      p->base.pActive = 0;
+    }
+    while( p->pOldest ){
+      MyStmt *e = p->pOldest;
+      myStmtUnlink(p, e);
+      sqlite3_free(e);
+    }
+  }
+  if( fdNull>=0 ) close(fdNull);
+  myConnFree(p);
+}
+
+/* SQLITE_OK if the server answers COM_PING; otherwise SQLITE_ERROR with a
+** disconnect-class error (there is no automatic reconnect). */
+static int myPing(RemoteConn *pConn){
+  MyConn *p = (MyConn*)pConn;
+  remoteConnClearError(&p->base);
+  if( mysql_ping(p->db) ){
+    myDbError(p);
+    p->base.eErr = REMOTE_ERR_DISCONNECT;
+    return SQLITE_ERROR;
+  }
+  return SQLITE_OK;
+}
+
+/* The server's thread id of this session */
+static sqlite3_int64 myBackendPid(RemoteConn *pConn){
+  return (sqlite3_int64)mysql_thread_id(((MyConn*)pConn)->db);
+}
+
+/* 1 if the last reply said a transaction is open (SERVER_STATUS_IN_TRANS) */
+static int myInTransaction(RemoteConn *pConn){
+  unsigned int iStatus = 0;
+  if( mariadb_get_infov(((MyConn*)pConn)->db,
+                        MARIADB_CONNECTION_SERVER_STATUS, &iStatus) ){
+    return 0;
+  }
+  return (iStatus & SERVER_STATUS_IN_TRANS)!=0;
+}
+
+/************************************************************************
+** SQL text: identifiers, transactions, isolation
+*/
+
+/* `zIdent` with backticks doubled: sqlite3_malloc'd */
+static char *myQuoteIdent(const char *zIdent){
+  size_t i, n = 0, nIn = zIdent ? strlen(zIdent) : 0;
+  char *zOut = sqlite3_malloc64(2*nIn + 3);
+  if( zOut==0 ) return 0;
+  zOut[n++] = '`';
+  for(i=0; i<nIn; i++){
+    if( zIdent[i]=='`' ) zOut[n++] = '`';
+    zOut[n++] = zIdent[i];
+  }
+  zOut[n++] = '`';
+  zOut[n] = 0;
+  return zOut;
+}
+
+/* The isolation level zLevel spelled as SQL wants it, or NULL if it is
+** none of the four (so nothing else is ever spliced into SQL) */
+static const char *myIsolationSql(const char *zLevel){
+  static const char *const azLevel[] = {
+    "SERIALIZABLE", "REPEATABLE READ", "READ COMMITTED", "READ UNCOMMITTED"
+  };
+  int i;
+  for(i=0; zLevel && i<4; i++){
+    if( sqlite3_stricmp(zLevel, azLevel[i])==0 ) return azLevel[i];
+  }
+  return 0;
+}
+
+/* START TRANSACTION, after SET TRANSACTION ISOLATION LEVEL for a level
+** (two statements, run without parameters). sqlite3_malloc'd; NULL when
+** out of memory or for an unknown level. */
+static char *myBeginSql(const char *zIsolation){
+  const char *zLevel;
+  if( zIsolation==0 ) return sqlite3_mprintf("START TRANSACTION");
+  zLevel = myIsolationSql(zIsolation);
+  if( zLevel==0 ) return 0;
+  return sqlite3_mprintf("SET TRANSACTION ISOLATION LEVEL %s; "
+                         "START TRANSACTION", zLevel);
+}
+
+/* "<zVerb> `name`": sqlite3_malloc'd */
+static char *mySavepointVerb(const char *zVerb, const char *zName){
+  char *zQuoted = myQuoteIdent(zName);
+  char *zOut = zQuoted ? sqlite3_mprintf("%s %s", zVerb, zQuoted) : 0;
+  sqlite3_free(zQuoted);
+  return zOut;
+}
+
+/* SAVEPOINT, RELEASE SAVEPOINT, ROLLBACK TO SAVEPOINT `name` */
+static char *mySavepointSql(const char *zName){
+  return mySavepointVerb("SAVEPOINT", zName);
+}
+static char *myReleaseSql(const char *zName){
+  return mySavepointVerb("RELEASE SAVEPOINT", zName);
+}
+static char *myRollbackToSql(const char *zName){
+  return mySavepointVerb("ROLLBACK TO SAVEPOINT", zName);
+}
+
+/*
+** Set the session's isolation level for later transactions. NULL puts the
+** server's global default back; "AUTOCOMMIT" is the core's business and
+** does nothing here. SQLITE_OK or SQLITE_ERROR with p's error set.
+*/
+static int mySetIsolation(RemoteConn *pConn, const char *zLevel){
+  MyConn *p = (MyConn*)pConn;
+  char *zSql;
+  int rc;
+  if( zLevel && sqlite3_stricmp(zLevel, "AUTOCOMMIT")==0 ) return SQLITE_OK;
+  if( zLevel==0 ){
+    zSql = sqlite3_mprintf("SET SESSION %s = @@GLOBAL.%s",
+                           p->zIsoVar, p->zIsoVar);
+  }else{
+    const char *zSqlLevel = myIsolationSql(zLevel);
+    if( zSqlLevel==0 ){
+      remoteConnSetError(&p->base, REMOTE_ERR_OTHER, 0,
+                         "invalid isolation level '%s'", zLevel);
+      return SQLITE_ERROR;
+    }
+    zSql = sqlite3_mprintf("SET SESSION TRANSACTION ISOLATION LEVEL %s",
+                           zSqlLevel);
+  }
+  if( zSql==0 ) return myNoMem(p);
+  rc = myExec(pConn, zSql, 0, 0, 0);
+  sqlite3_free(zSql);
+  return rc;
+}
+
+/*
+** Text of value v, nul-terminated: sqlite3_malloc'd, NULL for a NULL value
+** (or out of memory).
+*/
+static char *myValueText(const RemoteValue *v){
+  switch( v->eType ){
+    case SQLITE_INTEGER: return sqlite3_mprintf("%lld", v->i);
+    case SQLITE_FLOAT:   return sqlite3_mprintf("%!.17g", v->r);
+    case SQLITE_TEXT:
+    case SQLITE_BLOB:    return sqlite3_mprintf("%.*s", v->n, v->z ? v->z : "");
+    default:             return 0;
+  }
+}
+
+/* Integer of value v (0 for NULL or text) */
+static sqlite3_int64 myValueInt(const RemoteValue *v){
+  if( v->eType==SQLITE_INTEGER ) return v->i;
+  if( v->eType==SQLITE_FLOAT ) return (sqlite3_int64)v->r;
+  return 0;
+}
+
+/* The session's isolation level, normalized ("REPEATABLE READ"):
+** sqlite3_malloc'd, or NULL with p's error set. */
+static char *myGetIsolation(RemoteConn *pConn){
+  MyConn *p = (MyConn*)pConn;
+  RemoteCursor *pCur = 0;
+  char *zSql = sqlite3_mprintf("SELECT @@SESSION.%s", p->zIsoVar);
+  char *zLevel = 0;
+  int rc;
+  if( zSql==0 ){
+    myNoMem(p);
+    return 0;
+  }
+  rc = myQuery(pConn, zSql, 0, 0, 1, &pCur);
+  if( rc==SQLITE_OK && (rc = myStep(pCur))==SQLITE_ROW ){
+    RemoteValue v;
+    myColumn(pCur, 0, &v);
+    zLevel = myValueText(&v);
+    if( zLevel==0 ){
+      remoteConnSetError(&p->base, REMOTE_ERR_OTHER, 0,
+                         "the server reported no isolation level");
+    }else{
+      char *z;
+      for(z=zLevel; *z; z++) if( *z=='-' ) *z = ' ';
+    }
+  }else if( rc==SQLITE_DONE ){
+    remoteConnSetError(&p->base, REMOTE_ERR_OTHER, 0,
+                       "the server reported no isolation level");
+  }
+  myFinalize(pCur);
+  sqlite3_free(zSql);
+  return zLevel;
+}
+
+/************************************************************************
+** The catalog
+*/
+
+/* The declared type (API.md's mapping) of a column of DATA_TYPE zData and
+** COLUMN_TYPE zType, as information_schema.COLUMNS spells them */
+static const char *myDeclType(const char *zData, const char *zType){
+  static const char *const azInt[] = {
+    "tinyint", "smallint", "mediumint", "int", "integer", "bigint",
+    "year", "bit", "bool", "boolean", "serial"
+  };
+  static const char *const azReal[] = {
+    "float", "double", "real", "double precision"
+  };
+  static const char *const azNumeric[] = {
+    "decimal", "numeric", "dec", "fixed"
+  };
+  static const char *const azBlob[] = {
+    "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob",
+    "geometry", "point", "linestring", "polygon", "multipoint",
+    "multilinestring", "multipolygon", "geometrycollection"
+  };
+  size_t i;
+  if( zData==0 ) return "TEXT";
+  for(i=0; i<sizeof(azInt)/sizeof(azInt[0]); i++){
+    if( sqlite3_stricmp(zData, azInt[i])==0 ){
+      if( sqlite3_stricmp(zData, "bigint")==0 && zType
+       && sqlite3_strlike("%unsigned%", zType, 0)==0 ){
+        return "NUMERIC";
+      }
+      return "INTEGER";
+    }
+  }
+  for(i=0; i<sizeof(azReal)/sizeof(azReal[0]); i++){
+    if( sqlite3_stricmp(zData, azReal[i])==0 ) return "REAL";
+  }
+  for(i=0; i<sizeof(azNumeric)/sizeof(azNumeric[0]); i++){
+    if( sqlite3_stricmp(zData, azNumeric[i])==0 ) return "NUMERIC";
+  }
+  for(i=0; i<sizeof(azBlob)/sizeof(azBlob[0]); i++){
+    if( sqlite3_stricmp(zData, azBlob[i])==0 ) return "BLOB";
+  }
+  return "TEXT";
+}
+
+/* zA equals zB, as table and database names compare on a server with
+** lower_case_table_names = iLower (0: exactly, else case-insensitively) */
+static int myNameEq(const char *zA, const char *zB, sqlite3_int64 iLower){
+  if( zA==0 || zB==0 ) return 0;
+  return iLower ? sqlite3_stricmp(zA, zB)==0 : strcmp(zA, zB)==0;
+}
+
+/* Find the table: fill pInfo's schema, name, bView and row estimate.
+** SQLITE_OK, SQLITE_NOTFOUND, or SQLITE_ERROR with p's error set. */
+static int myTableFind(MyConn *p, const char *zSchema, const char *zTable,
+                       RemoteTableInfo *pInfo){
+  RemoteCursor *pCur = 0;
+  RemoteValue aParam[2];
+  int rc;
+  memset(aParam, 0, sizeof(aParam));
+  aParam[0].eType = zSchema ? SQLITE_TEXT : SQLITE_NULL;
+  aParam[0].z = zSchema;
+  aParam[0].n = zSchema ? (int)strlen(zSchema) : 0;
+  aParam[1].eType = SQLITE_TEXT;
+  aParam[1].z = zTable;
+  aParam[1].n = (int)strlen(zTable);
+  rc = myQuery(&p->base,
+      "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, TABLE_ROWS,"
+      " @@lower_case_table_names, DATABASE()"
+      " FROM information_schema.TABLES"
+      " WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?",
+      2, aParam, 16, &pCur);
+  while( rc==SQLITE_OK && (rc = myStep(pCur))==SQLITE_ROW ){
+    RemoteValue aV[6];
+    char *azText[6];
+    int i;
+    for(i=0; i<6; i++){
+      myColumn(pCur, i, &aV[i]);
+      azText[i] = myValueText(&aV[i]);
+    }
+    if( pInfo->zTable==0
+     && myNameEq(azText[1], zTable, myValueInt(&aV[4]))
+     && myNameEq(azText[0], zSchema ? zSchema : azText[5], myValueInt(&aV[4]))
+    ){
+      pInfo->zSchema = azText[0];
+      pInfo->zTable = azText[1];
+      azText[0] = azText[1] = 0;
+      pInfo->bView = azText[2] && sqlite3_strlike("%VIEW", azText[2], 0)==0;
+      pInfo->nRowEst = aV[3].eType==SQLITE_NULL ? -1 : myValueInt(&aV[3]);
+    }
+    for(i=0; i<6; i++) sqlite3_free(azText[i]);
+    rc = SQLITE_OK;
+  }
+  myFinalize(pCur);
+  if( rc==SQLITE_DONE ) rc = pInfo->zTable ? SQLITE_OK : SQLITE_NOTFOUND;
+  return rc;
+}
+
+/* Read pInfo's columns (ordinal order) and, unless it is a view, their
+** primary key positions. SQLITE_OK or SQLITE_ERROR with p's error set. */
+static int myTableColumns(MyConn *p, RemoteTableInfo *pInfo){
+  RemoteCursor *pCur = 0;
+  RemoteValue aParam[2];
+  int nAlloc = 0;
+  int rc;
+  memset(aParam, 0, sizeof(aParam));
+  aParam[0].eType = SQLITE_TEXT;
+  aParam[0].z = pInfo->zSchema;
+  aParam[0].n = (int)strlen(pInfo->zSchema);
+  aParam[1].eType = SQLITE_TEXT;
+  aParam[1].z = pInfo->zTable;
+  aParam[1].n = (int)strlen(pInfo->zTable);
+
+  rc = myQuery(&p->base,
+      "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE,"
+      " IS_NULLABLE FROM information_schema.COLUMNS"
+      " WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
+      2, aParam, 256, &pCur);
+  while( rc==SQLITE_OK && (rc = myStep(pCur))==SQLITE_ROW ){
+    RemoteValue aV[6];
+    char *azText[6];
+    int i;
+    rc = SQLITE_OK;
+    for(i=0; i<6; i++){
+      myColumn(pCur, i, &aV[i]);
+      azText[i] = myValueText(&aV[i]);
+    }
+    if( azText[0] && azText[1] && azText[2]
+     && strcmp(azText[0], pInfo->zSchema)==0
+     && strcmp(azText[1], pInfo->zTable)==0 ){
+      RemoteColumnInfo *c;
+      if( pInfo->nCol>=nAlloc ){
+        int nNew = nAlloc ? nAlloc*2 : 16;
+        RemoteColumnInfo *aNew = sqlite3_realloc64(pInfo->aCol,
+                                           nNew*sizeof(RemoteColumnInfo));
+        if( aNew==0 ) rc = myNoMem(p);
+        else{ pInfo->aCol = aNew; nAlloc = nNew; }
+      }
+      if( rc==SQLITE_OK ){
+        c = &pInfo->aCol[pInfo->nCol++];
+        memset(c, 0, sizeof(*c));
+        c->zName = azText[2];
+        azText[2] = 0;
+        c->zDeclType = sqlite3_mprintf("%s", myDeclType(azText[3], azText[4]));
+        c->zRemoteType = azText[4];
+        azText[4] = 0;
+        c->bNotNull = azText[5] && sqlite3_stricmp(azText[5], "NO")==0;
+        if( c->zDeclType==0 || c->zRemoteType==0 ) rc = myNoMem(p);
+      }
+    }
+    for(i=0; i<6; i++) sqlite3_free(azText[i]);
+  }
+  myFinalize(pCur);
+  pCur = 0;
+  if( rc!=SQLITE_DONE ) return rc;
+  rc = SQLITE_OK;
+  if( pInfo->bView ) return rc;
+
+  rc = myQuery(&p->base,
+      "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, SEQ_IN_INDEX"
+      " FROM information_schema.STATISTICS"
+      " WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = 'PRIMARY'"
+      " ORDER BY SEQ_IN_INDEX",
+      2, aParam, 16, &pCur);
+  while( rc==SQLITE_OK && (rc = myStep(pCur))==SQLITE_ROW ){
+    RemoteValue aV[4];
+    char *azText[3];
+    int i;
+    rc = SQLITE_OK;
+    for(i=0; i<4; i++) myColumn(pCur, i, &aV[i]);
+    for(i=0; i<3; i++) azText[i] = myValueText(&aV[i]);
+    if( azText[0] && azText[1] && azText[2]
+     && strcmp(azText[0], pInfo->zSchema)==0
+     && strcmp(azText[1], pInfo->zTable)==0 ){
+      int iCol;
+      for(iCol=0; iCol<pInfo->nCol
+               && strcmp(pInfo->aCol[iCol].zName, azText[2])!=0; iCol++){}
+      if( iCol==pInfo->nCol ){
+        /* column names are case-insensitive in MySQL */
+        for(iCol=0; iCol<pInfo->nCol
+                 && sqlite3_stricmp(pInfo->aCol[iCol].zName, azText[2])!=0;
+            iCol++){}
+      }
+      if( iCol<pInfo->nCol ) pInfo->aCol[iCol].iPk = (int)myValueInt(&aV[3]);
+    }
+    for(i=0; i<3; i++) sqlite3_free(azText[i]);
+  }
+  myFinalize(pCur);
+  return rc==SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/*
+** Read table (or view) zTable of database zSchema (NULL = the current
+** database) from information_schema, with values bound: its columns in
+** ordinal order, declared types by API.md's mapping, NOT NULL, primary
+** key positions, row estimate (TABLE_ROWS, -1 unknown). Names compare as
+** the server compares them (lower_case_table_names). *ppInfo is freed
+** with remoteTableInfoFree(). SQLITE_OK, SQLITE_NOTFOUND, or SQLITE_ERROR
+** with the connection's error set.
+*/
+static int myTableInfo(RemoteConn *pConn, const char *zSchema,
+                       const char *zTable, RemoteTableInfo **ppInfo){
+  MyConn *p = (MyConn*)pConn;
+  RemoteTableInfo *pInfo;
+  int rc;
+  *ppInfo = 0;
+  remoteConnClearError(&p->base);
+  pInfo = sqlite3_malloc(sizeof(*pInfo));
+  if( pInfo==0 ) return myNoMem(p);
+  memset(pInfo, 0, sizeof(*pInfo));
+  pInfo->nRowEst = -1;
+  rc = myTableFind(p, zSchema, zTable, pInfo);
+  if( rc==SQLITE_OK ) rc = myTableColumns(p, pInfo);
+  if( rc==SQLITE_OK && pInfo->nCol==0 ) rc = SQLITE_NOTFOUND;
+  if( rc!=SQLITE_OK ){
+    remoteTableInfoFree(pInfo);
+    return rc;
+  }
+  *ppInfo = pInfo;
+  return SQLITE_OK;
+}
+
+static int myCompareNames(const void *pA, const void *pB){
+  return strcmp(*(char*const*)pA, *(char*const*)pB);
+}
+
+/*
+** Names of the tables and views of database zSchema (NULL = current),
+** sorted in byte order: *pazTable is a sqlite3_malloc'd array of
+** *pnTable sqlite3_malloc'd strings. SQLITE_OK or SQLITE_ERROR.
+*/
+static int myListTables(RemoteConn *pConn, const char *zSchema,
+                        int *pnTable, char ***pazTable){
+  MyConn *p = (MyConn*)pConn;
+  RemoteCursor *pCur = 0;
+  RemoteValue aParam[2];
+  char **azTable = 0;
+  int nTable = 0, nAlloc = 0;
+  int rc;
+  int i;
+
+  *pnTable = 0;
+  *pazTable = 0;
+  remoteConnClearError(&p->base);
+  memset(aParam, 0, sizeof(aParam));
+  aParam[0].eType = zSchema ? SQLITE_TEXT : SQLITE_NULL;
+  aParam[0].z = zSchema;
+  aParam[0].n = zSchema ? (int)strlen(zSchema) : 0;
+  aParam[1] = aParam[0];
+  rc = myQuery(pConn,
+      "SELECT TABLE_SCHEMA, TABLE_NAME, COALESCE(?, DATABASE()),"
+      " @@lower_case_table_names FROM information_schema.TABLES"
+      " WHERE TABLE_SCHEMA = COALESCE(?, DATABASE())",
+      2, aParam, 1000, &pCur);
+  while( rc==SQLITE_OK && (rc = myStep(pCur))==SQLITE_ROW ){
+    RemoteValue aV[4];
+    char *azText[3];
+    rc = SQLITE_OK;
+    for(i=0; i<4; i++) myColumn(pCur, i, &aV[i]);
+    for(i=0; i<3; i++) azText[i] = myValueText(&aV[i]);
+    if( azText[1] && myNameEq(azText[0], azText[2], myValueInt(&aV[3])) ){
+      if( nTable>=nAlloc ){
+        int nNew = nAlloc ? nAlloc*2 : 32;
+        char **azNew = sqlite3_realloc64(azTable, nNew*sizeof(char*));
+        if( azNew==0 ) rc = myNoMem(p);
+        else{ azTable = azNew; nAlloc = nNew; }
+      }
+      if( rc==SQLITE_OK ){
+        azTable[nTable++] = azText[1];
+        azText[1] = 0;
+      }
+    }
+    for(i=0; i<3; i++) sqlite3_free(azText[i]);
+  }
+  myFinalize(pCur);
+  if( rc!=SQLITE_DONE ){
+    for(i=0; i<nTable; i++) sqlite3_free(azTable[i]);
+    sqlite3_free(azTable);
+    return SQLITE_ERROR;
+  }
+  if( nTable>1 ) qsort(azTable, nTable, sizeof(char*), myCompareNames);
+  *pnTable = nTable;
+  *pazTable = azTable;
+  return SQLITE_OK;
+}
+
+/************************************************************************
+** The dialect
+*/
+const RemoteDialect remoteMysqlDialect = {
+  "mysql",                    /* zName (also serves "mariadb") */
+  "mysqlclient",              /* zDriver */
+  myIsQueryKey,
+  myConnect,
+  myClose,
+  myCloseNoTerminate,
+  myPing,
+  myBackendPid,
+  myInTransaction,
+  myExec,
+  myQuery,
+  myStep,
+  myColumnCount,
+  myColumnName,
+  myColumnDeclType,
+  myColumn,
+  myFinalize,
+  myQuoteIdent,
+  myBeginSql,
+  "COMMIT",                   /* zCommitSql */
+  "ROLLBACK",                 /* zRollbackSql */
+  mySavepointSql,
+  myReleaseSql,
+  myRollbackToSql,
+  mySetIsolation,
+  myGetIsolation,
+  myTableInfo,
+  myListTables
+};
