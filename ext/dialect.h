@@ -182,6 +182,9 @@ struct RemoteDialect {
   ** sqlite3_malloc'd array of sqlite3_malloc'd strings. */
   int (*xListTables)(RemoteConn*, const char *zSchema,
                      int *pnTable, char ***pazTable);
+
+  /* The driver's own handle (PGconn*, MYSQL*, sqlite3*) for the C API */
+  void *(*xNativeHandle)(RemoteConn*);
 };
 
 /* Reset the error fields of a connection. */

@@ -2107,6 +2107,11 @@ static int myListTables(RemoteConn *pConn, const char *zSchema,
 /************************************************************************
 ** The dialect
 */
+/* The MYSQL* of a connection (C API) */
+static void *myNativeHandle(RemoteConn *pConn){
+  return ((MyConn*)pConn)->db;
+}
+
 const RemoteDialect remoteMysqlDialect = {
   "mysql",                    /* zName (also serves "mariadb") */
   "mysqlclient",              /* zDriver */
@@ -2135,5 +2140,6 @@ const RemoteDialect remoteMysqlDialect = {
   mySetIsolation,
   myGetIsolation,
   myTableInfo,
-  myListTables
+  myListTables,
+  myNativeHandle
 };

@@ -1922,6 +1922,11 @@ list_tables_nomem:
 ** ----------------------------------------------------------------------
 */
 
+/* The PGconn* of a connection (C API) */
+static void *pgNativeHandle(RemoteConn *pConn){
+  return ((PgConn*)pConn)->pg;
+}
+
 const RemoteDialect remotePgDialect = {
   "postgresql",
   "libpq",
@@ -1951,6 +1956,7 @@ const RemoteDialect remotePgDialect = {
   pgGetIsolation,
   pgTableInfo,
   pgListTables,
+  pgNativeHandle
 };
 
 static const RemoteDialect *pgDialect(void){

@@ -428,6 +428,11 @@ static int liteListTables(RemoteConn *pConn, const char *zSchema,
   return rc;
 }
 
+/* The sqlite3* of a connection (C API) */
+static void *liteNativeHandle(RemoteConn *pConn){
+  return ((LiteConn*)pConn)->db;
+}
+
 const RemoteDialect remoteSqliteDialect = {
   "sqlite",
   "sqlite3",
@@ -457,4 +462,5 @@ const RemoteDialect remoteSqliteDialect = {
   liteGetIsolation,
   liteTableInfo,
   liteListTables,
+  liteNativeHandle
 };

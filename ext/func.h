@@ -31,6 +31,10 @@ int remoteClearCache(const char *zName);
 const char *remotePgLibVersion(void);
 const char *remoteMysqlLibVersion(void);
 
+/* The db -> session map behind remote_native_handle() (capi.c) */
+int remoteCapiRemember(sqlite3 *db, RemoteSession *pSess);
+void remoteCapiForget(RemoteSession *pSess);
+
 /* Module registrations */
 int remoteQueryRegister(sqlite3 *db, RemoteSession *pSess);
 int remoteIntrospectRegister(sqlite3 *db, RemoteSession *pSess);
