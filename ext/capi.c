@@ -50,21 +50,35 @@ void remoteCapiForget(RemoteSession *pSess){
   pthread_mutex_unlock(&capiMutex);
 }
 
+/* Linked as a shared library, the extension reaches SQLite through the
+** routines handed to sqlite3_remote_init(): until some connection has
+** loaded it, nothing here can allocate. */
+static int notReady(void){
+#ifndef SQLITE_CORE
+  return sqlite3_api==0;
+#else
+  return 0;
+#endif
+}
+
 int remote_engine_create(const char *zName, const char *zUrl, int nOpt,
                          const char **azOpt, char **pzErr){
   char *zErr = 0;
-  int rc = remoteEngineCreate(zName, zUrl, nOpt, azOpt, &zErr);
+  int rc;
+  if( pzErr ) *pzErr = 0;
+  if( notReady() ) return SQLITE_MISUSE;
+  rc = remoteEngineCreate(zName, zUrl, nOpt, azOpt, &zErr);
   if( pzErr ) *pzErr = zErr;
   else sqlite3_free(zErr);
   return rc;
 }
 
 int remote_engine_drop(const char *zName){
-  return zName ? remoteEngineDrop(zName) : 0;
+  return (zName && !notReady()) ? remoteEngineDrop(zName) : 0;
 }
 
 int remote_register_dialect(const char *zName, const struct RemoteDialect *p){
-  if( zName==0 || p==0 ) return SQLITE_MISUSE;
+  if( zName==0 || p==0 || notReady() ) return SQLITE_MISUSE;
   return remoteDialectRegister(zName, p);
 }
 

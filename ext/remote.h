@@ -2,12 +2,18 @@
 ** remote.h: the C API of sqlite-remote for applications that embed SQLite.
 **
 ** Link dist/remote.so (or compile the ext/ sources into the application with
-** -DSQLITE_CORE), then, before any SQL runs:
+** -DSQLITE_CORE), register the extension, open a connection, and create the
+** engines before any SQL runs:
 **
+**   sqlite3_auto_extension((void(*)(void))sqlite3_remote_init);
+**   sqlite3_open(":memory:", &db);
 **   char *zErr = 0;
 **   const char *azOpt[] = { "pool_size=4", "pool_pre_ping=1" };
 **   if( remote_engine_create("pg", getenv("PG_URL"), 2, azOpt, &zErr) ) ...
-**   sqlite3_auto_extension((void(*)(void))sqlite3_remote_init);
+**
+** Linked as a shared library, the API works once a connection has loaded
+** the extension (it reaches SQLite through that); before, it returns
+** SQLITE_MISUSE.
 **
 ** Every function returns an SQLite result code; error texts are the ones
 ** the SQL functions give, sqlite3_malloc'd (free with sqlite3_free).
