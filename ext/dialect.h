@@ -185,6 +185,13 @@ struct RemoteDialect {
 
   /* The driver's own handle (PGconn*, MYSQL*, sqlite3*) for the C API */
   void *(*xNativeHandle)(RemoteConn*);
+
+  /* Optional (NULL when the dialect has none): a bulk insert of nRow rows
+  ** of nCol values (row-major) into zTarget, the quoted table and column
+  ** list (`"s"."t" ("a", "b")`), without conflict handling. Same result
+  ** and errors as the multi-row INSERT it replaces. */
+  int (*xCopyIn)(RemoteConn*, const char *zTarget, int nCol, int nRow,
+                 const RemoteValue *aVal, sqlite3_int64 *pnChange);
 };
 
 /* Reset the error fields of a connection. */

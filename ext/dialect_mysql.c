@@ -2141,5 +2141,6 @@ const RemoteDialect remoteMysqlDialect = {
   myGetIsolation,
   myTableInfo,
   myListTables,
-  myNativeHandle
+  myNativeHandle,
+  0                         /* xCopyIn: multi-row INSERT serves */
 };

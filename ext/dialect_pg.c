@@ -1927,6 +1927,120 @@ static void *pgNativeHandle(RemoteConn *pConn){
   return ((PgConn*)pConn)->pg;
 }
 
+/*
+** COPY zTarget FROM STDIN in text format: nRow rows of nCol values. Reals
+** go in their shortest exact text (what a float8 parameter would become),
+** blobs as \x hex, NULL as \N. Data is sent in 64 KiB pieces.
+*/
+static int pgCopyIn(RemoteConn *pConn, const char *zTarget, int nCol, int nRow,
+                    const RemoteValue *aVal, sqlite3_int64 *pnChange){
+  PgConn *p = (PgConn*)pConn;
+  PGresult *pRes;
+  sqlite3_str *pBuf = 0;
+  char *zSql;
+  int r, c, rc = SQLITE_OK;
+  assert( p->base.pActive==0 );
+  remoteConnClearError(pConn);
+  *pnChange = 0;
+  zSql = sqlite3_mprintf("COPY %s FROM STDIN", zTarget);
+  if( zSql==0 ){ pgSetNoMem(p); return SQLITE_NOMEM; }
+  pRes = PQexec(p->pg, zSql);
+  sqlite3_free(zSql);
+  if( PQresultStatus(pRes)!=PGRES_COPY_IN ){
+    if( pgCheck(p, pRes)==SQLITE_OK ){
+      remoteConnSetError(pConn, REMOTE_ERR_OTHER, "08P01",
+                         "ERROR 08P01: COPY did not start");
+    }
+    PQclear(pRes);
+    pgDrain(p);
+    return SQLITE_ERROR;
+  }
+  PQclear(pRes);
+  pBuf = sqlite3_str_new(0);
+  for(r=0; r<nRow && rc==SQLITE_OK; r++){
+    for(c=0; c<nCol; c++){
+      const RemoteValue *v = &aVal[r*nCol+c];
+      int i;
+      if( c ) sqlite3_str_appendchar(pBuf, 1, '\t');
+      switch( v->eType ){
+        case SQLITE_INTEGER:
+          sqlite3_str_appendf(pBuf, "%lld", v->i);
+          break;
+        case SQLITE_FLOAT: {
+          char zNum[40];
+          if( v->r!=v->r ){
+            sqlite3_str_appendall(pBuf, "NaN");
+          }else if( v->r>1.7976931348623157e308 ){
+            sqlite3_str_appendall(pBuf, "Infinity");
+          }else if( v->r< -1.7976931348623157e308 ){
+            sqlite3_str_appendall(pBuf, "-Infinity");
+          }else{
+            int nDigit;
+            for(nDigit=15; nDigit<=17; nDigit++){
+              snprintf(zNum, sizeof(zNum), "%.*g", nDigit, v->r);
+              if( strtod(zNum, 0)==v->r ) break;
+            }
+            sqlite3_str_appendall(pBuf, zNum);
+          }
+          break;
+        }
+        case SQLITE_TEXT:
+          for(i=0; i<v->n; i++){
+            char ch = v->z[i];
+            switch( ch ){
+              case '\\': sqlite3_str_appendall(pBuf, "\\\\"); break;
+              case '\t': sqlite3_str_appendall(pBuf, "\\t"); break;
+              case '\n': sqlite3_str_appendall(pBuf, "\\n"); break;
+              case '\r': sqlite3_str_appendall(pBuf, "\\r"); break;
+              default:   sqlite3_str_appendchar(pBuf, 1, ch); break;
+            }
+          }
+          break;
+        case SQLITE_BLOB:
+          sqlite3_str_appendall(pBuf, "\\\\x");
+          for(i=0; i<v->n; i++){
+            sqlite3_str_appendf(pBuf, "%02x", (unsigned char)v->z[i]);
+          }
+          break;
+        default:
+          sqlite3_str_appendall(pBuf, "\\N");
+          break;
+      }
+    }
+    sqlite3_str_appendchar(pBuf, 1, '\n');
+    if( sqlite3_str_length(pBuf)>=65536 || r==nRow-1 ){
+      int n = sqlite3_str_length(pBuf);
+      char *z = sqlite3_str_finish(pBuf);
+      pBuf = sqlite3_str_new(0);
+      if( z==0 ){
+        rc = SQLITE_NOMEM;
+      }else if( PQputCopyData(p->pg, z, n)!=1 ){
+        rc = SQLITE_ERROR;
+      }
+      sqlite3_free(z);
+    }
+  }
+  sqlite3_free(sqlite3_str_finish(pBuf));
+  if( PQputCopyEnd(p->pg, rc==SQLITE_OK ? 0 : "sqlite-remote: copy aborted")!=1 ){
+    rc = SQLITE_ERROR;
+  }
+  while( (pRes = PQgetResult(p->pg))!=0 ){
+    if( PQresultStatus(pRes)==PGRES_COMMAND_OK ){
+      *pnChange = strtoll(PQcmdTuples(pRes), 0, 10);
+    }else if( PQresultStatus(pRes)==PGRES_COPY_IN ){
+      /* the server still waits: end it and read the failure */
+      PQputCopyEnd(p->pg, "sqlite-remote: copy aborted");
+    }else{
+      pgSetError(p, pRes);
+      rc = SQLITE_ERROR;
+    }
+    PQclear(pRes);
+  }
+  if( rc==SQLITE_ERROR && p->base.eErr==REMOTE_ERR_NONE ) pgSetError(p, 0);
+  if( rc==SQLITE_NOMEM ) pgSetNoMem(p);
+  return rc;
+}
+
 const RemoteDialect remotePgDialect = {
   "postgresql",
   "libpq",
@@ -1956,7 +2070,8 @@ const RemoteDialect remotePgDialect = {
   pgGetIsolation,
   pgTableInfo,
   pgListTables,
-  pgNativeHandle
+  pgNativeHandle,
+  pgCopyIn
 };
 
 static const RemoteDialect *pgDialect(void){

@@ -462,5 +462,6 @@ const RemoteDialect remoteSqliteDialect = {
   liteGetIsolation,
   liteTableInfo,
   liteListTables,
-  liteNativeHandle
+  liteNativeHandle,
+  0                         /* xCopyIn: multi-row INSERT serves */
 };

@@ -35,6 +35,17 @@ const char *remoteMysqlLibVersion(void);
 int remoteCapiRemember(sqlite3 *db, RemoteSession *pSess);
 void remoteCapiForget(RemoteSession *pSess);
 
+/* Batched INSERT (batch.c): queue a row of the INSERT zPrefix ... zSuffix
+** on pSc (nBatch rows per statement; bDollar: $N placeholders; a plain
+** "INSERT INTO t (cols) VALUES " goes through the dialect's xCopyIn when it
+** has one); flush the queued rows; drop them; how many are queued. */
+int remoteBatchAdd(SessConn *pSc, const char *zPrefix, const char *zSuffix,
+                   int bDollar, int nBatch, int nCol, const RemoteValue *aVal,
+                   char **pzErr);
+int remoteBatchFlush(SessConn *pSc, char **pzErr);
+void remoteBatchDiscard(SessConn *pSc);
+int remoteBatchPending(SessConn *pSc);
+
 /* Module registrations */
 int remoteQueryRegister(sqlite3 *db, RemoteSession *pSess);
 int remoteIntrospectRegister(sqlite3 *db, RemoteSession *pSess);

@@ -1,0 +1,235 @@
+/*
+** batch.c: batched INSERT for the `remote` module.
+**
+**   INSERT INTO remote_t SELECT * FROM local_t;   -- 1000 rows per round trip
+**
+** remoteBatchAdd() queues one row of an INSERT on a CONN; rows are sent as
+** one multi-row INSERT (bound parameters, prepared once per batch shape)
+** when batch_size rows are queued, and remoteBatchFlush() sends the rest.
+** The module flushes at the end of the statement (xSync), before reading
+** the engine and before any other write, so a remote error still fails the
+** statement that caused it. Pending rows live in one value array and one
+** byte arena per CONN: nothing is allocated per value. A plain INSERT on a
+** dialect with a bulk path (xCopyIn: PostgreSQL's COPY) uses that instead.
+*/
+#include <string.h>
+
+#include "sqlite3ext.h"
+SQLITE_EXTENSION_INIT3
+
+#include "func.h"
+
+typedef struct RemoteBatch RemoteBatch;
+struct RemoteBatch {
+  SessConn *pSc;            /* the CONN the rows go to */
+  char *zPrefix;            /* "INSERT INTO t (a, b) VALUES " */
+  char *zSuffix;            /* conflict clause, may be "" */
+  char *zCopy;              /* quoted `table (cols)` for xCopyIn, or NULL */
+  int bDollar;              /* $1 placeholders (else ?) */
+  int nCol;
+  int nRow;                 /* rows queued */
+  int nMax;                 /* rows per statement */
+  RemoteValue *aVal;        /* nMax*nCol values; text/blob bytes at aByte+i */
+  char *aByte;              /* arena of text/blob bytes */
+  sqlite3_int64 nByte, nByteAlloc;
+  char *zSql;               /* SQL of a full batch, built once */
+  RemoteBatch *pNext;
+};
+
+/* Batches are few (one per CONN with pending rows), so a list serves */
+static RemoteBatch *pBatchList = 0;
+static sqlite3_mutex *batchMutex(void){
+  return sqlite3_mutex_alloc(SQLITE_MUTEX_STATIC_APP1);
+}
+
+static RemoteBatch *batchFind(SessConn *pSc){
+  RemoteBatch *p;
+  sqlite3_mutex_enter(batchMutex());
+  for(p=pBatchList; p && p->pSc!=pSc; p=p->pNext){}
+  sqlite3_mutex_leave(batchMutex());
+  return p;
+}
+
+static void batchFree(RemoteBatch *p){
+  RemoteBatch **pp;
+  sqlite3_mutex_enter(batchMutex());
+  for(pp=&pBatchList; *pp; pp=&(*pp)->pNext){
+    if( *pp==p ){ *pp = p->pNext; break; }
+  }
+  sqlite3_mutex_leave(batchMutex());
+  sqlite3_free(p->zPrefix);
+  sqlite3_free(p->zSuffix);
+  sqlite3_free(p->zCopy);
+  sqlite3_free(p->aVal);
+  sqlite3_free(p->aByte);
+  sqlite3_free(p->zSql);
+  sqlite3_free(p);
+}
+
+/* SQL for nRow rows: prefix (params),(params)... suffix */
+static char *batchSql(RemoteBatch *p, int nRow){
+  sqlite3_str *pStr = sqlite3_str_new(0);
+  int r, c, n = 0;
+  sqlite3_str_appendall(pStr, p->zPrefix);
+  for(r=0; r<nRow; r++){
+    sqlite3_str_appendall(pStr, r ? ",(" : "(");
+    for(c=0; c<p->nCol; c++){
+      if( c ) sqlite3_str_appendchar(pStr, 1, ',');
+      if( p->bDollar ) sqlite3_str_appendf(pStr, "$%d", ++n);
+      else sqlite3_str_appendchar(pStr, 1, '?');
+    }
+    sqlite3_str_appendchar(pStr, 1, ')');
+  }
+  sqlite3_str_appendall(pStr, p->zSuffix);
+  return sqlite3_str_finish(pStr);
+}
+
+/* Does pSc's engine's dialect have a bulk path? */
+static int copySupported(SessConn *pSc){
+  char *zErr = 0;
+  RemoteEngine *pE = remoteSessEngine(pSc, &zErr);
+  int b = pE && pE->pDialect->xCopyIn!=0;
+  sqlite3_free(zErr);
+  remoteEngineRelease(pE);
+  return b;
+}
+
+int remoteBatchFlush(SessConn *pSc, char **pzErr){
+  RemoteBatch *p = batchFind(pSc);
+  sqlite3_int64 nChange = 0;
+  char *zSql;
+  int i, rc;
+  if( p==0 ) return SQLITE_OK;
+  if( p->nRow==0 ){
+    batchFree(p);
+    return SQLITE_OK;
+  }
+  /* Point text and blob values into the arena, which no longer moves */
+  for(i=0; i<p->nRow*p->nCol; i++){
+    RemoteValue *v = &p->aVal[i];
+    if( v->eType==SQLITE_TEXT || v->eType==SQLITE_BLOB ) v->z = p->aByte + v->i;
+  }
+  if( p->zCopy && copySupported(pSc) ){
+    /* The dialect's bulk path (PostgreSQL COPY) */
+    PoolConn *pc = 0;
+    rc = remoteSessAcquire(pSc, &pc, pzErr);
+    if( rc==SQLITE_OK ){
+      RemoteConn *pConn = pc->pConn;
+      char *zEcho = sqlite3_mprintf("COPY %s FROM STDIN (%d rows)", p->zCopy, p->nRow);
+      remoteSessEcho(pSc, pc->pPool->pEngine, zEcho ? zEcho : p->zCopy, 0, 0);
+      sqlite3_free(zEcho);
+      if( pConn->pDialect->xCopyIn(pConn, p->zCopy, p->nCol, p->nRow, p->aVal,
+                                   &nChange)!=SQLITE_OK ){
+        rc = remoteSessError(pSc, pc, pzErr);
+      }
+      remoteSessRelease(pSc, pc);
+    }
+  }else{
+    if( p->nRow==p->nMax ){
+      if( p->zSql==0 ) p->zSql = batchSql(p, p->nRow);
+      zSql = p->zSql;
+    }else{
+      zSql = batchSql(p, p->nRow);
+    }
+    if( zSql==0 ){
+      rc = SQLITE_NOMEM;
+    }else{
+      rc = remoteSessExec(pSc, zSql, p->nRow*p->nCol, p->aVal, &nChange, pzErr);
+    }
+    if( zSql!=p->zSql ) sqlite3_free(zSql);
+  }
+  p->nRow = 0;
+  p->nByte = 0;
+  if( rc ) batchFree(p);
+  return rc;
+}
+
+void remoteBatchDiscard(SessConn *pSc){
+  RemoteBatch *p = batchFind(pSc);
+  if( p ) batchFree(p);
+}
+
+int remoteBatchPending(SessConn *pSc){
+  RemoteBatch *p = batchFind(pSc);
+  return p ? p->nRow : 0;
+}
+
+/* The `table (cols)` of a plain "INSERT INTO table (cols) VALUES " with no
+** conflict clause, which a dialect's COPY may serve: sqlite3_malloc'd, or
+** NULL when the INSERT is anything else */
+static char *copyTarget(const char *zPrefix, const char *zSuffix){
+  int n = (int)strlen(zPrefix);
+  while( n>0 && zPrefix[n-1]==' ' ) n--;
+  if( zSuffix[0]!=0 || strncmp(zPrefix, "INSERT INTO ", 12)!=0
+   || n<19 || sqlite3_strnicmp(&zPrefix[n-7], " VALUES", 7)!=0 ){
+    return 0;
+  }
+  return sqlite3_mprintf("%.*s", n-7-12, &zPrefix[12]);
+}
+
+int remoteBatchAdd(SessConn *pSc, const char *zPrefix, const char *zSuffix,
+                   int bDollar, int nBatch, int nCol, const RemoteValue *aVal,
+                   char **pzErr){
+  RemoteBatch *p = batchFind(pSc);
+  RemoteValue *aRow;
+  int i, rc;
+
+  if( p && (p->nCol!=nCol || strcmp(p->zPrefix, zPrefix)!=0
+            || strcmp(p->zSuffix, zSuffix)!=0) ){
+    /* A different INSERT: send what is queued first */
+    rc = remoteBatchFlush(pSc, pzErr);
+    if( rc ) return rc;
+    p = batchFind(pSc);
+    if( p ) batchFree(p);
+    p = 0;
+  }
+  if( p==0 ){
+    /* At most 65535 bound parameters per statement (both servers' limit) */
+    int nMax = nBatch>0 ? nBatch : 1;
+    if( (sqlite3_int64)nMax*nCol>65535 ) nMax = 65535/nCol;
+    if( nMax<1 ) nMax = 1;
+    p = sqlite3_malloc(sizeof(*p));
+    if( p==0 ) return SQLITE_NOMEM;
+    memset(p, 0, sizeof(*p));
+    p->pSc = pSc;
+    p->zPrefix = sqlite3_mprintf("%s", zPrefix);
+    p->zSuffix = sqlite3_mprintf("%s", zSuffix);
+    p->zCopy = copyTarget(zPrefix, zSuffix);
+    p->bDollar = bDollar;
+    p->nCol = nCol;
+    p->nMax = nMax;
+    p->aVal = sqlite3_malloc64(sizeof(RemoteValue)*nMax*nCol);
+    if( p->zPrefix==0 || p->zSuffix==0 || p->aVal==0 ){
+      batchFree(p);
+      return SQLITE_NOMEM;
+    }
+    sqlite3_mutex_enter(batchMutex());
+    p->pNext = pBatchList;
+    pBatchList = p;
+    sqlite3_mutex_leave(batchMutex());
+  }
+  aRow = &p->aVal[p->nRow*nCol];
+  for(i=0; i<nCol; i++){
+    aRow[i] = aVal[i];
+    if( aVal[i].eType==SQLITE_TEXT || aVal[i].eType==SQLITE_BLOB ){
+      /* Copy the bytes into the arena; remember the offset in .i */
+      if( p->nByte+aVal[i].n+1>p->nByteAlloc ){
+        sqlite3_int64 nNew = p->nByteAlloc ? p->nByteAlloc*2 : 65536;
+        char *aNew;
+        while( nNew<p->nByte+aVal[i].n+1 ) nNew *= 2;
+        aNew = sqlite3_realloc64(p->aByte, nNew);
+        if( aNew==0 ) return SQLITE_NOMEM;
+        p->aByte = aNew;
+        p->nByteAlloc = nNew;
+      }
+      if( aVal[i].n ) memcpy(p->aByte+p->nByte, aVal[i].z, aVal[i].n);
+      p->aByte[p->nByte+aVal[i].n] = 0;
+      aRow[i].i = p->nByte;
+      aRow[i].z = 0;
+      p->nByte += aVal[i].n+1;
+    }
+  }
+  p->nRow++;
+  if( p->nRow>=p->nMax ) return remoteBatchFlush(pSc, pzErr);
+  return SQLITE_OK;
+}
