@@ -94,20 +94,21 @@ const char *remoteIsolationNormalize(const char *z){
 static int parseInt(const char *z, int *piOut){
   char *zEnd;
   long v;
-  if( z[0]==0 ) return 0;
+  if( z[0]==0 || isspace((unsigned char)z[0]) ) return 0;
   v = strtol(z, &zEnd, 10);
   if( *zEnd || v<-2147483647L || v>2147483647L ) return 0;
   *piOut = (int)v;
   return 1;
 }
 
-/* Parse a non-negative number of seconds: 1 on success. */
+/* Parse a number of seconds (finite, at most a year; the callers check
+** the sign): 1 on success. */
 static int parseSeconds(const char *z, double *prOut){
   char *zEnd;
   double r;
-  if( z[0]==0 ) return 0;
+  if( z[0]==0 || isspace((unsigned char)z[0]) ) return 0;
   r = strtod(z, &zEnd);
-  if( *zEnd || r!=r ) return 0;
+  if( *zEnd || r!=r || r>31536000.0 || r<-31536000.0 ) return 0;
   *prOut = r;
   return 1;
 }
@@ -199,11 +200,7 @@ static int optsApply(RemoteEngineOpts *p, const char *zOpt, char **pzErr){
       sqlite3_free(p->zIsolation);
       p->zIsolation = sqlite3_mprintf("%s", zLevel);
     }else{
-      sqlite3_free(zKey);
-      *pzErr = sqlite3_mprintf("invalid value '%s' for isolation_level: "
-          "expected one of SERIALIZABLE, REPEATABLE READ, READ COMMITTED, "
-          "READ UNCOMMITTED, AUTOCOMMIT", zVal);
-      return SQLITE_ERROR;
+      bOk = 0;
     }
   }else if( strcmp(zKey, "echo")==0 ){
     bOk = (p->eEcho = parseEcho(zVal))>=0;

@@ -64,23 +64,59 @@ void remoteResultValue(sqlite3_context *ctx, const RemoteValue *v){
 }
 
 /*
+** Type of the JSON text zJson as json_type() names it ("array", "object",
+** ...), or "" when it is NULL or not well-formed JSON. OUT: *pzType is
+** sqlite3_malloc'd. Returns an SQLite result code.
+*/
+static int jsonTopType(sqlite3 *db, const char *zJson, char **pzType){
+  sqlite3_stmt *pStmt = 0;
+  int rc;
+  *pzType = 0;
+  rc = sqlite3_prepare_v2(db,
+      "SELECT CASE WHEN json_valid(?1) THEN json_type(?1) END", -1, &pStmt, 0);
+  if( rc==SQLITE_OK ){
+    sqlite3_bind_text(pStmt, 1, zJson, -1, SQLITE_STATIC);
+    if( sqlite3_step(pStmt)==SQLITE_ROW ){
+      const char *z = (const char*)sqlite3_column_text(pStmt, 0);
+      *pzType = sqlite3_mprintf("%s", z ? z : "");
+      if( *pzType==0 ) rc = SQLITE_NOMEM;
+    }
+    rc = sqlite3_finalize(pStmt);
+    if( rc==SQLITE_OK && *pzType==0 ) rc = SQLITE_NOMEM;
+  }
+  return rc;
+}
+
+/*
 ** Values of a JSON array (json_each on db): *paVal is sqlite3_malloc'd with
 ** the text bytes after the values; free it with sqlite3_free. JSON true and
-** false become 1 and 0; nested arrays and objects become their JSON text.
+** false become 1 and 0; an integer too big for 64 bits becomes a real;
+** nested arrays and objects become their JSON text. Anything but a
+** well-formed JSON array fails with "PARAMS must be a JSON array".
 */
 int remoteJsonArray(sqlite3 *db, const char *zJson, RemoteValue **paVal,
                     int *pnVal, char **pzErr){
   sqlite3_stmt *pStmt = 0;
   RemoteValue *aVal = 0;
+  char *zType = 0;
   int nVal = 0, nAlloc = 0;
   sqlite3_int64 nText = 0;
   int rc, i;
   char *z;
   *paVal = 0;
   *pnVal = 0;
-  rc = sqlite3_prepare_v2(db,
-      "SELECT type, CASE WHEN type IN ('array','object') THEN value ELSE atom END "
-      "FROM json_each(?1) WHERE json_type(?1)='array'", -1, &pStmt, 0);
+  rc = jsonTopType(db, zJson, &zType);
+  if( rc==SQLITE_OK && strcmp(zType, "array")!=0 ){
+    sqlite3_free(zType);
+    *pzErr = sqlite3_mprintf("PARAMS must be a JSON array");
+    return SQLITE_ERROR;
+  }
+  sqlite3_free(zType);
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_prepare_v2(db,
+        "SELECT type, CASE WHEN type IN ('array','object') THEN value ELSE atom END "
+        "FROM json_each(?1)", -1, &pStmt, 0);
+  }
   if( rc ){
     *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(db));
     return rc;
@@ -92,18 +128,12 @@ int remoteJsonArray(sqlite3 *db, const char *zJson, RemoteValue **paVal,
     nText += sqlite3_column_bytes(pStmt, 1)+1;
   }
   if( rc!=SQLITE_DONE ){
-    *pzErr = sqlite3_mprintf("parameters must be a JSON array: %s", sqlite3_errmsg(db));
+    *pzErr = sqlite3_mprintf("PARAMS must be a JSON array: %s", sqlite3_errmsg(db));
     sqlite3_finalize(pStmt);
     return SQLITE_ERROR;
   }
   if( nVal==0 ){
-    /* Either "[]" or not an array at all */
-    sqlite3_reset(pStmt);
     sqlite3_finalize(pStmt);
-    if( sqlite3_strglob("*[[]*", zJson)!=0 ){
-      *pzErr = sqlite3_mprintf("parameters must be a JSON array: %s", zJson);
-      return SQLITE_ERROR;
-    }
     return SQLITE_OK;
   }
   nAlloc = nVal;
@@ -123,10 +153,11 @@ int remoteJsonArray(sqlite3 *db, const char *zJson, RemoteValue **paVal,
     }else if( strcmp(zType, "true")==0 || strcmp(zType, "false")==0 ){
       v->eType = SQLITE_INTEGER;
       v->i = zType[0]=='t';
-    }else if( strcmp(zType, "integer")==0 ){
+    }else if( strcmp(zType, "integer")==0
+           && sqlite3_column_type(pStmt, 1)==SQLITE_INTEGER ){
       v->eType = SQLITE_INTEGER;
       v->i = sqlite3_column_int64(pStmt, 1);
-    }else if( strcmp(zType, "real")==0 ){
+    }else if( strcmp(zType, "integer")==0 || strcmp(zType, "real")==0 ){
       v->eType = SQLITE_FLOAT;
       v->r = sqlite3_column_double(pStmt, 1);
     }else{
@@ -179,16 +210,18 @@ static int tooFewArgs(sqlite3_context *ctx, int argc, int nMin, const char *zUsa
 }
 
 static void fEngine(sqlite3_context *ctx, int argc, sqlite3_value **argv){
-  const char *azOpt[64];
+  const char **azOpt;
   char *zErr = 0;
   int i, rc;
   if( tooFewArgs(ctx, argc, 2, "remote_engine(NAME, URL [, OPTION ...])") ) return;
-  if( argc-2>64 ){
-    sqlite3_result_error(ctx, "too many engine options", -1);
+  azOpt = sqlite3_malloc64(sizeof(char*)*(argc-1));
+  if( azOpt==0 ){
+    sqlite3_result_error_nomem(ctx);
     return;
   }
   for(i=2; i<argc; i++) azOpt[i-2] = argText(argv[i]);
   rc = remoteEngineCreate(argText(argv[0]), argText(argv[1]), argc-2, azOpt, &zErr);
+  sqlite3_free(azOpt);
   if( rc ){
     resultError(ctx, rc, zErr);
     return;
@@ -290,37 +323,105 @@ static void fExecute(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   else sqlite3_result_int64(ctx, nChange);
 }
 
+/*
+** 1 if zJson is a JSON array whose elements are all arrays (PARAMSETS),
+** else 0; an SQLite error code (negated) on failure.
+*/
+static int isArrayOfArrays(sqlite3 *db, const char *zJson){
+  sqlite3_stmt *pStmt = 0;
+  int rc, bOk = 0;
+  rc = sqlite3_prepare_v2(db,
+      "SELECT CASE WHEN json_valid(?1) AND json_type(?1)='array' THEN "
+      "(SELECT count(*) FROM json_each(?1) WHERE type<>'array') END", -1,
+      &pStmt, 0);
+  if( rc ) return -rc;
+  sqlite3_bind_text(pStmt, 1, zJson, -1, SQLITE_STATIC);
+  if( sqlite3_step(pStmt)==SQLITE_ROW ){
+    bOk = sqlite3_column_type(pStmt, 0)==SQLITE_INTEGER
+       && sqlite3_column_int(pStmt, 0)==0;
+  }
+  rc = sqlite3_finalize(pStmt);
+  return rc ? -rc : bOk;
+}
+
+/*
+** remote_executemany(CONN, SQL, PARAMSETS): every parameter set is parsed
+** before anything runs; outside a transaction the sets run in one remote
+** transaction of their own (one statement: all of it or nothing).
+*/
 static void fExecuteMany(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   SessConn *pSc = argConn(ctx, argv[0]);
   sqlite3 *db = sqlite3_context_db_handle(ctx);
   const char *zSql = argText(argv[1]);
-  RemoteValue *aSet = 0;
-  int nSet = 0, i, rc;
+  const char *zSets = argText(argv[2]);
+  RemoteValue *aSet = 0;        /* the sets, each a JSON array text */
+  RemoteValue **aaParam = 0;    /* parsed parameters of each set */
+  int *anParam = 0;
+  int nSet = 0, i, rc, bOwnTxn = 0;
   sqlite3_int64 nTotal = 0;
   char *zErr = 0;
   (void)argc;
   if( pSc==0 ) return;
-  rc = remoteJsonArray(db, argText(argv[2]) ? argText(argv[2]) : "null",
-                       &aSet, &nSet, &zErr);
-  for(i=0; rc==SQLITE_OK && i<nSet; i++){
-    RemoteValue *aParam = 0;
-    int nParam = 0;
-    sqlite3_int64 nChange = 0;
-    if( aSet[i].eType!=SQLITE_TEXT || aSet[i].n==0 || aSet[i].z[0]!='[' ){
-      zErr = sqlite3_mprintf("PARAMSETS must be a JSON array of arrays");
-      rc = SQLITE_ERROR;
-      break;
-    }
-    rc = remoteJsonArray(db, aSet[i].z, &aParam, &nParam, &zErr);
-    if( rc==SQLITE_OK ){
-      rc = remoteSessExec(pSc, zSql ? zSql : "", nParam, aParam, &nChange, &zErr);
-      nTotal += nChange;
-    }
-    sqlite3_free(aParam);
+  rc = isArrayOfArrays(db, zSets ? zSets : "null");
+  if( rc<0 ){
+    rc = -rc;
+    zErr = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+    goto executemany_done;
   }
+  if( rc==0 ){
+    rc = SQLITE_ERROR;
+    zErr = sqlite3_mprintf("PARAMSETS must be a JSON array of arrays");
+    goto executemany_done;
+  }
+  rc = remoteJsonArray(db, zSets, &aSet, &nSet, &zErr);
+  if( rc ) goto executemany_done;
+  if( nSet>0 ){
+    aaParam = sqlite3_malloc64((sizeof(RemoteValue*)+sizeof(int))*nSet);
+    if( aaParam==0 ){ rc = SQLITE_NOMEM; goto executemany_done; }
+    memset(aaParam, 0, (sizeof(RemoteValue*)+sizeof(int))*nSet);
+    anParam = (int*)&aaParam[nSet];
+  }
+  for(i=0; rc==SQLITE_OK && i<nSet; i++){
+    rc = remoteJsonArray(db, aSet[i].z, &aaParam[i], &anParam[i], &zErr);
+  }
+  if( rc || nSet==0 ) goto executemany_done;
+
+  if( pSc->nDepth==0 ){
+    rc = remoteSessBegin(pSc, 0, &zErr);
+    if( rc ) goto executemany_done;
+    bOwnTxn = 1;
+  }
+  for(i=0; rc==SQLITE_OK && i<nSet; i++){
+    sqlite3_int64 nChange = 0;
+    rc = remoteSessExec(pSc, zSql ? zSql : "", anParam[i], aaParam[i],
+                        &nChange, &zErr);
+    nTotal += nChange;
+  }
+  if( bOwnTxn ){
+    if( rc==SQLITE_OK ){
+      rc = remoteSessCommit(pSc, &zErr);
+    }else{
+      char *zErr2 = 0;
+      remoteSessRollback(pSc, &zErr2);
+      sqlite3_free(zErr2);
+    }
+    /* A failed commit leaves the level inactive: end it */
+    if( pSc->nDepth>0 ){
+      char *zErr2 = 0;
+      remoteSessRollback(pSc, &zErr2);
+      sqlite3_free(zErr2);
+    }
+  }
+
+executemany_done:
+  for(i=0; aaParam && i<nSet; i++) sqlite3_free(aaParam[i]);
+  sqlite3_free(aaParam);
   sqlite3_free(aSet);
   if( rc ) resultError(ctx, rc, zErr);
-  else sqlite3_result_int64(ctx, nTotal);
+  else{
+    sqlite3_free(zErr);
+    sqlite3_result_int64(ctx, nTotal);
+  }
 }
 
 static void fScalar(sqlite3_context *ctx, int argc, sqlite3_value **argv){
@@ -376,18 +477,20 @@ static void fDetach(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 
 static void fExecOptions(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   SessConn *pSc;
-  const char *azOpt[32];
+  const char **azOpt;
   char *zErr = 0;
   int i, rc;
   if( tooFewArgs(ctx, argc, 1, "remote_execution_options(CONN, OPTION ...)") ) return;
   pSc = argConn(ctx, argv[0]);
   if( pSc==0 ) return;
-  if( argc-1>32 ){
-    sqlite3_result_error(ctx, "too many execution options", -1);
+  azOpt = sqlite3_malloc64(sizeof(char*)*argc);
+  if( azOpt==0 ){
+    sqlite3_result_error_nomem(ctx);
     return;
   }
   for(i=1; i<argc; i++) azOpt[i-1] = argText(argv[i]);
   rc = remoteSessOptions(pSc, argc-1, azOpt, &zErr);
+  sqlite3_free(azOpt);
   if( rc ) resultError(ctx, rc, zErr);
   else sqlite3_result_int(ctx, 1);
 }

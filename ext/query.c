@@ -32,6 +32,7 @@ struct QueryCursor {
   sqlite3_int64 iRow;
   int bEof;
   char *zRow;               /* JSON of the current row */
+  sqlite3_value *apArg[3];  /* conn, sql, params as given (hidden columns) */
 };
 
 #define QCOL_ROW    0
@@ -65,7 +66,10 @@ static int queryDisconnect(sqlite3_vtab *pVtab){
 
 /*
 ** Plan: idxNum bit 1 = conn, 2 = sql, 4 = params are given, in that order
-** of argv. conn and sql are required (without them there is no plan).
+** of argv. An EQ constraint on a hidden column that is not usable in this
+** join order rejects the plan (SQLITE_CONSTRAINT). When conn or sql is not
+** given at all the plan is kept, at a prohibitive cost, so that xFilter
+** can say what is missing instead of SQLite's "no query solution".
 */
 static int queryBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
   int aIdx[4] = {-1, -1, -1, -1};
@@ -78,9 +82,6 @@ static int queryBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
     if( !c->usable ) return SQLITE_CONSTRAINT;
     aIdx[c->iColumn] = i;
   }
-  if( aIdx[QCOL_CONN]<0 || aIdx[QCOL_SQL]<0 ){
-    return SQLITE_CONSTRAINT;
-  }
   for(i=QCOL_CONN; i<=QCOL_PARAMS; i++){
     if( aIdx[i]>=0 ){
       pInfo->aConstraintUsage[aIdx[i]].argvIndex = ++n;
@@ -89,8 +90,13 @@ static int queryBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
     }
   }
   pInfo->idxNum = idxNum;
-  pInfo->estimatedCost = 1000.0;
-  pInfo->estimatedRows = 1000;
+  if( (idxNum&3)==3 ){
+    pInfo->estimatedCost = 1000.0;
+    pInfo->estimatedRows = 1000;
+  }else{
+    pInfo->estimatedCost = 1e300;
+    pInfo->estimatedRows = 1000;
+  }
   return SQLITE_OK;
 }
 
@@ -104,6 +110,11 @@ static int queryOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCur){
 }
 
 static void cursorReset(QueryCursor *p){
+  int i;
+  for(i=0; i<3; i++){
+    sqlite3_value_free(p->apArg[i]);
+    p->apArg[i] = 0;
+  }
   remoteResultClose(p->pRes);
   p->pRes = 0;
   sqlite3_free(p->zRow);
@@ -230,10 +241,18 @@ static int queryFilter(sqlite3_vtab_cursor *pCur, int idxNum,
   SessConn *pSc;
   char *zErr = 0;
   const char *zSql;
-  int rc;
+  int rc, i;
   (void)idxStr;
   cursorReset(p);
-  if( argc<2 || (idxNum&3)!=3 ) return SQLITE_CONSTRAINT;
+  if( argc<2 || (idxNum&3)!=3 ){
+    zErr = sqlite3_mprintf(
+        "wrong number of arguments: remote_query(CONN, SQL [, PARAMS])");
+    goto filter_error;
+  }
+  for(i=0; i<argc && i<3; i++){
+    p->apArg[i] = sqlite3_value_dup(argv[i]);
+    if( p->apArg[i]==0 ) return SQLITE_NOMEM;
+  }
   pSc = remoteSessConn(pTab->pSess, argv[0], &zErr);
   if( pSc==0 ) goto filter_error;
   zSql = (const char*)sqlite3_value_text(argv[1]);
@@ -242,7 +261,9 @@ static int queryFilter(sqlite3_vtab_cursor *pCur, int idxNum,
                          &aParam, &nParam, &zErr);
     if( rc ) goto filter_error;
   }
-  rc = remoteResultOpen(pSc, zSql ? zSql : "", nParam, aParam, 1, &p->pRes, &zErr);
+  /* remoteResultOpen() keeps its own copy of the parameters */
+  rc = remoteResultOpen(pSc, zSql ? zSql : "", nParam, aParam, 1, &p->pRes,
+                        &zErr);
   sqlite3_free(aParam);
   if( rc ){
     sqlite3_free(pCur->pVtab->zErrMsg);
@@ -267,6 +288,8 @@ static int queryColumn(sqlite3_vtab_cursor *pCur, sqlite3_context *ctx, int i){
   if( i==QCOL_ROW ){
     sqlite3_result_text(ctx, p->zRow, -1, SQLITE_TRANSIENT);
     sqlite3_result_subtype(ctx, 'J');
+  }else if( i>=QCOL_CONN && i<=QCOL_PARAMS && p->apArg[i-QCOL_CONN] ){
+    sqlite3_result_value(ctx, p->apArg[i-QCOL_CONN]);
   }
   return SQLITE_OK;
 }

@@ -9,8 +9,9 @@
 ** connection (retry_on_disconnect) when nothing has been returned yet and no
 ** transaction is open.
 */
+#include <errno.h>
 #include <string.h>
-#include <unistd.h>
+#include <time.h>
 
 #include "sqlite3ext.h"
 SQLITE_EXTENSION_INIT3
@@ -39,6 +40,8 @@ struct RemoteResult {
   int bOnRow;               /* the live cursor is positioned on a row */
   int rcDrain;              /* error seen while draining */
   char *zDrainErr;
+  RemoteValue *aParam;      /* the caller's parameters, copied: a dialect
+                            ** may read them as long as its cursor lives */
 };
 
 static void freeBuf(RemoteResult *p){
@@ -125,13 +128,47 @@ int remoteResultDrain(RemoteResult *p){
   }
   p->bOnRow = 0;
   if( rc!=SQLITE_DONE && rc!=SQLITE_OK ){
+    /* Reported when the reader reaches this point of the stream. The
+    ** connection is left as it is: the statement that made us drain uses
+    ** it next and sees (and handles) a disconnect itself. */
     RemoteConn *pConn = p->pPc->pConn;
-    p->rcDrain = rc==SQLITE_NOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
+    p->rcDrain = rc==SQLITE_NOMEM ? SQLITE_NOMEM
+               : (pConn && pConn->eErr==REMOTE_ERR_CONSTRAINT) ? SQLITE_CONSTRAINT
+               : SQLITE_ERROR;
     p->zDrainErr = sqlite3_mprintf("remote: %s: %s", p->pSc->zEngine,
         pConn && pConn->zErr ? pConn->zErr : "error while reading rows");
   }
   detachCursor(p);
   return SQLITE_OK;
+}
+
+/*
+** Copy nParam values into one sqlite3_malloc'd block (values, then the
+** text and blob bytes). Returns the copy, or NULL on OOM.
+*/
+static RemoteValue *copyParams(int nParam, const RemoteValue *aParam){
+  sqlite3_int64 nByte = sizeof(RemoteValue)*(sqlite3_int64)nParam;
+  RemoteValue *aCopy;
+  char *z;
+  int i;
+  for(i=0; i<nParam; i++){
+    if( aParam[i].eType==SQLITE_TEXT || aParam[i].eType==SQLITE_BLOB ){
+      nByte += aParam[i].n+1;
+    }
+  }
+  aCopy = sqlite3_malloc64(nByte ? nByte : 1);
+  if( aCopy==0 ) return 0;
+  z = (char*)&aCopy[nParam];
+  for(i=0; i<nParam; i++){
+    aCopy[i] = aParam[i];
+    if( aParam[i].eType==SQLITE_TEXT || aParam[i].eType==SQLITE_BLOB ){
+      if( aParam[i].n ) memcpy(z, aParam[i].z, aParam[i].n);
+      z[aParam[i].n] = 0;
+      aCopy[i].z = z;
+      z += aParam[i].n+1;
+    }
+  }
+  return aCopy;
 }
 
 int remoteResultOpen(SessConn *pSc, const char *zSql, int nParam,
@@ -145,6 +182,14 @@ int remoteResultOpen(SessConn *pSc, const char *zSql, int nParam,
   if( p==0 ) return SQLITE_NOMEM;
   memset(p, 0, sizeof(*p));
   p->pSc = pSc;
+  if( nParam>0 ){
+    p->aParam = copyParams(nParam, aParam);
+    if( p->aParam==0 ){
+      sqlite3_free(p);
+      return SQLITE_NOMEM;
+    }
+    aParam = p->aParam;
+  }
   while( 1 ){
     RemoteEngine *pE;
     RemoteConn *pConn;
@@ -174,7 +219,12 @@ int remoteResultOpen(SessConn *pSc, const char *zSql, int nParam,
       *pzErr = 0;
       remoteSessRelease(pSc, p->pPc);
       p->pPc = 0;
-      if( r>0 ) usleep((useconds_t)(r*1e6));
+      if( r>0 ){
+        struct timespec ts;
+        ts.tv_sec = (time_t)r;
+        ts.tv_nsec = (long)((r - (double)ts.tv_sec)*1e9);
+        while( nanosleep(&ts, &ts)!=0 && errno==EINTR ){}
+      }
       continue;
     }
     rc = remoteSessError(pSc, p->pPc, pzErr);
@@ -256,5 +306,6 @@ void remoteResultClose(RemoteResult *p){
     sqlite3_free(p->azName);
   }
   sqlite3_free(p->zDrainErr);
+  sqlite3_free(p->aParam);
   sqlite3_free(p);
 }
