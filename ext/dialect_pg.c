@@ -879,9 +879,18 @@ static int pgConnect(const RemoteUrl *pUrl, RemoteConn **ppConn,
   if( pg==0 ) goto connect_nomem;
   if( PQstatus(pg)!=CONNECTION_OK ){
     const char *zMsg = PQerrorMessage(pg);
+    char *zLine;
+    /* libpq gives no SQLSTATE before a session exists: the server's own
+    ** for the failures it names, else 08001 (unable to connect) */
+    const char *zCode = strstr(zMsg, "password authentication failed") ? "28P01"
+                      : strstr(zMsg, "no pg_hba.conf entry") ? "28000"
+                      : (strstr(zMsg, "database \"") && strstr(zMsg, "does not exist"))
+                        ? "3D000" : "08001";
     *peErr = pgConnectErrorClass(zMsg);
-    *pzErr = pgOneLine(zMsg[0] ? zMsg : "could not connect to server",
-                       pUrl->zPassword);
+    zLine = pgOneLine(zMsg[0] ? zMsg : "could not connect to server",
+                      pUrl->zPassword);
+    *pzErr = zLine ? sqlite3_mprintf("ERROR %s: %s", zCode, zLine) : 0;
+    sqlite3_free(zLine);
     rc = SQLITE_ERROR;
     goto connect_done;
   }
@@ -1172,6 +1181,77 @@ static int pgTzSplit(const char *z, int n){
     return e;
   }
   return -1;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's algorithm) */
+static sqlite3_int64 pgDaysFromCivil(sqlite3_int64 y, int m, int d){
+  sqlite3_int64 era, yoe, doy, doe;
+  y -= m<=2;
+  era = (y>=0 ? y : y-399)/400;
+  yoe = y - era*400;
+  doy = (153*(m + (m>2 ? -3 : 9)) + 2)/5 + d-1;
+  doe = yoe*365 + yoe/4 - yoe/100 + doy;
+  return era*146097 + doe - 719468;
+}
+
+static void pgCivilFromDays(sqlite3_int64 z, sqlite3_int64 *py, int *pm, int *pd){
+  sqlite3_int64 era, doe, yoe, y, doy, mp;
+  z += 719468;
+  era = (z>=0 ? z : z-146096)/146097;
+  doe = z - era*146097;
+  yoe = (doe - doe/1460 + doe/36524 - doe/146096)/365;
+  y = yoe + era*400;
+  doy = doe - (365*yoe + yoe/4 - yoe/100);
+  mp = (5*doy + 2)/153;
+  *pd = (int)(doy - (153*mp+2)/5 + 1);
+  *pm = (int)(mp<10 ? mp+3 : mp-9);
+  *py = y + (*pm<=2);
+}
+
+/*
+** A timestamptz as PostgreSQL prints it in any session time zone
+** ("2020-01-02 03:04:05.5+05:30") rewritten in UTC as
+** "YYYY-MM-DD HH:MM:SS[.f]+00:00" into zOut (at least 48 bytes). Returns
+** the length, or -1 when z is not of that form (infinity, BC dates).
+*/
+static int pgTstzToUtc(const char *z, int n, char *zOut){
+  char zBuf[64];
+  const char *zFrac = "";
+  char zFracBuf[16];
+  long long y;
+  int mo, d, h, mi, sec, nRead = 0, i, iTz = -1;
+  int tzh = 0, tzm = 0, tzs = 0, sign;
+  sqlite3_int64 t, days;
+  if( n<=0 || n>=(int)sizeof(zBuf) ) return -1;
+  memcpy(zBuf, z, n);
+  zBuf[n] = 0;
+  if( strstr(zBuf, " BC") ) return -1;
+  for(i=n-1; i>10; i--){
+    if( zBuf[i]=='+' || zBuf[i]=='-' ){ iTz = i; break; }
+  }
+  if( iTz<0 ) return -1;
+  if( sscanf(zBuf, "%lld-%d-%d %d:%d:%d%n", &y, &mo, &d, &h, &mi, &sec, &nRead)!=6 ){
+    return -1;
+  }
+  if( zBuf[nRead]=='.' ){
+    int nFrac = iTz - nRead;
+    if( nFrac<=1 || nFrac>=(int)sizeof(zFracBuf) ) return -1;
+    memcpy(zFracBuf, &zBuf[nRead], nFrac);
+    zFracBuf[nFrac] = 0;
+    zFrac = zFracBuf;
+  }else if( nRead!=iTz ){
+    return -1;
+  }
+  sign = zBuf[iTz]=='-' ? -1 : 1;
+  if( sscanf(&zBuf[iTz+1], "%d:%d:%d", &tzh, &tzm, &tzs)<1 ) return -1;
+  t = pgDaysFromCivil(y, mo, d)*86400 + h*3600 + mi*60 + sec
+    - sign*(tzh*3600 + tzm*60 + tzs);
+  days = t>=0 ? t/86400 : -((-t+86399)/86400);
+  t -= days*86400;
+  pgCivilFromDays(days, (sqlite3_int64*)&y, &mo, &d);
+  if( y<0 || y>99999 ) return -1;
+  return snprintf(zOut, 48, "%04lld-%02d-%02d %02d:%02d:%02d%s+00:00",
+                  y, mo, d, (int)(t/3600), (int)(t/60%60), (int)(t%60), zFrac);
 }
 
 /* True if z[0..n) is a JSON number */
@@ -1602,6 +1682,29 @@ static void pgColumn(RemoteCursor *pCursor, int iCol, RemoteValue *pOut){
     }
     case PGK_TSTZ: {
       int e = pgTzSplit(z, n);
+      if( e>=0 && !(z[e-3]=='+' && z[e-2]=='0' && z[e-1]=='0') ){
+        /* The session is not in UTC (a SET TIME ZONE): convert */
+        char *zBuf = pgColBuf(pCol, 48);
+        int nUtc;
+        if( zBuf==0 ) return;
+        nUtc = pgTstzToUtc(z, n, zBuf);
+        if( nUtc>0 ){
+          z = zBuf;
+          n = nUtc;
+          break;
+        }
+      }else if( e<0 && n>6 && (z[n-6]=='+' || z[n-6]=='-') && z[n-3]==':' ){
+        /* "+05:30": an offset with minutes, never UTC */
+        char *zBuf = pgColBuf(pCol, 48);
+        int nUtc;
+        if( zBuf==0 ) return;
+        nUtc = pgTstzToUtc(z, n, zBuf);
+        if( nUtc>0 ){
+          z = zBuf;
+          n = nUtc;
+        }
+        break;
+      }
       if( e>=0 ){
         char *zBuf = pgColBuf(pCol, n + 4);
         if( zBuf==0 ) return;

@@ -129,14 +129,15 @@ static int liteInTransaction(RemoteConn *pConn){
   return !sqlite3_get_autocommit(((LiteConn*)pConn)->db);
 }
 
+/* Bind copies: a cursor's statement runs on after its caller's values go */
 static void bindParams(sqlite3_stmt *pStmt, int nParam, const RemoteValue *a){
   int i;
   for(i=0; i<nParam; i++){
     switch( a[i].eType ){
       case SQLITE_INTEGER: sqlite3_bind_int64(pStmt, i+1, a[i].i); break;
       case SQLITE_FLOAT:   sqlite3_bind_double(pStmt, i+1, a[i].r); break;
-      case SQLITE_TEXT:    sqlite3_bind_text(pStmt, i+1, a[i].z, a[i].n, SQLITE_STATIC); break;
-      case SQLITE_BLOB:    sqlite3_bind_blob(pStmt, i+1, a[i].z, a[i].n, SQLITE_STATIC); break;
+      case SQLITE_TEXT:    sqlite3_bind_text(pStmt, i+1, a[i].z, a[i].n, SQLITE_TRANSIENT); break;
+      case SQLITE_BLOB:    sqlite3_bind_blob(pStmt, i+1, a[i].z, a[i].n, SQLITE_TRANSIENT); break;
       default:             sqlite3_bind_null(pStmt, i+1); break;
     }
   }

@@ -11,10 +11,32 @@
 ** (vtab.c). The session is freed with the `remote` module, when the
 ** connection closes.
 */
+#include <dlfcn.h>
+
 #include "sqlite3ext.h"
 SQLITE_EXTENSION_INIT1
 
 #include "func.h"
+
+/*
+** Engines are process-wide, but SQLite unloads an extension when the last
+** connection that loaded it closes: the engines, their pools and the idle
+** server sessions would go with it. Pin the library in memory once.
+*/
+int sqlite3_remote_init(sqlite3*, char**, const sqlite3_api_routines*);
+
+static void pinLibrary(void){
+#ifndef SQLITE_CORE
+  static int bPinned = 0;
+  Dl_info info;
+  if( bPinned ) return;
+  if( dladdr((void*)sqlite3_remote_init, &info) && info.dli_fname ){
+    /* RTLD_NOLOAD: the copy already loaded; RTLD_NODELETE: never unmapped.
+    ** The handle is deliberately never closed. */
+    if( dlopen(info.dli_fname, RTLD_NOW|RTLD_NOLOAD|RTLD_NODELETE) ) bPinned = 1;
+  }
+#endif
+}
 
 #ifdef _WIN32
 __declspec(dllexport)
@@ -24,6 +46,7 @@ int sqlite3_remote_init(sqlite3 *db, char **pzErrMsg,
   RemoteSession *pSess;
   int rc;
   SQLITE_EXTENSION_INIT2(pApi);
+  pinLibrary();
   if( sqlite3_libversion_number()<3038000 ){
     *pzErrMsg = sqlite3_mprintf("sqlite-remote needs SQLite 3.38.0 or later, "
                                 "this is %s", sqlite3_libversion());
