@@ -36,13 +36,33 @@ RemoteSession *remoteSessionNew(sqlite3 *db){
   return p;
 }
 
+/* Forget pSc's schema_translate_map */
+static void clearSchemaMap(SessConn *pSc){
+  int i;
+  for(i=0; i<pSc->nMap*2; i++) sqlite3_free(pSc->azMap[i]);
+  sqlite3_free(pSc->azMap);
+  sqlite3_free(pSc->zSchemaMap);
+  pSc->azMap = 0;
+  pSc->zSchemaMap = 0;
+  pSc->nMap = 0;
+}
+
+/* Forget pSc's savepoints (no SQL) */
+static void clearSavepoints(SessConn *pSc){
+  int i;
+  for(i=0; i<pSc->nSave; i++) sqlite3_free(pSc->azSave[i]);
+  pSc->nSave = 0;
+}
+
+static void sessUnhold(SessConn*);
+
 static void sessConnFree(SessConn *pSc){
   int i;
   for(i=0; i<pSc->nSave; i++) sqlite3_free(pSc->azSave[i]);
   sqlite3_free(pSc->azSave);
   sqlite3_free(pSc->zEngine);
   sqlite3_free(pSc->zIsolation);
-  sqlite3_free(pSc->zSchemaMap);
+  clearSchemaMap(pSc);
   sqlite3_free(pSc->zToken);
   sqlite3_free(pSc);
 }
@@ -129,10 +149,26 @@ static SessUse *findUse(RemoteSession *pSess, PoolConn *pc){
   return 0;
 }
 
+/* 1 if pc is the connection a CONN of pSess holds (transaction or handle) */
+static int isHeld(RemoteSession *pSess, PoolConn *pc){
+  SessConn *pSc;
+  for(pSc=pSess->pConns; pSc; pSc=pSc->pNext){
+    if( pSc->pHeld==pc ) return 1;
+  }
+  return 0;
+}
+
+/* A connection of pPool that this session's own autocommit statements and
+** cursors are using, to share when the pool has none free. A connection a
+** CONN holds is never shared: a statement on it would join that CONN's
+** transaction and take its execution options. */
 static SessUse *findUseOfPool(RemoteSession *pSess, RemotePool *pPool){
   SessUse *pU;
   for(pU=pSess->pUses; pU; pU=pU->pNext){
-    if( pU->pPc->pPool==pPool && pU->pPc->eState!=PC_DETACHED ) return pU;
+    if( pU->pPc->pPool==pPool && pU->pPc->eState!=PC_DETACHED
+     && pU->pPc->pConn!=0 && !isHeld(pSess, pU->pPc) ){
+      return pU;
+    }
   }
   return 0;
 }
@@ -211,20 +247,61 @@ static int checkoutShared(SessConn *pSc, int bShare, PoolConn **ppPc,
   return SQLITE_OK;
 }
 
-/* Apply the CONN's execution options to connection pc */
+/* The level pSc wants on its connection's session, apart from the
+** engine's: its isolation_level option, NULL for the engine's (also under
+** AUTOCOMMIT, which sends no BEGIN but keeps the session's level). */
+static const char *wantedIsolation(SessConn *pSc){
+  const char *z = pSc->zIsolation;
+  return (z && strcmp(z, "AUTOCOMMIT")!=0) ? z : 0;
+}
+
+/*
+** Set the session isolation level of pc to zWant (NULL = the engine's
+** level, or the server's default when the engine sets none) unless
+** pc->zIsolation says it is there already; pc->zIsolation records a level
+** other than the engine's so that checkin puts the engine's back.
+*/
+static int setConnIsolation(SessConn *pSc, PoolConn *pc, const char *zWant,
+                            int bForce, char **pzErr){
+  RemoteConn *pConn = pc->pConn;
+  RemoteEngine *pE = pc->pPool->pEngine;
+  const char *zLevel = zWant;
+  char *zNew = 0;
+  if( !bForce ){
+    if( zWant==0 && pc->zIsolation==0 ) return SQLITE_OK;
+    if( zWant && pc->zIsolation && strcmp(zWant, pc->zIsolation)==0 ){
+      return SQLITE_OK;
+    }
+  }
+  if( zLevel==0 ){
+    zLevel = pE->opts.zIsolation;
+    if( zLevel && strcmp(zLevel, "AUTOCOMMIT")==0 ) zLevel = 0;
+  }
+  if( zWant ){
+    zNew = sqlite3_mprintf("%s", zWant);
+    if( zNew==0 ){
+      *pzErr = sqlite3_mprintf("out of memory");
+      return SQLITE_NOMEM;
+    }
+  }
+  if( pConn->pDialect->xSetIsolation(pConn, zLevel)!=SQLITE_OK ){
+    sqlite3_free(zNew);
+    return remoteSessError(pSc, pc, pzErr);
+  }
+  sqlite3_free(pc->zIsolation);
+  pc->zIsolation = zNew;
+  return SQLITE_OK;
+}
+
+/* Apply the CONN's execution options to connection pc. Inside the CONN's
+** own transaction the level is left alone: it cannot change there, and a
+** per-transaction level (remote_begin's) is in force. */
 static int applyOptions(SessConn *pSc, PoolConn *pc, char **pzErr){
   RemoteConn *pConn = pc->pConn;
   RemoteEngine *pE = pc->pPool->pEngine;
   pConn->nStmtCache = pSc->bNoCompiledCache ? 0 : pE->opts.nStmtCache;
-  if( pSc->zIsolation && strcmp(pSc->zIsolation, "AUTOCOMMIT")!=0
-   && (pc->zIsolation==0 || strcmp(pc->zIsolation, pSc->zIsolation)!=0) ){
-    if( pConn->pDialect->xSetIsolation(pConn, pSc->zIsolation)!=SQLITE_OK ){
-      return remoteSessError(pSc, pc, pzErr);
-    }
-    sqlite3_free(pc->zIsolation);
-    pc->zIsolation = sqlite3_mprintf("%s", pSc->zIsolation);
-  }
-  return SQLITE_OK;
+  if( pSc->nDepth>0 && pc==pSc->pHeld ) return SQLITE_OK;
+  return setConnIsolation(pSc, pc, wantedIsolation(pSc), 0, pzErr);
 }
 
 int remoteSessAcquire(SessConn *pSc, PoolConn **ppPc, char **pzErr){
@@ -242,6 +319,14 @@ int remoteSessAcquire(SessConn *pSc, PoolConn **ppPc, char **pzErr){
   if( pSc->pHeld ){
     SessUse *pU;
     pc = pSc->pHeld;
+    if( pc->pConn==0 && pSc->nDepth>0 && pSc->bBegun ){
+      /* The connection went away under an open transaction */
+      pSc->eTxn = TXN_INVALID;
+      clearSavepoints(pSc);
+      if( pSc->iHandle==0 ) sessUnhold(pSc);
+      *pzErr = sqlite3_mprintf(MSG_INVALID);
+      return SQLITE_ERROR;
+    }
     if( pc->pConn==0 ){
       char *zErr = 0;
       rc = remotePoolReconnect(pc, &zErr, 0);
@@ -267,14 +352,18 @@ void remoteSessRelease(SessConn *pSc, PoolConn *pc){
   if( pc ) dropUse(pSc->pSess, pc);
 }
 
-/* Hold a connection for a transaction (or handle) on pSc */
+/* Hold a live connection for a transaction (or handle) on pSc: check one
+** out, or make sure the held one is connected (a handle's connection may
+** have been invalidated since) with the CONN's options applied. */
 static int sessHold(SessConn *pSc, char **pzErr){
   PoolConn *pc;
-  int rc;
-  if( pSc->pHeld ) return SQLITE_OK;
-  rc = remoteSessAcquire(pSc, &pc, pzErr);
+  int rc = remoteSessAcquire(pSc, &pc, pzErr);
   if( rc ) return rc;
-  pSc->pHeld = pc;
+  if( pSc->pHeld==0 ){
+    pSc->pHeld = pc;
+  }else{
+    remoteSessRelease(pSc, pc);
+  }
   return SQLITE_OK;
 }
 
@@ -284,12 +373,6 @@ static void sessUnhold(SessConn *pSc){
     pSc->pHeld = 0;
     remoteSessRelease(pSc, pc);
   }
-}
-
-static void clearSavepoints(SessConn *pSc){
-  int i;
-  for(i=0; i<pSc->nSave; i++) sqlite3_free(pSc->azSave[i]);
-  pSc->nSave = 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -406,13 +489,11 @@ static void endTxn(SessConn *pSc){
   PoolConn *pc = pSc->pHeld;
   clearSavepoints(pSc);
   if( pSc->bTxnIsolation && pc && pc->pConn ){
-    RemoteEngine *pE = pc->pPool->pEngine;
-    const char *zLevel = pSc->zIsolation ? pSc->zIsolation : pE->opts.zIsolation;
-    if( zLevel && strcmp(zLevel, "AUTOCOMMIT")==0 ) zLevel = 0;
-    if( pc->pConn->pDialect->xSetIsolation(pc->pConn, zLevel)==SQLITE_OK ){
-      sqlite3_free(pc->zIsolation);
-      pc->zIsolation = pSc->zIsolation ? sqlite3_mprintf("%s", pSc->zIsolation) : 0;
-    }
+    /* Put the CONN's own level back; on failure pc->zIsolation still
+    ** names the transaction's level, so checkin resets it */
+    char *zErr = 0;
+    setConnIsolation(pSc, pc, wantedIsolation(pSc), 1, &zErr);
+    sqlite3_free(zErr);
   }
   pSc->bTxnIsolation = 0;
   pSc->nDepth = 0;
@@ -453,16 +534,14 @@ int remoteSessBegin(SessConn *pSc, const char *zIsolation, char **pzErr){
     char *zSql;
     if( zIsolation ){
       /* Per-transaction level: set on the session so the server reports
-      ** it, put back by endTxn() */
-      remoteSessEcho(pSc, pc->pPool->pEngine, "SET ISOLATION LEVEL", 0, 0);
-      if( pD->xSetIsolation(pc->pConn, zIsolation)!=SQLITE_OK ){
-        rc = remoteSessError(pSc, pc, pzErr);
+      ** it inside the transaction (MySQL's SET TRANSACTION would not show
+      ** in @@transaction_isolation); endTxn() puts the CONN's back */
+      rc = setConnIsolation(pSc, pc, zIsolation, 1, pzErr);
+      if( rc ){
         if( pSc->iHandle==0 ) sessUnhold(pSc);
         return rc;
       }
       pSc->bTxnIsolation = 1;
-      sqlite3_free(pc->zIsolation);
-      pc->zIsolation = sqlite3_mprintf("%s", zIsolation);
     }
     zSql = pD->xBeginSql(0);
     rc = zSql ? execHeld(pSc, zSql, pzErr) : SQLITE_NOMEM;
@@ -479,17 +558,31 @@ int remoteSessBegin(SessConn *pSc, const char *zIsolation, char **pzErr){
   return SQLITE_OK;
 }
 
-/* ROLLBACK on the held connection if the server still has a transaction */
-static void rollbackHeld(SessConn *pSc){
+/* ROLLBACK on the held connection: always when bForce (a transaction we
+** began and did not end), else only if the server still has one open (a
+** failed COMMIT leaves it open on some servers, closed on others) */
+static void rollbackHeld(SessConn *pSc, int bForce){
   PoolConn *pc = pSc->pHeld;
   char *zErr = 0;
   if( pc && pc->pConn ){
     const RemoteDialect *pD = pc->pConn->pDialect;
-    if( pD->xInTransaction(pc->pConn) ){
+    if( bForce || pD->xInTransaction(pc->pConn) ){
       execHeld(pSc, pD->zRollbackSql, &zErr);
       sqlite3_free(zErr);
     }
   }
+}
+
+/* The dialect of the live held connection of pSc's open transaction, or
+** NULL (the transaction is then invalid, *pzErr set) */
+static const RemoteDialect *heldDialect(SessConn *pSc, char **pzErr){
+  PoolConn *pc = pSc->pHeld;
+  if( pc && pc->pConn ) return pc->pConn->pDialect;
+  pSc->eTxn = TXN_INVALID;
+  clearSavepoints(pSc);
+  if( pSc->iHandle==0 ) sessUnhold(pSc);
+  *pzErr = sqlite3_mprintf(MSG_INVALID);
+  return 0;
 }
 
 int remoteSessCommit(SessConn *pSc, char **pzErr){
@@ -501,7 +594,7 @@ int remoteSessCommit(SessConn *pSc, char **pzErr){
   }
   if( pSc->eTxn==TXN_INACTIVE ){
     if( --pSc->nDepth==0 ){
-      rollbackHeld(pSc);
+      rollbackHeld(pSc, 0);
       endTxn(pSc);
     }
     *pzErr = sqlite3_mprintf(MSG_TXN_INACTIVE);
@@ -512,7 +605,8 @@ int remoteSessCommit(SessConn *pSc, char **pzErr){
     return SQLITE_OK;
   }
   if( pSc->bBegun ){
-    const RemoteDialect *pD = pSc->pHeld->pConn->pDialect;
+    const RemoteDialect *pD = heldDialect(pSc, pzErr);
+    if( pD==0 ) return SQLITE_ERROR;
     rc = execHeld(pSc, pD->zCommitSql, pzErr);
     if( rc ){
       /* A disconnect made the transaction invalid; any other failure
@@ -529,14 +623,16 @@ int remoteSessRollback(SessConn *pSc, char **pzErr){
   (void)pzErr;
   if( pSc->nDepth==0 ) return SQLITE_OK;
   if( pSc->eTxn==TXN_OK ){
-    if( pSc->bBegun ) rollbackHeld(pSc);
+    if( pSc->bBegun ) rollbackHeld(pSc, 1);
     clearSavepoints(pSc);
   }else if( pSc->eTxn==TXN_INACTIVE ){
-    rollbackHeld(pSc);
+    rollbackHeld(pSc, 0);
   }
   if( --pSc->nDepth==0 ){
     endTxn(pSc);
-  }else{
+  }else if( pSc->eTxn!=TXN_INVALID ){
+    /* Outer levels stay, inactive; an invalid transaction stays invalid
+    ** (statements keep failing with MSG_INVALID) until depth 0 */
     pSc->eTxn = TXN_INACTIVE;
   }
   return SQLITE_OK;
@@ -544,6 +640,7 @@ int remoteSessRollback(SessConn *pSc, char **pzErr){
 
 int remoteSessSavepoint(SessConn *pSc, const char *zName, char **pzOut,
                         char **pzErr){
+  const RemoteDialect *pD;
   char *zSp, *zSql;
   char **azNew;
   int rc;
@@ -554,10 +651,12 @@ int remoteSessSavepoint(SessConn *pSc, const char *zName, char **pzOut,
     *pzErr = sqlite3_mprintf(pSc->eTxn==TXN_INVALID ? MSG_INVALID : MSG_INACTIVE);
     return SQLITE_ERROR;
   }
+  pD = heldDialect(pSc, pzErr);
+  if( pD==0 ) return SQLITE_ERROR;
   zSp = zName ? sqlite3_mprintf("%s", zName)
               : sqlite3_mprintf("sa_savepoint_%d", ++pSc->iSaveSeq);
   if( zSp==0 ) return SQLITE_NOMEM;
-  zSql = pSc->pHeld->pConn->pDialect->xSavepointSql(zSp);
+  zSql = pD->xSavepointSql(zSp);
   rc = zSql ? execHeld(pSc, zSql, pzErr) : SQLITE_NOMEM;
   sqlite3_free(zSql);
   if( rc==SQLITE_OK ){
@@ -599,7 +698,8 @@ int remoteSessRelease2(SessConn *pSc, const char *zName, int bRollback,
       return SQLITE_ERROR;
     }
   }
-  pD = pSc->pHeld->pConn->pDialect;
+  pD = heldDialect(pSc, pzErr);
+  if( pD==0 ) return SQLITE_ERROR;
   zSql = bRollback ? pD->xRollbackToSql(pSc->azSave[iSave])
                    : pD->xReleaseSql(pSc->azSave[iSave]);
   rc = zSql ? execHeld(pSc, zSql, pzErr) : SQLITE_NOMEM;
@@ -613,6 +713,92 @@ int remoteSessRelease2(SessConn *pSc, const char *zName, int bRollback,
 
 /* ------------------------------------------------------------------ */
 /* Execution options                                                  */
+
+/*
+** Parse a schema_translate_map value into pSc: a JSON object whose keys
+** are schema names ("" = no schema) and whose values are schema names
+** (null or "" = no schema). An empty value or "{}" clears the map. On a
+** bad value pSc keeps its old map and *pzErr is set.
+*/
+static int parseSchemaMap(SessConn *pSc, const char *zJson, char **pzErr){
+  sqlite3 *db = pSc->pSess->db;
+  sqlite3_stmt *pStmt = 0;
+  char **azMap = 0;
+  int nMap = 0, nAlloc = 0, rc;
+  char *zCopy = 0;
+  if( zJson[0]==0 ){
+    clearSchemaMap(pSc);
+    return SQLITE_OK;
+  }
+  /* Row 0 says whether zJson is an object at all (malformed JSON fails
+  ** the step), then one row per entry */
+  rc = sqlite3_prepare_v2(db,
+      "SELECT NULL, NULL, json_type(?1) IS NOT 'object' "
+      "UNION ALL "
+      "SELECT key, CASE type WHEN 'text' THEN value END, "
+      "type NOT IN ('text','null') "
+      "FROM json_each(?1) WHERE json_type(?1)='object'", -1, &pStmt, 0);
+  if( rc ) goto map_error;
+  sqlite3_bind_text(pStmt, 1, zJson, -1, SQLITE_STATIC);
+  if( sqlite3_step(pStmt)!=SQLITE_ROW || sqlite3_column_int(pStmt, 2) ){
+    rc = SQLITE_ERROR;
+    goto map_error;
+  }
+  while( sqlite3_step(pStmt)==SQLITE_ROW ){
+    const char *zFrom = (const char*)sqlite3_column_text(pStmt, 0);
+    const char *zTo = (const char*)sqlite3_column_text(pStmt, 1);
+    if( sqlite3_column_int(pStmt, 2) ){ rc = SQLITE_ERROR; goto map_error; }
+    if( nMap>=nAlloc ){
+      char **aNew;
+      nAlloc = nAlloc ? nAlloc*2 : 4;
+      aNew = sqlite3_realloc64(azMap, sizeof(char*)*nAlloc*2);
+      if( aNew==0 ){ rc = SQLITE_NOMEM; goto map_error; }
+      azMap = aNew;
+    }
+    azMap[nMap*2] = sqlite3_mprintf("%s", zFrom ? zFrom : "");
+    azMap[nMap*2+1] = (zTo && zTo[0]) ? sqlite3_mprintf("%s", zTo) : 0;
+    nMap++;
+    if( azMap[nMap*2-2]==0 || (zTo && zTo[0] && azMap[nMap*2-1]==0) ){
+      rc = SQLITE_NOMEM;
+      goto map_error;
+    }
+  }
+  rc = sqlite3_finalize(pStmt);
+  pStmt = 0;
+  if( rc ) goto map_error;
+  zCopy = sqlite3_mprintf("%s", zJson);
+  if( zCopy==0 ){ rc = SQLITE_NOMEM; goto map_error; }
+  clearSchemaMap(pSc);
+  pSc->zSchemaMap = zCopy;
+  pSc->nMap = nMap;
+  pSc->azMap = azMap;
+  return SQLITE_OK;
+
+map_error:
+  sqlite3_finalize(pStmt);
+  while( nMap>0 ){
+    nMap--;
+    sqlite3_free(azMap[nMap*2]);
+    sqlite3_free(azMap[nMap*2+1]);
+  }
+  sqlite3_free(azMap);
+  if( rc==SQLITE_NOMEM ){
+    *pzErr = sqlite3_mprintf("out of memory");
+  }else{
+    *pzErr = sqlite3_mprintf("invalid value '%s' for schema_translate_map: "
+        "expected a JSON object of schema names", zJson);
+  }
+  return rc==SQLITE_NOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
+}
+
+const char *remoteSessMapSchema(SessConn *pSc, const char *zSchema){
+  const char *zKey = zSchema ? zSchema : "";
+  int i;
+  for(i=0; i<pSc->nMap; i++){
+    if( strcmp(pSc->azMap[i*2], zKey)==0 ) return pSc->azMap[i*2+1];
+  }
+  return (zSchema && zSchema[0]) ? zSchema : 0;
+}
 
 int remoteSessOptions(SessConn *pSc, int nOpt, const char **azOpt,
                       char **pzErr){
@@ -646,12 +832,13 @@ int remoteSessOptions(SessConn *pSc, int nOpt, const char **azOpt,
       if( b<0 ) goto bad_value;
       pSc->bStream = b;
     }else if( IS_KEY("fetch_size") ){
-      int n = atoi(zVal);
-      if( n<=0 ) goto bad_value;
-      pSc->nFetch = n;
+      char *zEnd = 0;
+      long n = strtol(zVal, &zEnd, 10);
+      if( zVal[0]==0 || *zEnd || n<=0 || n>2147483647L ) goto bad_value;
+      pSc->nFetch = (int)n;
     }else if( IS_KEY("schema_translate_map") ){
-      sqlite3_free(pSc->zSchemaMap);
-      pSc->zSchemaMap = zVal[0] ? sqlite3_mprintf("%s", zVal) : 0;
+      int rc = parseSchemaMap(pSc, zVal, pzErr);
+      if( rc ) return rc;
     }else if( IS_KEY("compiled_cache") ){
       int b = remoteParseBool(zVal);
       if( b<0 ) goto bad_value;
@@ -706,7 +893,9 @@ int remoteSessConnect(RemoteSession *pSess, const char *zEngine,
 
 /* Give back everything pSc holds, rolling back an open transaction */
 static void sessConnClose(SessConn *pSc){
-  if( pSc->nDepth>0 && pSc->eTxn!=TXN_INVALID ) rollbackHeld(pSc);
+  if( pSc->nDepth>0 && pSc->eTxn!=TXN_INVALID ){
+    rollbackHeld(pSc, pSc->eTxn==TXN_OK && pSc->bBegun);
+  }
   pSc->nDepth = 0;
   pSc->eTxn = TXN_OK;
   clearSavepoints(pSc);
@@ -715,6 +904,8 @@ static void sessConnClose(SessConn *pSc){
 
 int remoteSessClose(RemoteSession *pSess, sqlite3_int64 iHandle, char **pzErr){
   SessConn *pSc;
+  SessUse *pU;
+  int bInUse;
   for(pSc=pSess->pConns; pSc; pSc=pSc->pNext){
     if( pSc->iHandle==iHandle && iHandle!=0 ) break;
   }
@@ -722,9 +913,20 @@ int remoteSessClose(RemoteSession *pSess, sqlite3_int64 iHandle, char **pzErr){
     *pzErr = sqlite3_mprintf("no such connection handle: %lld", iHandle);
     return SQLITE_ERROR;
   }
+  /* A cursor still open on the handle (remote_close called from inside
+  ** its own query) keeps a pointer to pSc: park pSc on pClosed until the
+  ** session ends instead of freeing it under the cursor */
+  pU = pSc->pHeld ? findUse(pSess, pSc->pHeld) : 0;
+  bInUse = pU && pU->nRef>1;
   sessConnClose(pSc);
   sessConnUnlink(pSess, pSc);
-  sessConnFree(pSc);
+  if( bInUse ){
+    pSc->iHandle = -1;
+    pSc->pNext = pSess->pClosed;
+    pSess->pClosed = pSc;
+  }else{
+    sessConnFree(pSc);
+  }
   return SQLITE_OK;
 }
 
@@ -754,6 +956,10 @@ void remoteSessionFree(void *pArg){
   while( (pSc = pSess->pConns)!=0 ){
     pSess->pConns = pSc->pNext;
     sessConnClose(pSc);
+    sessConnFree(pSc);
+  }
+  while( (pSc = pSess->pClosed)!=0 ){
+    pSess->pClosed = pSc->pNext;
     sessConnFree(pSc);
   }
   while( pSess->pUses ){

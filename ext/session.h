@@ -54,6 +54,8 @@ struct SessConn {
   int bStream;              /* stream_results */
   int nFetch;               /* fetch_size, 0 = engine's */
   char *zSchemaMap;         /* schema_translate_map JSON or NULL */
+  int nMap;                 /* schema_translate_map entries */
+  char **azMap;             /* 2*nMap: from ("" = no schema), to (NULL = none) */
   int bNoCompiledCache;     /* compiled_cache=0 */
   char *zToken;             /* logging_token */
 };
@@ -61,6 +63,7 @@ struct SessConn {
 struct RemoteSession {
   sqlite3 *db;
   SessConn *pConns;
+  SessConn *pClosed;        /* closed handles still named by open cursors */
   SessUse *pUses;
   int nTxnDepth;            /* SQLite-level transaction joined by vtabs */
 };
@@ -128,6 +131,18 @@ int remoteSessDetach(SessConn*);
 
 /* Rows per round trip for a stream on pSc */
 int remoteSessFetchSize(SessConn*, RemoteEngine*);
+
+/*
+** schema_translate_map: the schema a statement on pSc should use for a
+** table whose schema is zSchema (NULL or "" = no schema given). Returns
+** the mapped name, zSchema itself when it is not in the map, or NULL for
+** "no schema" (the connection's default: search_path / current database).
+** The result is valid until the next remote_execution_options on pSc.
+**
+**   map {"": "tenant1", "shared": ""}:  NULL -> "tenant1",
+**   "shared" -> NULL, "other" -> "other"
+*/
+const char *remoteSessMapSchema(SessConn*, const char *zSchema);
 
 /* ------------------------------------------------------------------ */
 /* Result streams (result.c)                                          */
