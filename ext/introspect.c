@@ -135,7 +135,7 @@ static int fillConnections(SnapCursor *p){
       PoolConnRow *aRow = 0;
       int nRow = 0;
       rc = remotePoolSnapshot(pPool, &aRow, &nRow);
-      for(j=nRow-1; rc==SQLITE_OK && j>=0; j--){
+      for(j=0; rc==SQLITE_OK && j<nRow; j++){     /* sorted by id */
         Cell *c = addRow(p);
         if( c==0 ){ rc = SQLITE_NOMEM; break; }
         cText(&c[0], pE->zName);

@@ -3,7 +3,8 @@
 **
 ** remoteEvent() is called by the pool at each SQLAlchemy event; remoteLog()
 ** by anything that echoes. remote_events and remote_log (introspect.c) read
-** snapshots of them. One mutex guards both rings and the listener list.
+** snapshots of them. One mutex guards both rings and the C API's
+** listeners (called with it held, in seq order); it is held across fork().
 */
 #include <pthread.h>
 #include <stdarg.h>
@@ -18,13 +19,32 @@ SQLITE_EXTENSION_INIT3
 
 #define MAX_LISTENER 16
 
+/* logMutex guards both rings and the listeners; it is held across fork()
+** so that the child's copy is consistent. Listeners (C API) are called
+** with it held, so they see events in seq order and must not call back
+** into the extension. Nothing else is locked while it is held. */
 static pthread_mutex_t logMutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t logOnce = PTHREAD_ONCE_INIT;
 static RemoteEventRow aEvent[REMOTE_EVENT_RING];
+static unsigned char aEventOwned[REMOTE_EVENT_RING]; /* zEvent malloc'd */
 static sqlite3_int64 nEventSeq = 0;           /* events ever recorded */
 static RemoteLogRow aLog[REMOTE_LOG_RING];
 static sqlite3_int64 nLogSeq = 0;
 static struct { RemoteEventListener x; void *pArg; } aListen[MAX_LISTENER];
-static int nListen = 0;
+static int nListen = 0;                       /* read without a lock first */
+
+/* The event names the pool uses: ring rows point at these, not copies */
+static const char *const azEventName[] = {
+  "first_connect", "connect", "checkout", "checkin", "reset", "invalidate",
+  "soft_invalidate", "close", "detach", "close_detached",
+};
+
+static void logForkPrepare(void){ pthread_mutex_lock(&logMutex); }
+static void logForkParent(void){ pthread_mutex_unlock(&logMutex); }
+static void logForkChild(void){ pthread_mutex_unlock(&logMutex); }
+static void logInit(void){
+  pthread_atfork(logForkPrepare, logForkParent, logForkChild);
+}
 
 double remoteNow(void){
   struct timespec ts;
@@ -42,25 +62,83 @@ static char *dupText(const char *z){
   return z ? sqlite3_mprintf("%s", z) : 0;
 }
 
+/* Put text z into *pz, reusing the old copy when it is the same text
+** (the engine name of nearly every event). */
+static void setText(char **pz, const char *z){
+  if( z && *pz && strcmp(*pz, z)==0 ) return;
+  sqlite3_free(*pz);
+  *pz = dupText(z);
+}
+
 void remoteEvent(const char *zEngine, const char *zEvent, int iConn,
                  const char *zDetail){
+  remoteEventAt(zEngine, zEvent, iConn, zDetail, remoteNow());
+}
+
+void remoteEventAt(const char *zEngine, const char *zEvent, int iConn,
+                   const char *zDetail, double rTime){
   RemoteEventRow *p;
-  int i;
+  int i, iRow;
+  const char *zStatic = 0;
+  const int nName = (int)(sizeof(azEventName)/sizeof(azEventName[0]));
+  for(i=0; zEvent && i<nName; i++){
+    if( zEvent==azEventName[i] ){ zStatic = zEvent; break; }
+  }
+  for(i=0; zEvent && zStatic==0 && i<nName; i++){
+    if( strcmp(zEvent, azEventName[i])==0 ){ zStatic = azEventName[i]; break; }
+  }
+  pthread_once(&logOnce, logInit);
   pthread_mutex_lock(&logMutex);
-  p = &aEvent[nEventSeq % REMOTE_EVENT_RING];
-  sqlite3_free(p->zEngine);
-  sqlite3_free(p->zEvent);
-  sqlite3_free(p->zDetail);
+  iRow = (int)(nEventSeq % REMOTE_EVENT_RING);
+  p = &aEvent[iRow];
+  if( aEventOwned[iRow] ) sqlite3_free(p->zEvent);
+  if( p->zDetail ){ sqlite3_free(p->zDetail); p->zDetail = 0; }
   p->iSeq = ++nEventSeq;
-  p->rTime = remoteNow();
-  p->zEngine = dupText(zEngine);
-  p->zEvent = dupText(zEvent);
+  p->rTime = rTime;
+  setText(&p->zEngine, zEngine);
+  p->zEvent = zStatic ? (char*)zStatic : dupText(zEvent);
+  aEventOwned[iRow] = zStatic==0;
   p->iConn = iConn;
-  p->zDetail = dupText(zDetail);
+  if( zDetail ) p->zDetail = dupText(zDetail);
   for(i=0; i<nListen; i++){
     aListen[i].x(aListen[i].pArg, zEngine, zEvent, iConn, zDetail);
   }
   pthread_mutex_unlock(&logMutex);
+}
+
+void remoteEvent2(const char *zEngine, const char *zEvent1,
+                  const char *zEvent2, int iConn, double rTime){
+  if( __atomic_load_n(&nListen, __ATOMIC_ACQUIRE)>0 ){
+    remoteEventAt(zEngine, zEvent1, iConn, 0, rTime);
+    remoteEventAt(zEngine, zEvent2, iConn, 0, rTime);
+  }else{
+    const char *az[2];
+    int i, j;
+    az[0] = zEvent1;
+    az[1] = zEvent2;
+    pthread_once(&logOnce, logInit);
+    pthread_mutex_lock(&logMutex);
+    for(j=0; j<2; j++){
+      int iRow = (int)(nEventSeq % REMOTE_EVENT_RING);
+      RemoteEventRow *p = &aEvent[iRow];
+      const char *zStatic = 0;
+      for(i=0; i<(int)(sizeof(azEventName)/sizeof(azEventName[0])); i++){
+        if( az[j]==azEventName[i] || strcmp(az[j], azEventName[i])==0 ){
+          zStatic = azEventName[i];
+          break;
+        }
+      }
+      if( aEventOwned[iRow] ) sqlite3_free(p->zEvent);
+      if( p->zDetail ){ sqlite3_free(p->zDetail); p->zDetail = 0; }
+      p->iSeq = ++nEventSeq;
+      p->rTime = rTime;
+      setText(&p->zEngine, zEngine);
+      p->zEvent = zStatic ? (char*)zStatic : dupText(az[j]);
+      aEventOwned[iRow] = zStatic==0;
+      p->iConn = iConn;
+    }
+    pthread_mutex_unlock(&logMutex);
+  }
 }
 
 void remoteLog(const char *zEngine, const char *zLevel, int bStderr,
@@ -72,15 +150,14 @@ void remoteLog(const char *zEngine, const char *zLevel, int bStderr,
   zMsg = sqlite3_vmprintf(zFmt, ap);
   va_end(ap);
   if( zMsg==0 ) return;
+  pthread_once(&logOnce, logInit);
   pthread_mutex_lock(&logMutex);
   p = &aLog[nLogSeq % REMOTE_LOG_RING];
-  sqlite3_free(p->zEngine);
-  sqlite3_free(p->zLevel);
   sqlite3_free(p->zMessage);
   p->iSeq = ++nLogSeq;
   p->rTime = remoteNow();
-  p->zEngine = dupText(zEngine);
-  p->zLevel = dupText(zLevel);
+  setText(&p->zEngine, zEngine);
+  setText(&p->zLevel, zLevel);
   p->zMessage = zMsg;
   if( bStderr ){
     fprintf(stderr, "remote %s %s: %s\n", zEngine ? zEngine : "-", zLevel, zMsg);
@@ -90,24 +167,27 @@ void remoteLog(const char *zEngine, const char *zLevel, int bStderr,
 
 int remoteEventListen(RemoteEventListener x, void *pArg){
   int rc = 1;
+  pthread_once(&logOnce, logInit);
   pthread_mutex_lock(&logMutex);
   if( nListen<MAX_LISTENER ){
     aListen[nListen].x = x;
     aListen[nListen].pArg = pArg;
-    nListen++;
+    __atomic_store_n(&nListen, nListen+1, __ATOMIC_RELEASE);
     rc = 0;
   }
   pthread_mutex_unlock(&logMutex);
   return rc;
 }
 
+/* After this returns, x is never called again with pArg */
 int remoteEventUnlisten(RemoteEventListener x, void *pArg){
   int i, rc = 1;
+  pthread_once(&logOnce, logInit);
   pthread_mutex_lock(&logMutex);
   for(i=0; i<nListen; i++){
     if( aListen[i].x==x && aListen[i].pArg==pArg ){
       memmove(&aListen[i], &aListen[i+1], (nListen-i-1)*sizeof(aListen[0]));
-      nListen--;
+      __atomic_store_n(&nListen, nListen-1, __ATOMIC_RELEASE);
       rc = 0;
       break;
     }

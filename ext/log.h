@@ -35,14 +35,22 @@ struct RemoteLogRow {
   char *zMessage;
 };
 
-/* Listener for pool events (C API): called outside any pool lock? No:
-** called with the pool's lock held, so it must not call back into the pool. */
+/* Listener for pool events (C API): called in the thread that caused the
+** event, in seq order, with the log's mutex held (never a pool's): it must
+** not call back into the extension (no remote_* function, no remoteLog). */
 typedef void (*RemoteEventListener)(void *pArg, const char *zEngine,
                                     const char *zEvent, int iConn,
                                     const char *zDetail);
 
 void remoteEvent(const char *zEngine, const char *zEvent, int iConn,
                  const char *zDetail);
+/* The same with the event's time (remoteNow()) read by the caller once */
+void remoteEventAt(const char *zEngine, const char *zEvent, int iConn,
+                   const char *zDetail, double rTime);
+/* Two events of one connection at one time, without detail (a return
+** that needs no round trip: reset, checkin), in one go */
+void remoteEvent2(const char *zEngine, const char *zEvent1,
+                  const char *zEvent2, int iConn, double rTime);
 void remoteLog(const char *zEngine, const char *zLevel, int bStderr,
                const char *zFmt, ...);
 

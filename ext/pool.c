@@ -6,20 +6,28 @@
 ** _do_return_conn: an overflow counter that starts at -pool_size, a queue of
 ** idle slots (FIFO, or LIFO), a wait with timeout when pool_size+max_overflow
 ** connections are out, and a checkin that closes the connection when
-** pool_size are already idle. NullPool, StaticPool, SingletonThreadPool and
-** AssertionPool are variations of the same slot machinery.
+** pool_size are already idle (pool_size=0: no limit at all). NullPool,
+** StaticPool, SingletonThreadPool and AssertionPool are variations of the
+** same slot machinery. A slot is SQLAlchemy's _ConnectionRecord; events fire
+** in the order _ConnectionRecord and _finalize_fairy fire them.
 **
-** Locking: p->mu guards the lists, counters and slot states. Network work
-** (connect, ping, reset, close) is done without the lock, on a slot that the
-** caller owns (checked out, or taken off the idle list).
+** Locking: p->mu guards the lists, counters, slot states and the published
+** fields of every slot (pConn, times, counts). Network work (connect, ping,
+** reset, close) is done without the lock, on a slot that the caller owns
+** (checked out, or taken off the pool's lists). No event or log line is
+** emitted with p->mu held.
 **
-** Fork safety: a slot remembers the pid that opened its connection; a
-** process that finds a slot from another pid drops it with
-** xCloseNoTerminate (no terminate message over the parent's socket).
+** Fork safety: a pthread_atfork() handler takes every pool's mutex before
+** fork() and, in the child, moves every connection out of its slot into
+** pInherit: the child never talks over a socket it shares with the parent.
+** Held slots are then empty and reconnect at their next use; an inherited
+** connection is freed later with xCloseNoTerminate (its socket replaced by
+** /dev/null first, so no terminate message reaches the server).
 */
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,7 +39,71 @@ SQLITE_EXTENSION_INIT3
 #include "pool.h"
 
 /* ------------------------------------------------------------------ */
-/* Lists                                                              */
+/* Every live pool, for the fork handlers                             */
+
+static pthread_mutex_t poolsMutex = PTHREAD_MUTEX_INITIALIZER;
+static RemotePool *pPoolList = 0;
+static pthread_once_t forkOnce = PTHREAD_ONCE_INIT;
+static pid_t iMyPid = 0;            /* this process: set at init and in the
+                                    ** atfork child handler (getpid() is a
+                                    ** system call; checkout reads this) */
+
+static void condInit(pthread_cond_t *pCond){
+  pthread_condattr_t attr;
+  pthread_condattr_init(&attr);
+  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+  pthread_cond_init(pCond, &attr);
+  pthread_condattr_destroy(&attr);
+}
+
+/* Before fork(): hold every pool's mutex so that the child copies
+** consistent lists (no lock is ever held across network I/O, so this
+** waits only for short critical sections). */
+static void forkPrepare(void){
+  RemotePool *p;
+  pthread_mutex_lock(&poolsMutex);
+  for(p=pPoolList; p; p=p->pNextPool) pthread_mutex_lock(&p->mu);
+}
+
+static void forkParent(void){
+  RemotePool *p;
+  for(p=pPoolList; p; p=p->pNextPool) pthread_mutex_unlock(&p->mu);
+  pthread_mutex_unlock(&poolsMutex);
+}
+
+/* In the child: no connection of the parent stays usable. Only pointer
+** moves here (no allocation, no I/O): the connections are freed lazily. */
+static void forkChild(void){
+  RemotePool *p;
+  PoolConn *pc;
+  iMyPid = getpid();
+  for(p=pPoolList; p; p=p->pNextPool){
+    for(pc=p->pAll; pc; pc=pc->pAllNext){
+      if( pc->pConn ){
+        /* A second fork before the first inherited connection was freed
+        ** leaks that one: its socket is never written to again */
+        pc->pInherit = pc->pConn;
+        pc->pConn = 0;
+        pc->pActiveResult = 0;
+        pc->iBackendPid = 0;
+      }
+      pc->bBusy = 0;      /* a thread that was connecting it is gone */
+    }
+    p->nWaiting = 0;      /* waiting threads are gone */
+    condInit(&p->cond);   /* no waiter of the parent's survives */
+    p->pid = iMyPid;
+    pthread_mutex_unlock(&p->mu);
+  }
+  pthread_mutex_unlock(&poolsMutex);
+}
+
+static void forkInit(void){
+  iMyPid = getpid();
+  pthread_atfork(forkPrepare, forkParent, forkChild);
+}
+
+/* ------------------------------------------------------------------ */
+/* Lists (lock held)                                                  */
 
 static void idlePush(RemotePool *p, PoolConn *pc){
   pc->eState = PC_IDLE;
@@ -52,6 +124,15 @@ static void idleRemove(RemotePool *p, PoolConn *pc){
   p->nIdle--;
 }
 
+static void allLink(RemotePool *p, PoolConn *pc){
+  pc->pAllPrev = 0;
+  pc->pAllNext = p->pAll;
+  if( p->pAll ) p->pAll->pAllPrev = pc;
+  p->pAll = pc;
+  p->nAll++;
+}
+
+/* A new checked-out slot with the next id, on pAll; 0 on OOM */
 static PoolConn *slotNew(RemotePool *p){
   PoolConn *pc = sqlite3_malloc(sizeof(*pc));
   if( pc==0 ) return 0;
@@ -59,25 +140,30 @@ static PoolConn *slotNew(RemotePool *p){
   pc->pPool = p;
   pc->id = ++p->iNextId;
   pc->eState = PC_CHECKED_OUT;
-  pc->pAllNext = p->pAll;
-  if( p->pAll ) p->pAll->pAllPrev = pc;
-  p->pAll = pc;
-  p->nAll++;
+  allLink(p, pc);
   return pc;
 }
 
-/* Unlink and free slot pc (lock held). Its connection must be closed. */
-static void slotFree(RemotePool *p, PoolConn *pc){
+/* Take slot pc off pAll (lock held): nobody can find it any more, so the
+** caller may close and free it without the lock. */
+static void slotUnlink(RemotePool *p, PoolConn *pc){
   if( pc->pAllPrev ) pc->pAllPrev->pAllNext = pc->pAllNext;
   else p->pAll = pc->pAllNext;
   if( pc->pAllNext ) pc->pAllNext->pAllPrev = pc->pAllPrev;
+  pc->pAllNext = pc->pAllPrev = 0;
   p->nAll--;
+  if( pc->eState==PC_DETACHED ) p->nDetached--;
+  if( p->pOnly==pc ) p->pOnly = 0;
+}
+
+/* Free an unlinked slot whose connections are closed */
+static void slotFreeMem(PoolConn *pc){
   sqlite3_free(pc->zIsolation);
   sqlite3_free(pc);
 }
 
 /* ------------------------------------------------------------------ */
-/* Logging                                                            */
+/* Logging and events (never with p->mu held)                         */
 
 void remotePoolLog(RemotePool *p, int bDebugOnly, const char *zFmt, ...){
   int eEcho = p->pEngine->opts.eEchoPool;
@@ -98,37 +184,57 @@ static void poolEvent(RemotePool *p, const char *zEvent, PoolConn *pc,
   remoteEvent(p->pEngine->zName, zEvent, pc ? pc->id : 0, zDetail);
 }
 
+/* The same at time rNow, read once by the caller for several uses */
+static void poolEventAt(RemotePool *p, const char *zEvent, PoolConn *pc,
+                        const char *zDetail, double rNow){
+  remoteEventAt(p->pEngine->zName, zEvent, pc ? pc->id : 0, zDetail, rNow);
+}
+
 /* ------------------------------------------------------------------ */
 /* Connections                                                        */
 
-/* Close the connection in slot pc (caller owns pc; no lock). */
-static void connClose(RemotePool *p, PoolConn *pc, int bTerminate){
-  RemoteConn *pConn = pc->pConn;
+/* Free a connection inherited over fork() (caller owns it; no lock). A
+** connection with a cursor still open on it is leaked instead: the
+** cursor's owner would use it after the free. */
+static void inheritClose(RemotePool *p, PoolConn *pc, RemoteConn *pConn){
   if( pConn==0 ) return;
+  poolEvent(p, "close", pc, "inherited over fork, without terminate");
+  if( pConn->pActive==0 ) pConn->pDialect->xCloseNoTerminate(pConn);
+}
+
+/* Close the connection in slot pc (caller owns pc; no lock held). */
+static void connClose(RemotePool *p, PoolConn *pc, int bTerminate){
+  RemoteConn *pConn;
+  pthread_mutex_lock(&p->mu);
+  pConn = pc->pConn;
   pc->pConn = 0;
   pc->pActiveResult = 0;
-  if( pc->pid!=getpid() ) bTerminate = 0;   /* inherited across fork */
+  pthread_mutex_unlock(&p->mu);
+  if( pConn==0 ) return;
+  if( pc->pid!=iMyPid ) bTerminate = 0;     /* inherited across fork */
+  poolEvent(p, "close", pc, bTerminate ? 0 : "without terminate");
   remotePoolLog(p, 1, "Closing connection %d", pc->id);
   if( bTerminate ){
     pConn->pDialect->xClose(pConn);
   }else{
     pConn->pDialect->xCloseNoTerminate(pConn);
   }
-  poolEvent(p, "close", pc, bTerminate ? 0 : "without terminate");
 }
 
-/* Open a new connection into slot pc (caller owns pc; no lock held). */
+/* Open a new connection into slot pc (caller owns pc; no lock held).
+** Fires first_connect (once per pool) and connect. */
 static int connOpen(RemotePool *p, PoolConn *pc, char **pzErr, int *peErr){
   RemoteEngine *pE = p->pEngine;
   RemoteConn *pConn = 0;
   int eErr = REMOTE_ERR_OTHER;
+  double tStart = remoteMonotonic();
   int rc;
   int bFirst;
 
   rc = pE->pDialect->xConnect(pE->pUrl, &pConn, pzErr, &eErr);
   if( rc!=SQLITE_OK ){
     if( peErr ) *peErr = eErr;
-    remotePoolLog(p, 0, "Error on connect(): %s", *pzErr ? *pzErr : "?");
+    remotePoolLog(p, 1, "Error on connect(): %s", *pzErr ? *pzErr : "?");
     return SQLITE_ERROR;
   }
   pConn->nStmtCache = pE->opts.nStmtCache;
@@ -140,14 +246,15 @@ static int connOpen(RemotePool *p, PoolConn *pc, char **pzErr, int *peErr){
       return SQLITE_ERROR;
     }
   }
-  pc->pConn = pConn;
-  pc->tCreated = remoteNow();
-  pc->pid = getpid();
-  pc->bSoftInvalid = 0;
   sqlite3_free(pc->zIsolation);
   pc->zIsolation = 0;
-  pc->iBackendPid = pE->pDialect->xBackendPid(pConn);
+  pc->bSoftInvalid = 0;
   pthread_mutex_lock(&p->mu);
+  pc->pConn = pConn;
+  pc->tCreated = remoteNow();
+  pc->tStart = tStart;
+  pc->pid = iMyPid;
+  pc->iBackendPid = pE->pDialect->xBackendPid(pConn);
   pc->iGen = ++p->iGen;
   bFirst = !p->bFirstConnect;
   p->bFirstConnect = 1;
@@ -160,29 +267,25 @@ static int connOpen(RemotePool *p, PoolConn *pc, char **pzErr, int *peErr){
 }
 
 /*
-** Make slot pc's connection usable for a checkout (caller owns pc, no lock):
-** reconnect an empty slot; replace a connection that is stale (opened
-** before a pool-wide invalidation), older than pool_recycle or soft
-** invalidated; pre-ping one that is not fresh.
+** _ConnectionRecord.get_connection() plus the pre-ping of
+** _ConnectionFairy._checkout (caller owns pc, no lock): reconnect an
+** empty slot; replace a connection older than pool_recycle, opened before
+** a pool-wide invalidation (bStale) or soft invalidated; pre-ping one that
+** is not fresh and reconnect in the same slot when the ping fails.
 */
-static int slotPrepare(RemotePool *p, PoolConn *pc, char **pzErr, int *peErr){
+static int slotPrepare(RemotePool *p, PoolConn *pc, int bStale, char **pzErr,
+                       int *peErr){
   RemoteEngine *pE = p->pEngine;
   int bFresh = 0;
-  if( pc->pConn && pc->pid!=getpid() ){
-    connClose(p, pc, 0);
-  }
   if( pc->pConn ){
     const char *zWhy = 0;
-    int bStale;
-    pthread_mutex_lock(&p->mu);
-    bStale = pc->iGen<=p->iInvalidGen;
-    pthread_mutex_unlock(&p->mu);
-    if( bStale ){
-      zWhy = "invalidated";
-    }else if( pc->bSoftInvalid ){
-      zWhy = "soft invalidated";
-    }else if( pE->opts.rRecycle>=0 && remoteNow()-pc->tCreated>pE->opts.rRecycle ){
+    if( pE->opts.rRecycle>=0
+     && remoteMonotonic()-pc->tStart>pE->opts.rRecycle ){
       zWhy = "exceeded timeout";
+    }else if( bStale ){
+      zWhy = "invalidated due to pool invalidation";
+    }else if( pc->bSoftInvalid ){
+      zWhy = "invalidated due to local soft invalidation";
     }
     if( zWhy ){
       remotePoolLog(p, 0, "Connection %d %s; recycling", pc->id, zWhy);
@@ -193,25 +296,39 @@ static int slotPrepare(RemotePool *p, PoolConn *pc, char **pzErr, int *peErr){
     if( connOpen(p, pc, pzErr, peErr) ) return SQLITE_ERROR;
     bFresh = 1;
   }
-  if( pE->opts.bPrePing && !bFresh ){
+  if( pE->opts.bPrePing ){
     RemoteConn *pConn = pc->pConn;
-    if( pConn->pDialect->xPing(pConn)!=SQLITE_OK ){
-      remotePoolLog(p, 0, "Pool pre-ping on connection %d failed, will "
-                    "invalidate pool", pc->id);
-      remotePoolInvalidate(pc, 0, 1, pConn->zErr ? pConn->zErr : "pre-ping failed");
-      if( connOpen(p, pc, pzErr, peErr) ) return SQLITE_ERROR;
+    if( bFresh ){
+      remotePoolLog(p, 1, "Connection %d is fresh, skipping pre-ping", pc->id);
+    }else{
+      remotePoolLog(p, 1, "Pool pre-ping on connection %d", pc->id);
+      if( pConn->pDialect->xPing(pConn)!=SQLITE_OK ){
+        char *zWhy = sqlite3_mprintf("%s", pConn->zErr ? pConn->zErr : "pre-ping failed");
+        remotePoolLog(p, 1, "Pool pre-ping on connection %d failed, will "
+                      "invalidate pool", pc->id);
+        remotePoolLog(p, 0, "Disconnection detected on checkout, invalidating "
+                      "all pooled connections prior to current timestamp "
+                      "(reason: %s)", zWhy ? zWhy : "pre-ping failed");
+        remotePoolInvalidate(pc, 0, 1, zWhy ? zWhy : "pre-ping failed");
+        sqlite3_free(zWhy);
+        if( connOpen(p, pc, pzErr, peErr) ) return SQLITE_ERROR;
+      }
     }
   }
   return SQLITE_OK;
 }
 
-/* Reset a connection being returned: rollback/commit when a transaction
-** is open, and the engine's isolation level back. Fires "reset". */
-static void slotReset(RemotePool *p, PoolConn *pc){
+/* Reset a connection being returned (caller owns pc, no lock): rollback or
+** commit when a transaction is open (no round trip otherwise), and the
+** engine's isolation level back. Fires "reset" when there is a connection
+** to reset (an invalidated slot has none, as in _finalize_fairy). */
+static int slotReset(RemotePool *p, PoolConn *pc, int bRoundTrip,
+                     double rNow){
   RemoteEngine *pE = p->pEngine;
   RemoteConn *pConn = pc->pConn;
   const char *zDetail = 0;
-  if( pConn && pc->pid==getpid() ){
+  if( pConn==0 ) return 0;
+  if( bRoundTrip ){
     const RemoteDialect *pD = pConn->pDialect;
     int rc = SQLITE_OK;
     if( pE->opts.eReset!=RESET_NONE && pD->xInTransaction(pConn) ){
@@ -231,30 +348,34 @@ static void slotReset(RemotePool *p, PoolConn *pc){
       sqlite3_free(pc->zIsolation);
       pc->zIsolation = 0;
     }
+    poolEventAt(p, "reset", pc, zDetail, zDetail ? remoteNow() : rNow);
     if( rc!=SQLITE_OK ){
       /* A connection that cannot be reset is not reused */
+      char *zWhy = sqlite3_mprintf("%s", pConn->zErr ? pConn->zErr : "reset failed");
+      remotePoolLog(p, 0, "Exception during reset or similar: %s",
+                    zWhy ? zWhy : "reset failed");
       remotePoolInvalidate(pc, 0, pConn->eErr==REMOTE_ERR_DISCONNECT,
-                           pConn->zErr ? pConn->zErr : "reset failed");
+                           zWhy ? zWhy : "reset failed");
+      sqlite3_free(zWhy);
     }
+    return zDetail!=0;
   }
-  poolEvent(p, "reset", pc, zDetail);
+  poolEventAt(p, "reset", pc, 0, rNow);
+  return 0;
 }
 
 /* ------------------------------------------------------------------ */
 /* Checkout                                                           */
 
-/* Drop idle slots whose connection came from a parent process (lock held) */
-static void poolAfterFork(RemotePool *p){
-  PoolConn *pc, *pNext;
-  for(pc=p->pIdleFirst; pc; pc=pNext){
-    pNext = pc->pIdleNext;
-    if( pc->pConn && pc->pid!=getpid() ){
-      RemoteConn *pConn = pc->pConn;
-      pc->pConn = 0;
-      pConn->pDialect->xCloseNoTerminate(pConn);
-    }
-  }
-  p->pid = getpid();
+/* SQLAlchemy's QueuePool: pool_size=0 means no overflow limit at all */
+static int maxOverflow(RemotePool *p){
+  RemoteEngineOpts *o = &p->pEngine->opts;
+  return o->nPoolSize==0 ? -1 : o->nMaxOverflow;
+}
+
+/* QueuePool.overflow(): 0 when pool_size is 0 */
+static int overflowShown(RemotePool *p){
+  return p->pEngine->opts.nPoolSize ? p->nOverflow : 0;
 }
 
 static int timeoutError(RemotePool *p, char **pzErr){
@@ -262,31 +383,39 @@ static int timeoutError(RemotePool *p, char **pzErr){
   if( o->ePoolClass==POOL_QUEUE ){
     *pzErr = sqlite3_mprintf("QueuePool limit of size %d overflow %d reached, "
         "connection timed out, timeout %.2f",
-        o->nPoolSize, p->nOverflow, o->rTimeout<0 ? 0.0 : o->rTimeout);
+        o->nPoolSize, overflowShown(p), o->rTimeout<0 ? 0.0 : o->rTimeout);
   }else{
     *pzErr = sqlite3_mprintf("pool timed out");
   }
-  return SQLITE_BUSY;
+  return *pzErr ? SQLITE_BUSY : SQLITE_NOMEM;
 }
 
 /* Wait on the pool's condition until woken or the deadline (lock held).
 ** Returns 0 when woken, 1 at the deadline. rDeadline<0: forever. */
 static int poolWait(RemotePool *p, double rDeadline){
+  int bTimeout = 0;
+  p->nWaiting++;
   if( rDeadline<0 ){
     pthread_cond_wait(&p->cond, &p->mu);
-    return 0;
+  }else if( remoteMonotonic()>=rDeadline ){
+    bTimeout = 1;
   }else{
     struct timespec ts;
     double r = rDeadline;
-    if( remoteMonotonic()>=rDeadline ) return 1;
     ts.tv_sec = (time_t)r;
     ts.tv_nsec = (long)((r - (double)ts.tv_sec)*1e9);
     if( ts.tv_nsec>=1000000000L ){ ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
     if( pthread_cond_timedwait(&p->cond, &p->mu, &ts)==ETIMEDOUT ){
-      return remoteMonotonic()>=rDeadline;
+      bTimeout = remoteMonotonic()>=rDeadline;
     }
-    return 0;
   }
+  p->nWaiting--;
+  return bTimeout;
+}
+
+/* Wake every waiter (lock held); cheap when nobody waits */
+static void poolWake(RemotePool *p){
+  if( p->nWaiting>0 ) pthread_cond_broadcast(&p->cond);
 }
 
 /*
@@ -295,10 +424,10 @@ static int poolWait(RemotePool *p, double rDeadline){
 ** or waits, or fails with SQLITE_BUSY.
 */
 static int queueGet(RemotePool *p, int bNoWait, PoolConn **ppPc, int *pbNew,
-                    char **pzErr){
+                    int *pbWaited, char **pzErr){
   RemoteEngineOpts *o = &p->pEngine->opts;
-  double rDeadline = o->rTimeout<0 ? -1.0 : remoteMonotonic()+o->rTimeout;
-  int bUseOverflow = o->nMaxOverflow>-1;
+  int nMax = maxOverflow(p);
+  double rDeadline = -1.0;
   *pbNew = 0;
   while( 1 ){
     if( p->nIdle>0 ){
@@ -308,31 +437,26 @@ static int queueGet(RemotePool *p, int bNoWait, PoolConn **ppPc, int *pbNew,
       *ppPc = pc;
       return SQLITE_OK;
     }
-    if( bUseOverflow && p->nOverflow>=o->nMaxOverflow ){
+    if( nMax>-1 && p->nOverflow>=nMax ){
       if( bNoWait ) return timeoutError(p, pzErr);
-      p->nWaiting++;
-      if( poolWait(p, rDeadline) && p->nIdle==0
-       && p->nOverflow>=o->nMaxOverflow ){
-        p->nWaiting--;
+      if( o->rTimeout>=0 && rDeadline<0 ) rDeadline = remoteMonotonic()+o->rTimeout;
+      *pbWaited = 1;
+      if( poolWait(p, rDeadline) && p->nIdle==0 && p->nOverflow>=nMax ){
         return timeoutError(p, pzErr);
       }
-      p->nWaiting--;
       continue;
     }
     /* _inc_overflow: a new connection */
-    p->nOverflow++;
     *ppPc = slotNew(p);
-    if( *ppPc==0 ){
-      p->nOverflow--;
-      return SQLITE_NOMEM;
-    }
+    if( *ppPc==0 ) return SQLITE_NOMEM;
+    p->nOverflow++;
     *pbNew = 1;
     return SQLITE_OK;
   }
 }
 
-static PoolConn *findThreadSlot(RemotePool *p){
-  unsigned long iThread = (unsigned long)pthread_self();
+/* SingletonThreadPool: this thread's slot, or 0 */
+static PoolConn *findThreadSlot(RemotePool *p, unsigned long iThread){
   PoolConn *pc;
   for(pc=p->pAll; pc; pc=pc->pAllNext){
     if( pc->iThread==iThread && pc->eState!=PC_DETACHED ) return pc;
@@ -340,20 +464,46 @@ static PoolConn *findThreadSlot(RemotePool *p){
   return 0;
 }
 
+/* The one slot of a StaticPool or AssertionPool (lock held): waits while
+** another thread connects it; *pbNew when made here. */
+static PoolConn *onlySlot(RemotePool *p, int *pbNew, int *pbWaited){
+  PoolConn *pc;
+  while( p->pOnly && p->pOnly->bBusy ){
+    *pbWaited = 1;
+    poolWait(p, -1.0);
+  }
+  pc = p->pOnly;
+  if( pc==0 ){
+    pc = p->pOnly = slotNew(p);
+    *pbNew = 1;
+  }else if( pc->eState==PC_IDLE ){
+    idleRemove(p, pc);
+    pc->eState = PC_CHECKED_OUT;
+  }
+  return pc;
+}
+
 int remotePoolCheckout(RemotePool *p, int bNoWait, PoolConn **ppPc,
                        char **pzErr, int *peErr){
   RemoteEngineOpts *o = &p->pEngine->opts;
   PoolConn *pc = 0;
+  PoolConn *pDrop = 0;      /* SingletonThreadPool: slots closed by cleanup */
+  RemoteConn *pInherit = 0;
   int bNew = 0;
+  int bPrepare = 1;         /* run slotPrepare (the first user of a slot) */
+  int bStale = 0;
+  int bReentrant = 0;       /* SingletonThreadPool: this thread's again */
+  int bWaited = 0;          /* waited for the slot: rNow is old */
+  double rNow = 0.0;
   int rc = SQLITE_OK;
 
   *ppPc = 0;
   if( peErr ) *peErr = REMOTE_ERR_OTHER;
+  rNow = remoteNow();       /* read once, outside the lock */
   pthread_mutex_lock(&p->mu);
-  if( p->pid!=getpid() ) poolAfterFork(p);
   switch( o->ePoolClass ){
     case POOL_QUEUE:
-      rc = queueGet(p, bNoWait, &pc, &bNew, pzErr);
+      rc = queueGet(p, bNoWait, &pc, &bNew, &bWaited, pzErr);
       break;
     case POOL_NULL:
       pc = slotNew(p);
@@ -361,56 +511,34 @@ int remotePoolCheckout(RemotePool *p, int bNoWait, PoolConn **ppPc,
       bNew = 1;
       break;
     case POOL_STATIC:
-      pc = p->pAll;
-      if( pc==0 ){
-        pc = slotNew(p);
-        if( pc==0 ) rc = SQLITE_NOMEM;
-        bNew = 1;
-      }
-      if( pc ){
-        if( pc->eState==PC_IDLE ) idleRemove(p, pc);
-        pc->nShare++;
-        pc->eState = PC_CHECKED_OUT;
-        if( pc->nShare>1 ){
-          /* Another checkout holds it: hand out the same connection */
-          p->nRef++;
-          pc->nCheckout++;
-          pc->tLastCheckout = remoteNow();
-          pthread_mutex_unlock(&p->mu);
-          poolEvent(p, "checkout", pc, 0);
-          *ppPc = pc;
-          return SQLITE_OK;
-        }
-      }
+      pc = onlySlot(p, &bNew, &bWaited);
+      if( pc==0 ){ rc = SQLITE_NOMEM; break; }
+      /* Shared with every other checkout: only the first user (or one
+      ** finding the connection gone) prepares it */
+      bPrepare = (pc->nShare==0 || pc->pConn==0);
+      pc->nShare++;
       break;
     case POOL_ASSERTION:
       if( p->nCheckedOutAssert ){
         *pzErr = sqlite3_mprintf("connection is already checked out");
-        rc = SQLITE_ERROR;
+        rc = *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
         break;
       }
+      pc = onlySlot(p, &bNew, &bWaited);
+      if( pc==0 ){ rc = SQLITE_NOMEM; break; }
       p->nCheckedOutAssert = 1;
-      pc = p->pAll;
-      if( pc==0 ){
-        pc = slotNew(p);
-        if( pc==0 ){ rc = SQLITE_NOMEM; p->nCheckedOutAssert = 0; }
-        bNew = 1;
-      }else{
-        if( pc->eState==PC_IDLE ) idleRemove(p, pc);
-        pc->eState = PC_CHECKED_OUT;
-      }
       break;
     case POOL_SINGLETON: {
-      pc = findThreadSlot(p);
+      unsigned long iThread = (unsigned long)pthread_self();
+      pc = findThreadSlot(p, iThread);
       if( pc && pc->eState==PC_CHECKED_OUT ){
-        /* Same thread again: the same connection (SQLAlchemy's fairy) */
+        /* Same thread again: the same checkout (SQLAlchemy's thread-local
+        ** fairy, _checkout_existing): no event, no pre-ping; only a
+        ** connection invalidated meanwhile is replaced */
         pc->nShare++;
-        p->nRef++;
-        pc->nCheckout++;
-        pthread_mutex_unlock(&p->mu);
-        poolEvent(p, "checkout", pc, 0);
-        *ppPc = pc;
-        return SQLITE_OK;
+        bReentrant = 1;
+        bPrepare = pc->pConn==0;
+        break;
       }
       if( pc ){
         idleRemove(p, pc);
@@ -418,8 +546,20 @@ int remotePoolCheckout(RemotePool *p, int bNoWait, PoolConn **ppPc,
       }else{
         pc = slotNew(p);
         if( pc==0 ){ rc = SQLITE_NOMEM; break; }
-        pc->iThread = (unsigned long)pthread_self();
+        pc->iThread = iThread;
         bNew = 1;
+        /* SingletonThreadPool._cleanup: at most pool_size thread slots;
+        ** only idle slots of other threads are closed (one in use is left
+        ** alone, unlike SQLAlchemy) */
+        while( o->nPoolSize>0 && p->nAll-p->nDetached>o->nPoolSize
+            && p->pIdleFirst ){
+          PoolConn *pOld = p->pIdleFirst;
+          idleRemove(p, pOld);
+          pOld->eState = PC_CHECKED_OUT;
+          slotUnlink(p, pOld);
+          pOld->pIdleNext = pDrop;
+          pDrop = pOld;
+        }
       }
       pc->nShare = 1;
       break;
@@ -427,55 +567,78 @@ int remotePoolCheckout(RemotePool *p, int bNoWait, PoolConn **ppPc,
   }
   if( rc!=SQLITE_OK ){
     pthread_mutex_unlock(&p->mu);
-    if( rc==SQLITE_BUSY ) remotePoolLog(p, 0, "%s", *pzErr);
+    if( rc==SQLITE_BUSY && !bNoWait ) remotePoolLog(p, 0, "%s", *pzErr);
     return rc;
   }
   p->nRef++;
+  if( bPrepare ){
+    bStale = pc->pConn!=0 && pc->iGen<=p->iInvalidGen;
+    if( pc->pConn && !bStale && !pc->bSoftInvalid && !pc->pInherit
+     && !o->bPrePing && o->rRecycle<0 && pDrop==0 && !bReentrant ){
+      /* Fast path: a live connection that needs nothing before use */
+      if( bWaited ) rNow = remoteNow();
+      pc->tLastCheckout = rNow;
+      pc->nCheckout++;
+      pthread_mutex_unlock(&p->mu);
+      remotePoolLog(p, 1, "Connection %d checked out from pool", pc->id);
+      poolEventAt(p, "checkout", pc, 0, rNow);
+      *ppPc = pc;
+      return SQLITE_OK;
+    }
+    pc->bBusy = 1;
+  }
+  pInherit = pc->pInherit;
+  pc->pInherit = 0;
   pthread_mutex_unlock(&p->mu);
 
-  /* Outside the lock: connect, recycle, pre-ping */
-  rc = slotPrepare(p, pc, pzErr, peErr);
+  /* Outside the lock: connect, recycle, pre-ping; then close what the
+  ** SingletonThreadPool cleanup dropped */
+  inheritClose(p, pc, pInherit);
+  if( bPrepare ) rc = slotPrepare(p, pc, bStale, pzErr, peErr);
+  while( pDrop ){
+    PoolConn *pNext = pDrop->pIdleNext;
+    inheritClose(p, pDrop, pDrop->pInherit);
+    connClose(p, pDrop, 1);
+    slotFreeMem(pDrop);
+    pDrop = pNext;
+  }
+
+  pthread_mutex_lock(&p->mu);
+  if( bPrepare ){
+    pc->bBusy = 0;
+    if( o->ePoolClass==POOL_STATIC ) poolWake(p);
+  }
   if( rc!=SQLITE_OK ){
-    /* A failed connect gives the slot back */
-    pthread_mutex_lock(&p->mu);
+    /* A failed connect gives the slot back (_checkin_failed) */
+    int bGone = 0;
     if( o->ePoolClass==POOL_ASSERTION ) p->nCheckedOutAssert = 0;
-    if( bNew || o->ePoolClass==POOL_NULL ){
+    if( bNew && (o->ePoolClass==POOL_QUEUE || o->ePoolClass==POOL_NULL
+              || o->ePoolClass==POOL_SINGLETON) ){
       if( o->ePoolClass==POOL_QUEUE ) p->nOverflow--;
-      slotFree(p, pc);
+      slotUnlink(p, pc);
+      bGone = 1;
     }else if( o->ePoolClass==POOL_STATIC || o->ePoolClass==POOL_SINGLETON ){
       if( --pc->nShare==0 ) idlePush(p, pc);
     }else{
       idlePush(p, pc);
     }
     p->nRef--;
-    pthread_cond_broadcast(&p->cond);
+    poolWake(p);
     pthread_mutex_unlock(&p->mu);
+    if( bGone ) slotFreeMem(pc);
+    else if( !bNew && !bReentrant ) poolEvent(p, "checkin", pc, 0);
     return rc;
   }
-  if( o->ePoolClass==POOL_SINGLETON ){
-    /* SingletonThreadPool._cleanup: at most pool_size thread connections */
-    PoolConn *aDrop[8];
-    int nDrop = 0, i;
-    pthread_mutex_lock(&p->mu);
-    while( o->nPoolSize>0 && p->nAll>o->nPoolSize && p->nIdle>0 && nDrop<8 ){
-      PoolConn *pOld = p->pIdleFirst;
-      idleRemove(p, pOld);
-      pOld->eState = PC_CHECKED_OUT;
-      aDrop[nDrop++] = pOld;
-      /* it leaves pAll when freed below */
-    }
-    pthread_mutex_unlock(&p->mu);
-    for(i=0; i<nDrop; i++){
-      connClose(p, aDrop[i], 1);
-      pthread_mutex_lock(&p->mu);
-      slotFree(p, aDrop[i]);
-      pthread_mutex_unlock(&p->mu);
-    }
+  if( !bReentrant ){
+    if( bPrepare || bWaited ) rNow = remoteNow();  /* after the work above */
+    pc->tLastCheckout = rNow;
+    pc->nCheckout++;
   }
-  pc->tLastCheckout = remoteNow();
-  pc->nCheckout++;
-  remotePoolLog(p, 1, "Connection %d checked out from pool", pc->id);
-  poolEvent(p, "checkout", pc, 0);
+  pthread_mutex_unlock(&p->mu);
+  if( !bReentrant ){
+    remotePoolLog(p, 1, "Connection %d checked out from pool", pc->id);
+    poolEventAt(p, "checkout", pc, 0, rNow);
+  }
   *ppPc = pc;
   return SQLITE_OK;
 }
@@ -485,14 +648,22 @@ int remotePoolCheckout(RemotePool *p, int bNoWait, PoolConn **ppPc,
 
 static void poolFree(RemotePool *p){
   PoolConn *pc;
+  pthread_mutex_lock(&poolsMutex);
+  if( p->pPrevPool ) p->pPrevPool->pNextPool = p->pNextPool;
+  else pPoolList = p->pNextPool;
+  if( p->pNextPool ) p->pNextPool->pPrevPool = p->pPrevPool;
+  pthread_mutex_unlock(&poolsMutex);
   while( (pc = p->pAll)!=0 ){
-    if( pc->pConn ){
-      RemoteConn *pConn = pc->pConn;
-      pc->pConn = 0;
-      if( pc->pid==getpid() ) pConn->pDialect->xClose(pConn);
+    RemoteConn *pConn = pc->pConn;
+    slotUnlink(p, pc);
+    if( pc->pInherit && pc->pInherit->pActive==0 ){
+      pc->pInherit->pDialect->xCloseNoTerminate(pc->pInherit);
+    }
+    if( pConn ){
+      if( pc->pid==iMyPid ) pConn->pDialect->xClose(pConn);
       else pConn->pDialect->xCloseNoTerminate(pConn);
     }
-    slotFree(p, pc);
+    slotFreeMem(pc);
   }
   pthread_mutex_destroy(&p->mu);
   pthread_cond_destroy(&p->cond);
@@ -512,39 +683,64 @@ void remotePoolRelease(RemotePool *p){
 void remotePoolCheckin(PoolConn *pc){
   RemotePool *p = pc->pPool;
   RemoteEngineOpts *o = &p->pEngine->opts;
+  RemoteConn *pInherit = 0;
   int bClose = 0;
   int bDetached = pc->eState==PC_DETACHED;
+  int bLast = 1;
+  int bDecOverflow = 0;     /* QueuePool full: overflow-- after the close */
+  int bFree = 0;
+  double rNow;
 
   if( o->ePoolClass==POOL_STATIC || o->ePoolClass==POOL_SINGLETON ){
-    int bLast;
     pthread_mutex_lock(&p->mu);
     bLast = (--pc->nShare==0);
-    pthread_mutex_unlock(&p->mu);
-    if( !bLast ){
-      poolEvent(p, "checkin", pc, 0);
-      remotePoolRelease(p);
+    if( !bLast && o->ePoolClass==POOL_SINGLETON ){
+      /* An inner return of this thread's checkout: nothing happens */
+      bFree = (--p->nRef==0);
+      pthread_mutex_unlock(&p->mu);
+      if( bFree ) poolFree(p);
       return;
     }
+    pthread_mutex_unlock(&p->mu);
   }
-  if( !bDetached ) slotReset(p, pc);
-  remotePoolLog(p, 1, "Connection %d being returned to pool", pc->id);
-  poolEvent(p, "checkin", pc, 0);
+  /* Each StaticPool return fires reset and checkin as each of SQLAlchemy's
+  ** fairies does; the rollback waits for the last user, so that one user's
+  ** return never ends another's transaction. */
+  rNow = remoteNow();
+  if( !bDetached && pc->pConn && pc->zIsolation==0
+   && (!bLast || pc->pid!=iMyPid || o->eReset==RESET_NONE
+       || !pc->pConn->pDialect->xInTransaction(pc->pConn)) ){
+    /* Nothing to send: reset and checkin recorded together */
+    remotePoolLog(p, 1, "Connection %d being returned to pool", pc->id);
+    remoteEvent2(p->pEngine->zName, "reset", "checkin", pc->id, rNow);
+  }else{
+    if( slotReset(p, pc, bLast && pc->pid==iMyPid, rNow) ) rNow = remoteNow();
+    if( !bDetached ){
+      remotePoolLog(p, 1, "Connection %d being returned to pool", pc->id);
+      poolEventAt(p, "checkin", pc, 0, rNow);
+    }
+  }
 
   pthread_mutex_lock(&p->mu);
-  if( bDetached || p->bDisposed ){
+  if( !bLast ){
+    /* StaticPool, another user still holds it */
+  }else if( bDetached || p->bDisposed || o->ePoolClass==POOL_NULL ){
+    /* (a disposed pool's overflow was reset to -pool_size: the
+    ** connections out at that moment no longer count) */
     bClose = 1;
+    if( o->ePoolClass==POOL_ASSERTION && !bDetached ) p->nCheckedOutAssert = 0;
   }else{
     switch( o->ePoolClass ){
       case POOL_QUEUE:
         if( o->nPoolSize==0 || p->nIdle<o->nPoolSize ){
           idlePush(p, pc);
         }else{
+          /* the queue is full: closed, and only then no longer counted
+          ** (record.close(), then _dec_overflow()), so that the server
+          ** never sees more than pool_size+max_overflow sessions */
           bClose = 1;
-          p->nOverflow--;
+          bDecOverflow = 1;
         }
-        break;
-      case POOL_NULL:
-        bClose = 1;
         break;
       case POOL_ASSERTION:
         p->nCheckedOutAssert = 0;
@@ -555,93 +751,157 @@ void remotePoolCheckin(PoolConn *pc){
         break;
     }
   }
-  pthread_cond_broadcast(&p->cond);
+  if( bClose ){
+    slotUnlink(p, pc);
+    pInherit = pc->pInherit;
+    pc->pInherit = 0;
+  }
+  if( !bDecOverflow ){
+    bFree = (--p->nRef==0);     /* else once the overflow is given back */
+  }
+  poolWake(p);
   pthread_mutex_unlock(&p->mu);
 
   if( bClose ){
+    inheritClose(p, pc, pInherit);
     if( bDetached ){
       RemoteConn *pConn = pc->pConn;
       pc->pConn = 0;
+      poolEvent(p, "close_detached", pc, 0);
       if( pConn ){
-        if( pc->pid==getpid() ) pConn->pDialect->xClose(pConn);
+        remotePoolLog(p, 1, "Closing connection %d", pc->id);
+        if( pc->pid==iMyPid ) pConn->pDialect->xClose(pConn);
         else pConn->pDialect->xCloseNoTerminate(pConn);
       }
-      poolEvent(p, "close_detached", pc, 0);
     }else{
       connClose(p, pc, 1);
     }
-    pthread_mutex_lock(&p->mu);
-    slotFree(p, pc);
-    pthread_mutex_unlock(&p->mu);
+    slotFreeMem(pc);
+    if( bDecOverflow ){
+      pthread_mutex_lock(&p->mu);
+      p->nOverflow--;
+      bFree = (--p->nRef==0);
+      poolWake(p);
+      pthread_mutex_unlock(&p->mu);
+    }
   }
-  remotePoolRelease(p);
+  if( bFree ) poolFree(p);
 }
 
 void remotePoolInvalidate(PoolConn *pc, int bSoft, int bPoolWide,
                           const char *zReason){
   RemotePool *p = pc->pPool;
-  if( bSoft ){
-    pc->bSoftInvalid = 1;
-    remotePoolLog(p, 0, "Soft invalidate connection %d", pc->id);
-    poolEvent(p, "soft_invalidate", pc, zReason);
-  }else{
-    remotePoolLog(p, 0, "Invalidate connection %d (reason: %s)", pc->id,
-                  zReason ? zReason : "none");
-    poolEvent(p, "invalidate", pc, zReason);
-    connClose(p, pc, 1);
+  if( pc->pConn ){
+    /* _ConnectionRecord.invalidate: the event, then the close */
+    if( bSoft ){
+      poolEvent(p, "soft_invalidate", pc, zReason);
+      remotePoolLog(p, 0, "Soft Invalidate connection %d (reason: %s)", pc->id,
+                    zReason ? zReason : "none");
+      pc->bSoftInvalid = 1;
+    }else{
+      poolEvent(p, "invalidate", pc, zReason);
+      remotePoolLog(p, 0, "Invalidate connection %d (reason: %s)", pc->id,
+                    zReason ? zReason : "none");
+      connClose(p, pc, 1);
+    }
   }
   if( bPoolWide ){
+    /* Pool._invalidate: every connection opened so far is stale, unless
+    ** the failing one was itself opened before the last invalidation */
     pthread_mutex_lock(&p->mu);
-    p->iInvalidGen = p->iGen;
-    pthread_cond_broadcast(&p->cond);
+    if( pc->iGen==0 || pc->iGen>p->iInvalidGen ) p->iInvalidGen = p->iGen;
+    poolWake(p);
     pthread_mutex_unlock(&p->mu);
   }
 }
 
 void remotePoolDetach(PoolConn *pc){
   RemotePool *p = pc->pPool;
+  RemoteEngineOpts *o = &p->pEngine->opts;
+  PoolConn *pRec = 0;       /* the record that goes back to the pool */
+  int bDone = 0;
   pthread_mutex_lock(&p->mu);
   if( pc->eState==PC_CHECKED_OUT ){
+    bDone = 1;
     pc->eState = PC_DETACHED;
-    /* The slot no longer counts against the pool (SQLAlchemy's detach
-    ** decrements overflow so that a new connection may take its place) */
-    if( p->pEngine->opts.ePoolClass==POOL_QUEUE ) p->nOverflow--;
-    if( p->pEngine->opts.ePoolClass==POOL_ASSERTION ) p->nCheckedOutAssert = 0;
-    pthread_cond_broadcast(&p->cond);
+    p->nDetached++;
+    if( p->pOnly==pc ) p->pOnly = 0;
+    if( o->ePoolClass==POOL_ASSERTION ) p->nCheckedOutAssert = 0;
+    if( o->ePoolClass!=POOL_NULL ){
+      pRec = sqlite3_malloc(sizeof(*pRec));
+      if( pRec ){
+        /* Same slot id and history, no connection: _do_return_conn of
+        ** the emptied record */
+        memset(pRec, 0, sizeof(*pRec));
+        pRec->pPool = p;
+        pRec->id = pc->id;
+        pRec->iThread = pc->iThread;
+        pRec->nCheckout = pc->nCheckout;
+        pRec->tLastCheckout = pc->tLastCheckout;
+        pRec->eState = PC_IDLE;
+        allLink(p, pRec);
+        if( o->ePoolClass==POOL_STATIC || o->ePoolClass==POOL_ASSERTION ){
+          if( p->pOnly==0 ) p->pOnly = pRec;
+        }
+        if( o->ePoolClass==POOL_QUEUE && o->nPoolSize>0
+         && p->nIdle>=o->nPoolSize ){
+          /* The queue is full: the record is closed (it holds nothing) */
+          slotUnlink(p, pRec);
+          sqlite3_free(pRec);
+          pRec = 0;
+          p->nOverflow--;
+        }else{
+          idlePush(p, pRec);
+        }
+      }else if( o->ePoolClass==POOL_QUEUE ){
+        p->nOverflow--;       /* out of memory: the slot just leaves */
+      }
+    }
+    poolWake(p);
   }
   pthread_mutex_unlock(&p->mu);
-  poolEvent(p, "detach", pc, 0);
+  if( bDone ){
+    remotePoolLog(p, 1, "Connection %d detached from pool", pc->id);
+    poolEvent(p, "detach", pc, 0);
+  }
 }
 
 int remotePoolDispose(RemotePool *p, int bClose){
-  PoolConn *aIdle[64];
-  int n = 0, nTotal = 0, i;
+  PoolConn *pList = 0;
+  int nTotal = 0;
   pthread_mutex_lock(&p->mu);
   p->bDisposed = 1;
-  pthread_cond_broadcast(&p->cond);
+  p->nOverflow = -p->pEngine->opts.nPoolSize;   /* QueuePool.dispose */
+  while( p->pIdleFirst ){
+    PoolConn *pc = p->pIdleFirst;
+    idleRemove(p, pc);
+    pc->eState = PC_CHECKED_OUT;
+    slotUnlink(p, pc);
+    pc->pIdleNext = pList;
+    pList = pc;
+  }
+  poolWake(p);
   pthread_mutex_unlock(&p->mu);
-  do{
-    n = 0;
-    pthread_mutex_lock(&p->mu);
-    while( p->nIdle>0 && n<64 ){
-      PoolConn *pc = p->pIdleFirst;
-      idleRemove(p, pc);
-      pc->eState = PC_CHECKED_OUT;
-      aIdle[n++] = pc;
+  while( pList ){
+    PoolConn *pc = pList;
+    pList = pc->pIdleNext;
+    if( pc->pInherit ){
+      /* inherited over fork(): dropped, never closed politely */
+      inheritClose(p, pc, pc->pInherit);
+      pc->pInherit = 0;
+      nTotal++;
     }
-    pthread_mutex_unlock(&p->mu);
-    for(i=0; i<n; i++){
-      if( aIdle[i]->pConn ){
-        connClose(p, aIdle[i], bClose);
-        nTotal++;
-      }
-      pthread_mutex_lock(&p->mu);
-      slotFree(p, aIdle[i]);
-      pthread_mutex_unlock(&p->mu);
+    if( pc->pConn ){
+      connClose(p, pc, bClose);
+      nTotal++;
     }
-  }while( n==64 );
-  remotePoolLog(p, 0, "Pool disposed. %d connection%s %s", nTotal,
-                nTotal==1 ? "" : "s", bClose ? "closed" : "dropped");
+    slotFreeMem(pc);
+  }
+  if( p->pEngine->opts.eEchoPool ){
+    char *zStatus = remotePoolStatus(p);
+    remotePoolLog(p, 0, "Pool disposed. %s", zStatus ? zStatus : "");
+    sqlite3_free(zStatus);
+  }
   return nTotal;
 }
 
@@ -661,14 +921,14 @@ char *remotePoolStatus(RemotePool *p){
     case POOL_QUEUE:
       z = sqlite3_mprintf("Pool size: %d  Connections in pool: %d Current "
           "Overflow: %d Current Checked out connections: %d",
-          o->nPoolSize, p->nIdle, p->nOverflow, checkedOut(p));
+          o->nPoolSize, p->nIdle, overflowShown(p), checkedOut(p));
       break;
     case POOL_NULL:      z = sqlite3_mprintf("NullPool"); break;
     case POOL_STATIC:    z = sqlite3_mprintf("StaticPool"); break;
     case POOL_ASSERTION: z = sqlite3_mprintf("AssertionPool"); break;
     case POOL_SINGLETON:
       z = sqlite3_mprintf("SingletonThreadPool id:%lld size: %d",
-                          (sqlite3_int64)(size_t)p, p->nAll);
+                          (sqlite3_int64)(size_t)p, p->nAll-p->nDetached);
       break;
   }
   pthread_mutex_unlock(&p->mu);
@@ -688,11 +948,19 @@ void remotePoolCounts(RemotePool *p, int *pnIn, int *pnOut, int *pnOverflow){
     }
   }
   *pnOut = nOut;
-  *pnOverflow = p->pEngine->opts.ePoolClass==POOL_QUEUE ? p->nOverflow : 0;
+  *pnOverflow = p->pEngine->opts.ePoolClass==POOL_QUEUE ? overflowShown(p) : 0;
   pthread_mutex_unlock(&p->mu);
 }
 
+static int rowCompare(const void *a, const void *b){
+  const PoolConnRow *x = (const PoolConnRow*)a;
+  const PoolConnRow *y = (const PoolConnRow*)b;
+  if( x->id!=y->id ) return x->id<y->id ? -1 : 1;
+  return strcmp(x->zState, y->zState);
+}
+
 int remotePoolSnapshot(RemotePool *p, PoolConnRow **paRow, int *pnRow){
+  static const char *azState[] = {"idle", "checked_out", "detached"};
   PoolConnRow *a;
   PoolConn *pc;
   int n = 0;
@@ -701,42 +969,65 @@ int remotePoolSnapshot(RemotePool *p, PoolConnRow **paRow, int *pnRow){
   if( a ){
     for(pc=p->pAll; pc; pc=pc->pAllNext){
       PoolConnRow *r = &a[n++];
-      static const char *azState[] = {"idle", "checked_out", "detached"};
       r->id = pc->id;
       r->zState = azState[pc->eState];
       r->iBackendPid = pc->pConn ? pc->iBackendPid : 0;
       r->tCreated = pc->pConn ? pc->tCreated : 0.0;
       r->tLastCheckout = pc->tLastCheckout;
       r->nCheckout = pc->nCheckout;
-      r->bInTxn = pc->pConn && pc->pid==getpid()
+      /* A status flag the driver keeps locally: no round trip. pConn
+      ** cannot be freed meanwhile (it is only cleared under this lock). */
+      r->bInTxn = pc->pConn && pc->pid==iMyPid
                && pc->pConn->pDialect->xInTransaction(pc->pConn);
     }
   }
   pthread_mutex_unlock(&p->mu);
+  if( a ) qsort(a, n, sizeof(*a), rowCompare);
   *paRow = a;
   *pnRow = n;
   return a ? SQLITE_OK : SQLITE_NOMEM;
 }
 
 int remotePoolReconnect(PoolConn *pc, char **pzErr, int *peErr){
-  if( pc->pConn ) return SQLITE_OK;
-  return connOpen(pc->pPool, pc, pzErr, peErr);
+  RemotePool *p = pc->pPool;
+  RemoteConn *pInherit;
+  int rc;
+  pthread_mutex_lock(&p->mu);
+  while( pc->bBusy ) poolWait(p, -1.0);   /* StaticPool: a sharer connects */
+  if( pc->pConn ){
+    pthread_mutex_unlock(&p->mu);
+    return SQLITE_OK;
+  }
+  pc->bBusy = 1;
+  pInherit = pc->pInherit;
+  pc->pInherit = 0;
+  pthread_mutex_unlock(&p->mu);
+  inheritClose(p, pc, pInherit);
+  rc = connOpen(p, pc, pzErr, peErr);
+  pthread_mutex_lock(&p->mu);
+  pc->bBusy = 0;
+  poolWake(p);
+  pthread_mutex_unlock(&p->mu);
+  return rc;
 }
 
 RemotePool *remotePoolNew(RemoteEngine *pEngine){
-  RemotePool *p = sqlite3_malloc(sizeof(*p));
-  pthread_condattr_t attr;
+  RemotePool *p;
+  pthread_once(&forkOnce, forkInit);
+  p = sqlite3_malloc(sizeof(*p));
   if( p==0 ) return 0;
   memset(p, 0, sizeof(*p));
   pthread_mutex_init(&p->mu, 0);
-  pthread_condattr_init(&attr);
-  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-  pthread_cond_init(&p->cond, &attr);
-  pthread_condattr_destroy(&attr);
+  condInit(&p->cond);
   remoteEngineRef(pEngine);
   p->pEngine = pEngine;
   p->nRef = 1;
   p->nOverflow = -pEngine->opts.nPoolSize;
-  p->pid = getpid();
+  p->pid = iMyPid;
+  pthread_mutex_lock(&poolsMutex);
+  p->pNextPool = pPoolList;
+  if( pPoolList ) pPoolList->pPrevPool = p;
+  pPoolList = p;
+  pthread_mutex_unlock(&poolsMutex);
   return p;
 }

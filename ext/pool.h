@@ -24,22 +24,34 @@ typedef struct PoolConn PoolConn;
 ** One slot of a pool: the SQLAlchemy _ConnectionRecord. The slot id stays
 ** when the driver connection inside it is replaced (recycle, pre-ping,
 ** invalidation). A PoolConn is in exactly one state; idle slots are also
-** on the pool's idle list.
+** on the pool's idle list, and every slot is on the pool's list of all
+** slots until it is closed for good.
+**
+** Ownership: an idle slot belongs to the pool (touched only under the
+** pool's mutex); a checked-out or detached slot belongs to the one user
+** that checked it out (a StaticPool slot and a SingletonThreadPool slot
+** are shared by their nShare users). The owner does network work on it
+** without the lock; pConn and the fields remote_connections shows are
+** only changed under the lock, so that a snapshot from another thread
+** never sees a connection being freed.
 */
 struct PoolConn {
   RemotePool *pPool;
   int id;                   /* slot id, shown in remote_connections */
   RemoteConn *pConn;        /* live driver connection, NULL = reconnect at checkout */
+  RemoteConn *pInherit;     /* inherited over fork(): freed without a word */
   int eState;               /* PC_* */
-  double tCreated;          /* when pConn was opened (unix time) */
+  double tCreated;          /* when pConn was opened (unix time, shown) */
+  double tStart;            /* monotonic time the connect began (recycle) */
   sqlite3_int64 iGen;       /* pool generation when pConn was opened */
   double tLastCheckout;
   sqlite3_int64 nCheckout;
   sqlite3_int64 iBackendPid;
   int bSoftInvalid;         /* replace pConn at its next checkout */
+  int bBusy;                /* a user is (re)connecting it: others wait */
   pid_t pid;                /* process that opened pConn */
   unsigned long iThread;    /* SingletonThreadPool: owning thread */
-  int nShare;               /* StaticPool: concurrent checkouts */
+  int nShare;               /* StaticPool/SingletonThreadPool: users holding it */
   char *zIsolation;         /* level set on pConn by execution options */
   void *pActiveResult;      /* RemoteResult streaming on pConn (result.c) */
   PoolConn *pIdleNext, *pIdlePrev;   /* idle list */
@@ -56,18 +68,22 @@ struct RemotePool {
   PoolConn *pIdleFirst, *pIdleLast;
   int nIdle;
   PoolConn *pAll;
-  int nAll;
+  int nAll;                 /* slots on pAll (detached ones included) */
+  int nDetached;            /* detached slots on pAll */
+  PoolConn *pOnly;          /* StaticPool, AssertionPool: the one slot */
   int iNextId;
   sqlite3_int64 iGen;       /* connections opened so far (generation counter) */
   sqlite3_int64 iInvalidGen;/* slots with iGen <= this are stale */
   int bFirstConnect;        /* first_connect has fired */
   pid_t pid;                /* process that made the pool */
   int nCheckedOutAssert;    /* AssertionPool */
-  int nWaiting;             /* threads waiting for a slot */
+  int nWaiting;             /* threads waiting on cond */
+  RemotePool *pNextPool, *pPrevPool;  /* every live pool (fork handling) */
 };
 
 /* Open a connection in an empty slot that the caller holds (a handle or
-** transaction whose connection was invalidated). */
+** transaction whose connection was invalidated, or one inherited over
+** fork()). SQLITE_OK at once when the slot has a connection. */
 int remotePoolReconnect(PoolConn*, char **pzErr, int *peErr);
 
 /* Make a pool for pEngine (takes a reference on it). */
@@ -95,7 +111,9 @@ void remotePoolCheckin(PoolConn*);
 void remotePoolInvalidate(PoolConn*, int bSoft, int bPoolWide,
                           const char *zReason);
 
-/* Detach a checked-out slot: it leaves the pool and closes on checkin. */
+/* Detach a checked-out slot: its connection leaves the pool and closes on
+** checkin (reset, close_detached); an empty slot of the same id goes back
+** to the pool in its place, as SQLAlchemy's detach returns the record. */
 void remotePoolDetach(PoolConn*);
 
 /* Close (bClose) or drop without a word (fork) all idle connections and mark

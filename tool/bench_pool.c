@@ -1,0 +1,193 @@
+/*
+** tool/bench_pool.c: checkout+checkin pairs per second of the pool, on one
+** thread, with no network round trip (workload 5 of tool/bench).
+**
+**   cc -O2 -Iext -o bench_pool tool/bench_pool.c -lsqlite3 -ldl -lpthread
+**   ./bench_pool [SECONDS] [path/to/remote.so]      (default 1, dist/remote.so)
+**
+** The extension is loaded into an in-process sqlite3 (sqlite3_load_extension,
+** which also hands it SQLite's routines), the engines are made with SQL, and
+** then remotePoolCheckout() / remotePoolCheckin() are found in the loaded
+** library with dlsym() and called directly: the figure is the pool's own
+** cost (locks, events, counters), not SQL's. The engines are on a SQLite
+** file whose connection is already open, so a checkout never talks to a
+** server (no pre-ping, no recycle) and a return without a transaction
+** sends nothing. Measured: QueuePool (FIFO and LIFO), StaticPool,
+** SingletonThreadPool, and for comparison the same pair through SQL
+** (SELECT remote_close(remote_connect(E))).
+**
+** Output: one `bench-pool CASE: N pairs/s` line per case, then
+** `pairs per second: N`, QueuePool's figure (the default pool), which is
+** what tool/bench reports. Exit status 1 when something fails.
+*/
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sqlite3.h"
+
+/* The extension's own entry points (engine.h, pool.h); the structs stay
+** opaque here. */
+typedef void *(*EngineFindFn)(const char*);
+typedef void (*EngineReleaseFn)(void*);
+typedef void *(*EnginePoolFn)(void*);
+typedef void (*PoolReleaseFn)(void*);
+typedef int (*CheckoutFn)(void*, int, void**, char**, int*);
+typedef void (*CheckinFn)(void*);
+
+static EngineFindFn xEngineFind;
+static EngineReleaseFn xEngineRelease;
+static EnginePoolFn xEnginePool;
+static PoolReleaseFn xPoolRelease;
+static CheckoutFn xCheckout;
+static CheckinFn xCheckin;
+
+static double now(void){
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec/1e9;
+}
+
+/* Pairs per second on engine zName for about rSeconds, or -1 */
+static double benchEngine(const char *zName, double rSeconds){
+  void *pE = xEngineFind(zName);
+  void *pPool, *pc = 0;
+  char *zErr = 0;
+  double t0, t1;
+  long long n = 0;
+  int i;
+  if( pE==0 ){ fprintf(stderr, "bench-pool: no engine %s\n", zName); return -1; }
+  pPool = xEnginePool(pE);
+  if( xCheckout(pPool, 0, &pc, &zErr, 0) ){     /* opens the connection */
+    fprintf(stderr, "bench-pool: checkout failed: %s\n", zErr ? zErr : "?");
+    return -1;
+  }
+  xCheckin(pc);
+  t0 = now();
+  do{
+    for(i=0; i<100000; i++){
+      if( xCheckout(pPool, 0, &pc, &zErr, 0) ){
+        fprintf(stderr, "bench-pool: checkout failed: %s\n", zErr ? zErr : "?");
+        return -1;
+      }
+      xCheckin(pc);
+    }
+    n += i;
+    t1 = now();
+  }while( t1-t0<rSeconds );
+  xPoolRelease(pPool);
+  xEngineRelease(pE);
+  return (double)n/(t1-t0);
+}
+
+/* The same pair through SQL */
+static double benchSql(sqlite3 *db, const char *zName, double rSeconds){
+  sqlite3_stmt *pStmt = 0;
+  char *zSql = sqlite3_mprintf("SELECT remote_close(remote_connect(%Q))", zName);
+  double t0, t1;
+  long long n = 0;
+  int i;
+  if( sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0) ){
+    fprintf(stderr, "bench-pool: %s\n", sqlite3_errmsg(db));
+    return -1;
+  }
+  sqlite3_free(zSql);
+  t0 = now();
+  do{
+    for(i=0; i<10000; i++){
+      if( sqlite3_step(pStmt)!=SQLITE_ROW ){
+        fprintf(stderr, "bench-pool: %s\n", sqlite3_errmsg(db));
+        return -1;
+      }
+      sqlite3_reset(pStmt);
+    }
+    n += i;
+    t1 = now();
+  }while( t1-t0<rSeconds );
+  sqlite3_finalize(pStmt);
+  return (double)n/(t1-t0);
+}
+
+static int exec(sqlite3 *db, const char *zSql){
+  char *zErr = 0;
+  if( sqlite3_exec(db, zSql, 0, 0, &zErr) ){
+    fprintf(stderr, "bench-pool: %s: %s\n", zSql, zErr ? zErr : "?");
+    sqlite3_free(zErr);
+    return 1;
+  }
+  return 0;
+}
+
+int main(int argc, char **argv){
+  static const struct { const char *zCase; const char *zOpt; } aCase[] = {
+    { "QueuePool",                "poolclass=QueuePool" },
+    { "QueuePool pool_use_lifo",  "pool_use_lifo=1" },
+    { "StaticPool",               "poolclass=StaticPool" },
+    { "SingletonThreadPool",      "poolclass=SingletonThreadPool" },
+  };
+  double rSeconds = argc>1 ? atof(argv[1]) : 1.0;
+  const char *zSo = argc>2 ? argv[2] : "dist/remote.so";
+  double rQueue = -1, r;
+  char zPath[512], zDb[300];
+  char *zErr = 0, *zSql;
+  sqlite3 *db = 0;
+  void *pLib;
+  int i, rcExit = 0;
+
+  if( rSeconds<=0 ) rSeconds = 1.0;
+  /* dlopen() needs a path with a slash to find the same file */
+  snprintf(zPath, sizeof(zPath), "%s%s", strchr(zSo, '/') ? "" : "./", zSo);
+  snprintf(zDb, sizeof(zDb), "/tmp/bench_pool.%d.db", (int)getpid());
+
+  sqlite3_open(":memory:", &db);
+  sqlite3_enable_load_extension(db, 1);
+  if( sqlite3_load_extension(db, zPath, 0, &zErr) ){
+    fprintf(stderr, "bench-pool: cannot load %s: %s\n", zPath, zErr ? zErr : "?");
+    return 1;
+  }
+  pLib = dlopen(zPath, RTLD_NOW | RTLD_NOLOAD);
+  if( pLib==0 ) pLib = dlopen(zPath, RTLD_NOW);
+  if( pLib==0 ){ fprintf(stderr, "bench-pool: %s\n", dlerror()); return 1; }
+  xEngineFind = (EngineFindFn)dlsym(pLib, "remoteEngineFind");
+  xEngineRelease = (EngineReleaseFn)dlsym(pLib, "remoteEngineRelease");
+  xEnginePool = (EnginePoolFn)dlsym(pLib, "remoteEnginePool");
+  xPoolRelease = (PoolReleaseFn)dlsym(pLib, "remotePoolRelease");
+  xCheckout = (CheckoutFn)dlsym(pLib, "remotePoolCheckout");
+  xCheckin = (CheckinFn)dlsym(pLib, "remotePoolCheckin");
+  if( !xEngineFind || !xEngineRelease || !xEnginePool || !xPoolRelease
+   || !xCheckout || !xCheckin ){
+    fprintf(stderr, "bench-pool: %s does not export the pool functions\n", zPath);
+    return 1;
+  }
+
+  for(i=0; i<(int)(sizeof(aCase)/sizeof(aCase[0])); i++){
+    char zName[16];
+    snprintf(zName, sizeof(zName), "bench_pool%d", i);
+    zSql = sqlite3_mprintf("SELECT remote_engine(%Q, 'sqlite:///%q', %Q)",
+                           zName, zDb, aCase[i].zOpt);
+    if( exec(db, zSql) ){ sqlite3_free(zSql); return 1; }
+    sqlite3_free(zSql);
+    r = benchEngine(zName, rSeconds);
+    if( r<0 ){ rcExit = 1; continue; }
+    if( i==0 ) rQueue = r;
+    printf("bench-pool %s: %.0f pairs/s\n", aCase[i].zCase, r);
+    fflush(stdout);
+    if( i==2 ){
+      r = benchSql(db, zName, rSeconds);
+      if( r<0 ) rcExit = 1;
+      else printf("bench-pool StaticPool through SQL (remote_close(remote_connect())): "
+                  "%.0f pairs/s\n", r);
+    }
+    zSql = sqlite3_mprintf("SELECT remote_drop(%Q)", zName);
+    exec(db, zSql);
+    sqlite3_free(zSql);
+  }
+  sqlite3_close(db);
+  unlink(zDb);
+  if( rQueue<0 ) return 1;
+  printf("pairs per second: %.0f\n", rQueue);
+  return rcExit;
+}
