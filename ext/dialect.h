@@ -59,6 +59,9 @@ struct RemoteConn {
   char zCode[16];           /* remote error code of the last failure */
   char *zErr;               /* sqlite3_malloc'd message of the last failure */
   RemoteCursor *pActive;    /* open streaming cursor on this conn, or NULL */
+  char zSchemaSet[128];     /* default schema set by xSetSchema for a
+                            ** schema_translate_map ("" = the connection's
+                            ** own; "\001" = a name too long to keep) */
   int nStmtCache;           /* prepared statements the dialect may keep per
                             ** connection, keyed by SQL text and parameter
                             ** types; 0 = prepare nothing. Set by the core. */
@@ -192,6 +195,10 @@ struct RemoteDialect {
   ** and errors as the multi-row INSERT it replaces. */
   int (*xCopyIn)(RemoteConn*, const char *zTarget, int nCol, int nRow,
                  const RemoteValue *aVal, sqlite3_int64 *pnChange);
+
+  /* Optional: make zSchema the schema unqualified names resolve in
+  ** (PostgreSQL search_path, MySQL USE); NULL = the connection's own. */
+  int (*xSetSchema)(RemoteConn*, const char *zSchema);
 };
 
 /* Reset the error fields of a connection. */

@@ -78,6 +78,7 @@ struct MyConn {
   RemoteConn base;            /* Base class - must be first */
   MYSQL *db;
   char *zPassword;            /* masked out of every message, or NULL */
+  char *zDatabase;            /* the URL's database, for xSetSchema(NULL) */
   const char *zIsoVar;        /* "tx_isolation" or "transaction_isolation" */
   MyStmt *pNewest, *pOldest;  /* statement cache, most recently used first */
   int nStmt;                  /* entries in the statement cache */
@@ -497,6 +498,14 @@ static int myConnect(const RemoteUrl *pUrl, RemoteConn **ppConn,
       goto connect_error;
     }
   }
+  if( pUrl->zDatabase && pUrl->zDatabase[0] ){
+    p->zDatabase = sqlite3_mprintf("%s", pUrl->zDatabase);
+    if( p->zDatabase==0 ){
+      *pzErr = sqlite3_mprintf("out of memory");
+      rc = SQLITE_ERROR;
+      goto connect_error;
+    }
+  }
   /* transaction_isolation: MySQL 5.7.20+ (tx_isolation gone in 8.0),
   ** MariaDB 11.1+; older servers only know tx_isolation */
   iVersion = mysql_get_server_version(db);
@@ -513,6 +522,7 @@ static int myConnect(const RemoteUrl *pUrl, RemoteConn **ppConn,
 connect_error:
   if( p ){
     sqlite3_free(p->zPassword);
+    sqlite3_free(p->zDatabase);
     sqlite3_free(p);
   }
   if( db ) mysql_close(db);
@@ -1592,6 +1602,7 @@ static void myConnFree(MyConn *p){
     memset(p->zPassword, 0, strlen(p->zPassword));
     sqlite3_free(p->zPassword);
   }
+  sqlite3_free(p->zDatabase);
   remoteConnClearError(&p->base);
   sqlite3_free(p);
 }
@@ -2112,6 +2123,27 @@ static void *myNativeHandle(RemoteConn *pConn){
   return ((MyConn*)pConn)->db;
 }
 
+/* USE a database for a schema_translate_map's "" entry; NULL: back to the
+** URL's (nothing to go back to when the URL named none) */
+static int mySetSchema(RemoteConn *pConn, const char *zSchema){
+  MyConn *p = (MyConn*)pConn;
+  const char *zDb = zSchema ? zSchema : p->zDatabase;
+  char *zQ, *zSql;
+  sqlite3_int64 n;
+  int rc;
+  if( zDb==0 ) return SQLITE_OK;
+  zQ = myQuoteIdent(zDb);
+  zSql = zQ ? sqlite3_mprintf("USE %s", zQ) : 0;
+  sqlite3_free(zQ);
+  if( zSql==0 ){
+    remoteConnSetError(pConn, REMOTE_ERR_OTHER, 0, "out of memory");
+    return SQLITE_NOMEM;
+  }
+  rc = myExec(pConn, zSql, 0, 0, &n);
+  sqlite3_free(zSql);
+  return rc;
+}
+
 const RemoteDialect remoteMysqlDialect = {
   "mysql",                    /* zName (also serves "mariadb") */
   "mysqlclient",              /* zDriver */
@@ -2142,5 +2174,6 @@ const RemoteDialect remoteMysqlDialect = {
   myTableInfo,
   myListTables,
   myNativeHandle,
-  0                         /* xCopyIn: multi-row INSERT serves */
+  0                         /* xCopyIn: multi-row INSERT serves */,
+  mySetSchema
 };

@@ -2144,6 +2144,22 @@ static int pgCopyIn(RemoteConn *pConn, const char *zTarget, int nCol, int nRow,
   return rc;
 }
 
+/* search_path for a schema_translate_map's "" entry (NULL: the default) */
+static int pgSetSchema(RemoteConn *pConn, const char *zSchema){
+  char *zSql = 0, *zQ = 0;
+  sqlite3_int64 n;
+  int rc;
+  if( zSchema ){
+    zQ = pgQuoteIdent(zSchema);
+    zSql = zQ ? sqlite3_mprintf("SET search_path TO %s", zQ) : 0;
+    sqlite3_free(zQ);
+    if( zSql==0 ){ pgSetNoMem((PgConn*)pConn); return SQLITE_NOMEM; }
+  }
+  rc = pgExec(pConn, zSql ? zSql : "SET search_path TO DEFAULT", 0, 0, &n);
+  sqlite3_free(zSql);
+  return rc;
+}
+
 const RemoteDialect remotePgDialect = {
   "postgresql",
   "libpq",
@@ -2174,7 +2190,8 @@ const RemoteDialect remotePgDialect = {
   pgTableInfo,
   pgListTables,
   pgNativeHandle,
-  pgCopyIn
+  pgCopyIn,
+  pgSetSchema
 };
 
 static const RemoteDialect *pgDialect(void){

@@ -99,6 +99,9 @@ static int liteConnect(const RemoteUrl *pUrl, RemoteConn **ppConn,
   }
   sqlite3_free(zPath);
   sqlite3_extended_result_codes(p->db, 1);
+  /* "name" is an identifier, never a string: a dropped column is an error */
+  sqlite3_db_config(p->db, SQLITE_DBCONFIG_DQS_DML, 0, (int*)0);
+  sqlite3_db_config(p->db, SQLITE_DBCONFIG_DQS_DDL, 0, (int*)0);
   sqlite3_busy_timeout(p->db, zTimeout ? (int)(atof(zTimeout)*1000) : 5000);
   pthread_mutex_lock(&liteMutex);
   p->iId = ++iLiteSeq;
@@ -464,5 +467,6 @@ const RemoteDialect remoteSqliteDialect = {
   liteTableInfo,
   liteListTables,
   liteNativeHandle,
-  0                         /* xCopyIn: multi-row INSERT serves */
+  0                         /* xCopyIn: multi-row INSERT serves */,
+  0                         /* xSetSchema: one schema namespace, main */
 };

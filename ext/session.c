@@ -15,6 +15,7 @@
 SQLITE_EXTENSION_INIT3
 
 #include "log.h"
+#include "func.h"
 #include "session.h"
 
 #define MSG_INVALID  "Can't reconnect until invalid transaction is rolled back"
@@ -183,6 +184,8 @@ static int addUse(RemoteSession *pSess, PoolConn *pc){
   return SQLITE_OK;
 }
 
+static void resetSchema(PoolConn *pc);
+
 static void dropUse(RemoteSession *pSess, PoolConn *pc){
   SessUse **pp;
   for(pp=&pSess->pUses; *pp; pp=&(*pp)->pNext){
@@ -191,6 +194,7 @@ static void dropUse(RemoteSession *pSess, PoolConn *pc){
       if( --pU->nRef==0 ){
         *pp = pU->pNext;
         sqlite3_free(pU);
+        resetSchema(pc);
         remotePoolCheckin(pc);
       }
       return;
@@ -296,10 +300,44 @@ static int setConnIsolation(SessConn *pSc, PoolConn *pc, const char *zWant,
 /* Apply the CONN's execution options to connection pc. Inside the CONN's
 ** own transaction the level is left alone: it cannot change there, and a
 ** per-transaction level (remote_begin's) is in force. */
+/* Make the schema_translate_map's "" entry the default schema of pConn
+** (remote_query's unqualified names resolve through it) */
+static int applySchema(SessConn *pSc, PoolConn *pc, char **pzErr){
+  RemoteConn *pConn = pc->pConn;
+  const char *zWant = remoteSessMapSchema(pSc, 0);
+  if( pConn->pDialect->xSetSchema==0 ) return SQLITE_OK;
+  if( strcmp(zWant ? zWant : "", pConn->zSchemaSet)==0 ) return SQLITE_OK;
+  if( pConn->pDialect->xSetSchema(pConn, zWant)!=SQLITE_OK ){
+    return remoteSessError(pSc, pc, pzErr);
+  }
+  if( zWant && strlen(zWant)>=sizeof(pConn->zSchemaSet) ){
+    memcpy(pConn->zSchemaSet, "\001", 2);
+  }else{
+    strcpy(pConn->zSchemaSet, zWant ? zWant : "");
+  }
+  return SQLITE_OK;
+}
+
+/* Put a connection's default schema back before it goes to the pool */
+static void resetSchema(PoolConn *pc){
+  RemoteConn *pConn = pc->pConn;
+  if( pConn && pConn->zSchemaSet[0] && pConn->pDialect->xSetSchema ){
+    if( pConn->pDialect->xSetSchema(pConn, 0)==SQLITE_OK ){
+      pConn->zSchemaSet[0] = 0;
+    }else{
+      remotePoolInvalidate(pc, 0, pConn->eErr==REMOTE_ERR_DISCONNECT,
+                           "cannot reset the default schema");
+    }
+  }
+}
+
 static int applyOptions(SessConn *pSc, PoolConn *pc, char **pzErr){
   RemoteConn *pConn = pc->pConn;
   RemoteEngine *pE = pc->pPool->pEngine;
+  int rc;
   pConn->nStmtCache = pSc->bNoCompiledCache ? 0 : pE->opts.nStmtCache;
+  rc = applySchema(pSc, pc, pzErr);
+  if( rc ) return rc;
   if( pSc->nDepth>0 && pc==pSc->pHeld ) return SQLITE_OK;
   return setConnIsolation(pSc, pc, wantedIsolation(pSc), 0, pzErr);
 }
@@ -953,8 +991,10 @@ void remoteSessionFree(void *pArg){
   RemoteSession *pSess = (RemoteSession*)pArg;
   SessConn *pSc;
   if( pSess==0 ) return;
+  remoteCapiForget(pSess);
   while( (pSc = pSess->pConns)!=0 ){
     pSess->pConns = pSc->pNext;
+    remoteBatchDiscard(pSc);
     sessConnClose(pSc);
     sessConnFree(pSc);
   }
@@ -965,6 +1005,7 @@ void remoteSessionFree(void *pArg){
   while( pSess->pUses ){
     SessUse *pU = pSess->pUses;
     pSess->pUses = pU->pNext;
+    resetSchema(pU->pPc);
     remotePoolCheckin(pU->pPc);
     sqlite3_free(pU);
   }

@@ -749,7 +749,8 @@ static int queryInfo(RemoteVtab *p, SessConn *pSc, char **pzErr){
 static int tableInfo(RemoteVtab *p, SessConn *pSc, RemoteEngine *pE,
                      const char *zPkOpt, char **pzErr){
   RemoteTableInfo *pInfo;
-  char *zKey = sqlite3_mprintf("%s\x01%s", p->zSchema ? p->zSchema : "", p->zTable);
+  const char *zSchema = remoteSessMapSchema(pSc, p->zSchema);
+  char *zKey = sqlite3_mprintf("%s\x01%s", zSchema ? zSchema : "", p->zTable);
   int rc = SQLITE_OK, i, nPk = 0;
   if( zKey==0 ) return SQLITE_NOMEM;
   pInfo = cacheGet(pE, zKey);
@@ -758,10 +759,10 @@ static int tableInfo(RemoteVtab *p, SessConn *pSc, RemoteEngine *pE,
     rc = remoteSessAcquire(pSc, &pc, pzErr);
     if( rc==SQLITE_OK ){
       RemoteConn *pConn = pc->pConn;
-      rc = pConn->pDialect->xTableInfo(pConn, p->zSchema, p->zTable, &pInfo);
+      rc = pConn->pDialect->xTableInfo(pConn, zSchema, p->zTable, &pInfo);
       if( rc==SQLITE_NOTFOUND ){
         *pzErr = sqlite3_mprintf("remote: %s: no such remote table: %s%s%s",
-            p->zEngine, p->zSchema ? p->zSchema : "", p->zSchema ? "." : "",
+            p->zEngine, zSchema ? zSchema : "", zSchema ? "." : "",
             p->zTable);
         rc = SQLITE_ERROR;
       }else if( rc ){
@@ -1679,14 +1680,18 @@ static void setVtabError(sqlite3_vtab *pVtab, char *zErr){
   pVtab->zErrMsg = zErr;
 }
 
-/* Append the FROM target: "schema"."table" or (query) */
-static void appendTarget(sqlite3_str *p, RemoteVtab *pTab, const RemoteDialect *pD){
+/* Append the FROM target: "schema"."table" or (query). The schema goes
+** through the CONN's schema_translate_map when the statement is built, as
+** SQLAlchemy applies it at execution. */
+static void appendTarget(sqlite3_str *p, RemoteVtab *pTab, SessConn *pSc,
+                         const RemoteDialect *pD){
   if( pTab->zQuery ){
     sqlite3_str_appendf(p, "(%s) AS sr_q", pTab->zQuery);
   }else{
     char *zT = pD->xQuoteIdent(pTab->zTable);
-    if( pTab->zSchema ){
-      char *zS = pD->xQuoteIdent(pTab->zSchema);
+    const char *zSchema = remoteSessMapSchema(pSc, pTab->zSchema);
+    if( zSchema ){
+      char *zS = pD->xQuoteIdent(zSchema);
       sqlite3_str_appendf(p, "%s.", zS);
       sqlite3_free(zS);
     }
@@ -1712,7 +1717,13 @@ static void staleCheck(RemoteVtab *pTab, RemoteEngine *pE, const char *zErr){
   if( zErr==0 || pTab->zTable==0 ) return;
   if( strstr(zErr, "ERROR 42703")==0 && strstr(zErr, "ERROR 1054 ")==0
    && strstr(zErr, "no such column")==0 ) return;
-  zKey = sqlite3_mprintf("%s\x01%s", pTab->zSchema ? pTab->zSchema : "", pTab->zTable);
+  {
+    char *zIgnore = 0;
+    SessConn *pSc = remoteSessConnByName(pTab->pSess, pTab->zEngine, &zIgnore);
+    const char *zSchema = pSc ? remoteSessMapSchema(pSc, pTab->zSchema) : pTab->zSchema;
+    sqlite3_free(zIgnore);
+    zKey = sqlite3_mprintf("%s\x01%s", zSchema ? zSchema : "", pTab->zTable);
+  }
   if( zKey ) cacheDrop(pE, zKey);
   sqlite3_free(zKey);
 }
@@ -1793,7 +1804,7 @@ static int remoteFilter(sqlite3_vtab_cursor *pCur, int idxNum,
   }
   if( nSel==0 ) sqlite3_str_appendall(q.pStr, "1");
   sqlite3_str_appendall(q.pStr, " FROM ");
-  appendTarget(q.pStr, pTab, pD);
+  appendTarget(q.pStr, pTab, pSc, pD);
 
   for(z=idxStr; z && *z; ){
     char c = *z++;
@@ -2158,7 +2169,7 @@ static int remoteUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
   if( argc==1 ){
     /* DELETE by primary key */
     sqlite3_str_appendall(pStr, "DELETE FROM ");
-    appendTarget(pStr, pTab, pD);
+    appendTarget(pStr, pTab, pSc, pD);
     ADD_KEY_WHERE();
   }else if( sqlite3_value_type(argv[0])==SQLITE_NULL ){
     /* INSERT, OR REPLACE as an upsert, OR IGNORE skipping conflicts */
@@ -2172,7 +2183,7 @@ static int remoteUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
     }else{
       sqlite3_str_appendall(pStr, "INSERT INTO ");
     }
-    appendTarget(pStr, pTab, pD);
+    appendTarget(pStr, pTab, pSc, pD);
     sqlite3_str_appendall(pStr, " (");
     for(i=0; i<pTab->nCol; i++){
       char *zQ = pD->xQuoteIdent(pTab->azCol[i]);
@@ -2257,7 +2268,7 @@ static int remoteUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
     /* UPDATE (the key may change too) */
     int nSet = 0;
     sqlite3_str_appendall(pStr, "UPDATE ");
-    appendTarget(pStr, pTab, pD);
+    appendTarget(pStr, pTab, pSc, pD);
     sqlite3_str_appendall(pStr, " SET ");
     for(i=0; i<pTab->nCol; i++){
       char *zQ;
@@ -2620,7 +2631,7 @@ static void fImport(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   if( pSc==0 ) goto import_error;
   rc = remoteSessAcquire(pSc, &pc, &zErr);
   if( rc ) goto import_error;
-  rc = pc->pConn->pDialect->xListTables(pc->pConn, zRemote, &nTable, &azTable);
+  rc = pc->pConn->pDialect->xListTables(pc->pConn, remoteSessMapSchema(pSc, zRemote), &nTable, &azTable);
   if( rc ) rc = remoteSessError(pSc, pc, &zErr);
   remoteSessRelease(pSc, pc);
   if( rc ) goto import_error;
