@@ -116,7 +116,9 @@ int remoteBatchFlush(SessConn *pSc, char **pzErr){
     if( rc==SQLITE_OK ){
       RemoteConn *pConn = pc->pConn;
       char *zEcho = sqlite3_mprintf("COPY %s FROM STDIN (%d rows)", p->zCopy, p->nRow);
-      remoteSessEcho(pSc, pc->pPool->pEngine, zEcho ? zEcho : p->zCopy, 0, 0);
+      /* Shown with the first row's values, as a sample of the rows sent */
+      remoteSessEcho(pSc, pc->pPool->pEngine, zEcho ? zEcho : p->zCopy,
+                     p->nCol, p->aVal);
       sqlite3_free(zEcho);
       if( pConn->pDialect->xCopyIn(pConn, p->zCopy, p->nCol, p->nRow, p->aVal,
                                    &nChange)!=SQLITE_OK ){

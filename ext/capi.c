@@ -22,10 +22,20 @@ struct CapiEntry {
   CapiEntry *pNext;
 };
 static pthread_mutex_t capiMutex = PTHREAD_MUTEX_INITIALIZER;
+
+/* capiMutex is a leaf lock: keep it usable in a forked child */
+static pthread_once_t capiForkOnce = PTHREAD_ONCE_INIT;
+static void capiForkLock(void){ pthread_mutex_lock(&capiMutex); }
+static void capiForkUnlock(void){ pthread_mutex_unlock(&capiMutex); }
+static void capiForkInit(void){
+  pthread_atfork(capiForkLock, capiForkUnlock, capiForkUnlock);
+}
 static CapiEntry *pCapiFirst = 0;
 
 int remoteCapiRemember(sqlite3 *db, RemoteSession *pSess){
-  CapiEntry *p = sqlite3_malloc(sizeof(*p));
+  CapiEntry *p;
+  pthread_once(&capiForkOnce, capiForkInit);
+  p = sqlite3_malloc(sizeof(*p));
   if( p==0 ) return SQLITE_NOMEM;
   p->db = db;
   p->pSess = pSess;

@@ -215,6 +215,16 @@ void remoteTableInfoFree(RemoteTableInfo*);
 ** text left as it is (pOut->z points into z). */
 void remoteNumericAffinity(const char *z, int n, RemoteValue *pOut);
 
+/*
+** A polite close returns before the server has ended the session, so a
+** pool could briefly have one more session on the server than it counts.
+** remoteSocketWatch() duplicates a connection's socket before the close;
+** remoteSocketAwaitClose() then waits (at most msLimit) for the server to
+** close its end, and closes the duplicate.
+*/
+int remoteSocketWatch(int fd);
+void remoteSocketAwaitClose(int fdWatch, int msLimit);
+
 /* The built-in dialects */
 extern const RemoteDialect remotePgDialect;
 extern const RemoteDialect remoteMysqlDialect;

@@ -1611,10 +1611,13 @@ static void myConnFree(MyConn *p){
 ** statements, send COM_QUIT, free. */
 static void myClose(RemoteConn *pConn){
   MyConn *p = (MyConn*)pConn;
+  int fdWatch;
   if( p==0 ) return;
   if( p->base.pActive ) myFinalize(p->base.pActive);
   myStmtTrim(p, 0);
+  fdWatch = remoteSocketWatch((int)mysql_get_socket(p->db));
   mysql_close(p->db);
+  remoteSocketAwaitClose(fdWatch, 1000);
   myConnFree(p);
 }
 

@@ -938,9 +938,12 @@ static void pgFree(PgConn *p){
 /* xClose: terminate message, then free. Cursors must be finalized first. */
 static void pgClose(RemoteConn *pConn){
   PgConn *p = (PgConn*)pConn;
+  int fdWatch;
   if( p==0 ) return;
   assert( p->base.pActive==0 );
+  fdWatch = remoteSocketWatch(PQsocket(p->pg));
   PQfinish(p->pg);
+  remoteSocketAwaitClose(fdWatch, 1000);
   pgFree(p);
 }
 

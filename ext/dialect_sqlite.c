@@ -32,6 +32,14 @@ struct LiteCursor {
 static sqlite3_int64 iLiteSeq = 0;
 static pthread_mutex_t liteMutex = PTHREAD_MUTEX_INITIALIZER;
 
+/* liteMutex is a leaf lock: keep it usable in a forked child */
+static pthread_once_t liteForkOnce = PTHREAD_ONCE_INIT;
+static void liteForkLock(void){ pthread_mutex_lock(&liteMutex); }
+static void liteForkUnlock(void){ pthread_mutex_unlock(&liteMutex); }
+static void liteForkInit(void){
+  pthread_atfork(liteForkLock, liteForkUnlock, liteForkUnlock);
+}
+
 static int liteIsQueryKey(const char *zKey){
   static const char *az[] = {"mode", "cache", "immutable", "nolock", "vfs",
                              "timeout"};
@@ -99,6 +107,7 @@ static int liteConnect(const RemoteUrl *pUrl, RemoteConn **ppConn,
   }
   sqlite3_free(zPath);
   sqlite3_extended_result_codes(p->db, 1);
+  pthread_once(&liteForkOnce, liteForkInit);
   /* "name" is an identifier, never a string: a dropped column is an error */
   sqlite3_db_config(p->db, SQLITE_DBCONFIG_DQS_DML, 0, (int*)0);
   sqlite3_db_config(p->db, SQLITE_DBCONFIG_DQS_DDL, 0, (int*)0);

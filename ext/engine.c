@@ -24,6 +24,14 @@ SQLITE_EXTENSION_INIT3
 #define MAX_EXTRA_DIALECT 16
 
 static pthread_mutex_t engineMutex = PTHREAD_MUTEX_INITIALIZER;
+
+/* A fork while another thread holds engineMutex must not leave it locked in the child */
+static pthread_once_t engineForkOnce = PTHREAD_ONCE_INIT;
+static void engineForkLock(void){ pthread_mutex_lock(&engineMutex); }
+static void engineForkUnlock(void){ pthread_mutex_unlock(&engineMutex); }
+static void engineForkInit(void){
+  pthread_atfork(engineForkLock, engineForkUnlock, engineForkUnlock);
+}
 static RemoteEngine **apEngine = 0;      /* registered engines */
 static int nEngine = 0;
 static sqlite3_int64 iEngineGen = 0;
@@ -351,6 +359,9 @@ int remoteEngineCreate(const char *zName, const char *zUrl, int nOpt,
   }
   p->pPool = remotePoolNew(p);
   if( p->pPool==0 ){ rc = SQLITE_NOMEM; goto create_error; }
+  /* After the pool's handler: prepare handlers run in reverse order, so
+  ** engineMutex is taken before the pools' (the order remoteEnginePool uses) */
+  pthread_once(&engineForkOnce, engineForkInit);
 
   pthread_mutex_lock(&engineMutex);
   p->iGen = ++iEngineGen;

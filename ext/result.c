@@ -249,8 +249,24 @@ int remoteResultStep(RemoteResult *p, char **pzErr){
       p->bEof = 1;
       return SQLITE_DONE;
     }
-    rc = remoteSessError(p->pSc, p->pPc, pzErr);
-    detachCursor(p);
+    {
+      /* The cursor must be finalized before a disconnect closes the
+      ** connection under it; finalizing may touch the error fields, so
+      ** keep them across it */
+      RemoteConn *pConn = p->pPc->pConn;
+      int eErr = pConn->eErr;
+      char zCode[sizeof(pConn->zCode)];
+      char *zErr = pConn->zErr;
+      memcpy(zCode, pConn->zCode, sizeof(zCode));
+      pConn->zErr = 0;
+      detachCursor(p);
+      if( p->pPc->pConn ){
+        remoteConnSetError(p->pPc->pConn, eErr, zCode[0] ? zCode : 0, "%s",
+                           zErr ? zErr : "error while reading rows");
+      }
+      sqlite3_free(zErr);
+      rc = remoteSessError(p->pSc, p->pPc, pzErr);
+    }
     p->bEof = 1;
     return rc;
   }

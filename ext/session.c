@@ -28,8 +28,18 @@ SQLITE_EXTENSION_INIT3
 static sqlite3_int64 iHandleSeq = 0;   /* handles are unique process-wide */
 static pthread_mutex_t handleMutex = PTHREAD_MUTEX_INITIALIZER;
 
+/* handleMutex is a leaf lock: held across fork() it would stay locked in the child */
+static pthread_once_t handleForkOnce = PTHREAD_ONCE_INIT;
+static void handleForkLock(void){ pthread_mutex_lock(&handleMutex); }
+static void handleForkUnlock(void){ pthread_mutex_unlock(&handleMutex); }
+static void handleForkInit(void){
+  pthread_atfork(handleForkLock, handleForkUnlock, handleForkUnlock);
+}
+
 RemoteSession *remoteSessionNew(sqlite3 *db){
-  RemoteSession *p = sqlite3_malloc(sizeof(*p));
+  RemoteSession *p;
+  pthread_once(&handleForkOnce, handleForkInit);
+  p = sqlite3_malloc(sizeof(*p));
   if( p ){
     memset(p, 0, sizeof(*p));
     p->db = db;

@@ -6,7 +6,11 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <fcntl.h>
 #include <math.h>
+#include <poll.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,4 +133,29 @@ void remoteNumericAffinity(const char *z, int n, RemoteValue *pOut){
   }
 numeric_done:
   if( zCopy!=zBuf ) sqlite3_free(zCopy);
+}
+
+int remoteSocketWatch(int fd){
+  return fd>=0 ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
+}
+
+void remoteSocketAwaitClose(int fdWatch, int msLimit){
+  struct timespec t0, t;
+  char aBuf[512];
+  if( fdWatch<0 ) return;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  while( 1 ){
+    struct pollfd pfd;
+    int msLeft;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    msLeft = msLimit - (int)((t.tv_sec-t0.tv_sec)*1000 + (t.tv_nsec-t0.tv_nsec)/1000000);
+    if( msLeft<=0 ) break;
+    pfd.fd = fdWatch;
+    pfd.events = POLLIN;
+    pfd.revents = 0;
+    if( poll(&pfd, 1, msLeft)<=0 ) break;
+    /* Whatever the server still sends, then end-of-file when it is gone */
+    if( read(fdWatch, aBuf, sizeof(aBuf))<=0 ) break;
+  }
+  close(fdWatch);
 }

@@ -178,6 +178,14 @@ struct InfoCache {
 };
 static pthread_mutex_t cacheMutex = PTHREAD_MUTEX_INITIALIZER;
 
+/* cacheMutex is a leaf lock: keep it usable in a forked child */
+static pthread_once_t cacheForkOnce = PTHREAD_ONCE_INIT;
+static void cacheForkLock(void){ pthread_mutex_lock(&cacheMutex); }
+static void cacheForkUnlock(void){ pthread_mutex_unlock(&cacheMutex); }
+static void cacheForkInit(void){
+  pthread_atfork(cacheForkLock, cacheForkUnlock, cacheForkUnlock);
+}
+
 static void cacheFree(void *p){
   InfoCache *pCache = (InfoCache*)p;
   CacheEntry *pE, *pNext;
@@ -228,7 +236,9 @@ static RemoteTableInfo *cacheGet(RemoteEngine *pE, const char *zKey){
 }
 
 static void cachePut(RemoteEngine *pE, const char *zKey, const RemoteTableInfo *pInfo){
-  CacheEntry *pEnt = sqlite3_malloc(sizeof(*pEnt));
+  CacheEntry *pEnt;
+  pthread_once(&cacheForkOnce, cacheForkInit);
+  pEnt = sqlite3_malloc(sizeof(*pEnt));
   if( pEnt==0 ) return;
   pEnt->zKey = sqlite3_mprintf("%s", zKey);
   pEnt->pInfo = infoDup(pInfo);
@@ -2105,7 +2115,7 @@ static int remoteUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
   RemoteValue *aParam = 0;
   char **azBuf = 0;
   int nParam = 0, nBuf = 0, i, rc = SQLITE_OK;
-  int bGuard, bBatch = 0, nPrefix = 0, nRowEnd = 0;
+  int bGuard, bBatch = 0, bBool = 0, nPrefix = 0, nRowEnd = 0;
   RemoteValue aKey[16];
   sqlite3_int64 nChange = 0;
   char *zSql = 0, *zErr = 0;
@@ -2195,7 +2205,7 @@ static int remoteUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
     sqlite3_str_appendchar(pStr, 1, '(');
     for(i=0; i<pTab->nCol; i++){
       if( i ) sqlite3_str_appendall(pStr, ", ");
-      if( pTab->aKind[i]==K_BOOL ) bBatch = 0;
+      if( pTab->aKind[i]==K_BOOL ) bBool = 1;
       ADD_PARAM(argv[i+2], i);
     }
     sqlite3_str_appendchar(pStr, 1, ')');
@@ -2211,6 +2221,13 @@ static int remoteUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
     }
     if( eConflict==SQLITE_REPLACE && pTab->eDialect==D_PG ){
       bBatch = 0;   /* ON CONFLICT DO UPDATE cannot take a key twice */
+    }
+    if( bBool && (pTab->eDialect!=D_PG || eConflict==SQLITE_IGNORE
+                  || eConflict==SQLITE_REPLACE) ){
+      /* A boolean needs its "($n::int8 <> 0)" in a multi-row INSERT, which
+      ** the batch does not write; a plain INSERT batches as COPY, where
+      ** 1 and 0 are booleans */
+      bBatch = 0;
     }
     if( eConflict==SQLITE_REPLACE && pTab->eDialect!=D_SQLITE ){
       char *zPk = pD->xQuoteIdent(pTab->azCol[pTab->aiPk[0]]);
@@ -2294,6 +2311,16 @@ static int remoteUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
     /* queued; sent batch_size rows at a time and at the statement's end
     ** (xSync), before any read or other write on this engine */
     char *zPrefix = sqlite3_mprintf("%.*s", nPrefix, zSql);
+    for(i=0; bBool && i<pTab->nCol; i++){
+      RemoteValue *v = &aParam[i];
+      if( pTab->aKind[i]!=K_BOOL ) continue;
+      if( v->eType==SQLITE_INTEGER ){
+        v->i = v->i!=0;
+      }else if( v->eType==SQLITE_FLOAT ){
+        v->eType = SQLITE_INTEGER;
+        v->i = v->r!=0.0;
+      }
+    }
     rc = zPrefix ? remoteBatchAdd(pSc, zPrefix, &zSql[nRowEnd],
                                   pTab->eDialect==D_PG, pTab->nBatch,
                                   nParam, aParam, &zErr) : SQLITE_NOMEM;
