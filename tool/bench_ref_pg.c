@@ -1,0 +1,320 @@
+/*
+** bench_ref_pg.c: the PostgreSQL reference side of tool/bench.
+**
+**   bench_ref_pg --workload scan|lookup|insert|filter --rows N [--lookups K]
+**
+** Does each workload the way a C program using only libpq would, reading
+** and converting every value to its C type (integers with strtoll, doubles
+** and numerics with strtod, timestamps parsed into their fields, booleans
+** from 't'/'f', text by length), so that the figure it prints is the floor
+** our extension is compared with. The SQL text is the text the extension
+** sends for the same workload (tool/bench --sql shows it). Connects to
+** $REMOTE_PG_URL before the clock starts.
+**
+** Prints one line:  time=SECONDS check=TEXT rss_kb=PEAK_RSS base_rss_kb=RSS
+** where check is compared with tool/bench_run's for the same workload, and
+** base_rss_kb is the peak resident size just before the timed part.
+**
+** Workloads (tables made by tool/bench_load.sh):
+**   scan    SELECT every column of bench_t_N, single-row mode
+**   lookup  K lookups by primary key through one prepared statement
+**           (binary int8 parameter), ids from the same LCG as bench_run
+**   insert  COPY bench_ins_N FROM STDIN (text format) of the same N rows the
+**           extension inserts from a local table (bench_ins_N truncated
+**           first, outside the clock)
+**   filter  the 1% range a >= $1 AND a < $2, single-row mode
+*/
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/resource.h>
+
+#include <libpq-fe.h>
+
+typedef long long i64;
+
+/* ---- shared with bench_run.c and bench_ref_mysql.c: keep in step ---- */
+
+static double now_sec(void){
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec*1e-9;
+}
+
+static long peak_rss_kb(void){
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss;
+}
+
+/* The K lookup ids: an LCG over 1..nRow */
+static i64 lookup_id(uint64_t *pState, i64 nRow){
+  *pState = *pState*6364136223846793005ULL + 1442695040888963407ULL;
+  return (i64)((*pState >> 33) % (uint64_t)nRow) + 1;
+}
+
+/* The 1% range of the filter workload: lo <= a < hi */
+static void filter_range(i64 nRow, i64 *pLo, i64 *pHi){
+  *pLo = nRow/2;
+  *pHi = *pLo + nRow/100;
+}
+
+/* "YYYY-MM-DD HH:MM:SS[.ffffff]" to a sortable integer */
+static i64 parse_ts(const char *z, int n){
+  i64 f[6] = {0,0,0,0,0,0};
+  i64 us = 0;
+  int i = 0, k = 0, nDigit = 0;
+  for(; i<n && k<6; i++){
+    char c = z[i];
+    if( c>='0' && c<='9' ){ f[k] = f[k]*10 + (c-'0'); }
+    else if( c=='.' ){ i++; break; }
+    else k++;
+  }
+  for(; i<n && z[i]>='0' && z[i]<='9'; i++){ us = us*10 + (z[i]-'0'); nDigit++; }
+  for(; nDigit<6; nDigit++) us *= 10;
+  return ((((((f[0]*13+f[1])*32+f[2])*24+f[3])*60+f[4])*60+f[5])*1000000) + us;
+}
+
+/* Row g of the bulk-insert source, as bench_run.c's SQLite table holds it */
+typedef struct SrcRow SrcRow;
+struct SrcRow {
+  i64 id, a;
+  double r;
+  char zT[40];
+  char zTs[80];
+  int b;
+  char zN[32];
+};
+static void src_row(i64 g, i64 nRow, SrcRow *p){
+  time_t t = (time_t)(1577836800 + g*5/4);
+  struct tm tm;
+  p->id = g;
+  p->a = (g*7919) % nRow;
+  p->r = (double)g/7.0;
+  snprintf(p->zT, sizeof(p->zT), "%08llx%08llx%08llx%08llx",
+           (g*2654435761LL) % 4294967296LL, (g*40503LL) % 4294967296LL,
+           (g*2246822519LL) % 4294967296LL, g);
+  gmtime_r(&t, &tm);
+  snprintf(p->zTs, sizeof(p->zTs), "%04d-%02d-%02d %02d:%02d:%02d.%03lld",
+           tm.tm_year+1900, tm.tm_mon+1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+           tm.tm_sec, (g*1250) % 1000);
+  p->b = g%3==0;
+  snprintf(p->zN, sizeof(p->zN), "%lld.%02lld", g/100, g%100);
+}
+
+/* Totals of the values read: check text and something the compiler keeps */
+typedef struct Acc Acc;
+struct Acc {
+  i64 nRow, sumId, sumA, sumB, sumLen, maxTs;
+  double sumR, sumN;
+};
+
+static void acc_check(const Acc *p, char *z, int n){
+  snprintf(z, n, "%lld,%lld,%lld,%lld,%lld", p->nRow, p->sumId, p->sumA,
+           p->sumLen, p->sumB);
+}
+
+/* ---- end of the shared part ---- */
+
+static PGconn *pg;
+
+static void die(const char *zWhat, PGresult *pRes){
+  fprintf(stderr, "bench_ref_pg: %s: %s", zWhat,
+          pRes ? PQresultErrorMessage(pRes) : PQerrorMessage(pg));
+  exit(1);
+}
+
+static void exec_ok(const char *zSql){
+  PGresult *pRes = PQexec(pg, zSql);
+  if( PQresultStatus(pRes)!=PGRES_COMMAND_OK
+   && PQresultStatus(pRes)!=PGRES_TUPLES_OK ) die(zSql, pRes);
+  PQclear(pRes);
+}
+
+/* Convert the 7 columns of row iRow of pRes and add them to pAcc */
+static void acc_row(Acc *pAcc, const PGresult *pRes, int iRow){
+  const char *z;
+  i64 ts;
+  pAcc->nRow++;
+  if( !PQgetisnull(pRes, iRow, 0) ) pAcc->sumId += strtoll(PQgetvalue(pRes, iRow, 0), 0, 10);
+  if( !PQgetisnull(pRes, iRow, 1) ) pAcc->sumA += strtoll(PQgetvalue(pRes, iRow, 1), 0, 10);
+  if( !PQgetisnull(pRes, iRow, 2) ) pAcc->sumR += strtod(PQgetvalue(pRes, iRow, 2), 0);
+  if( !PQgetisnull(pRes, iRow, 3) ) pAcc->sumLen += PQgetlength(pRes, iRow, 3);
+  if( !PQgetisnull(pRes, iRow, 4) ){
+    z = PQgetvalue(pRes, iRow, 4);
+    ts = parse_ts(z, PQgetlength(pRes, iRow, 4));
+    if( ts>pAcc->maxTs ) pAcc->maxTs = ts;
+  }
+  if( !PQgetisnull(pRes, iRow, 5) ) pAcc->sumB += PQgetvalue(pRes, iRow, 5)[0]=='t';
+  if( !PQgetisnull(pRes, iRow, 6) ) pAcc->sumN += strtod(PQgetvalue(pRes, iRow, 6), 0);
+}
+
+/* Send zSql (nParam binary int8 parameters) in single-row mode and
+** convert every row */
+static void stream(const char *zSql, int nParam, const i64 *aParam, Acc *pAcc){
+  const char *azVal[2];
+  int anLen[2], aFmt[2];
+  Oid aType[2];
+  unsigned char aBuf[2][8];
+  PGresult *pRes;
+  int i, j;
+  for(i=0; i<nParam; i++){
+    uint64_t u = (uint64_t)aParam[i];
+    for(j=7; j>=0; j--){ aBuf[i][j] = (unsigned char)(u & 0xff); u >>= 8; }
+    azVal[i] = (const char*)aBuf[i];
+    anLen[i] = 8; aFmt[i] = 1; aType[i] = 20;   /* int8 */
+  }
+  if( !PQsendQueryParams(pg, zSql, nParam, aType, azVal, anLen, aFmt, 0) ){
+    die("send", 0);
+  }
+  if( !PQsetSingleRowMode(pg) ) die("single-row mode", 0);
+  while( (pRes = PQgetResult(pg))!=0 ){
+    ExecStatusType e = PQresultStatus(pRes);
+    if( e==PGRES_SINGLE_TUPLE ){
+      acc_row(pAcc, pRes, 0);
+    }else if( e!=PGRES_TUPLES_OK ){
+      die(zSql, pRes);
+    }
+    PQclear(pRes);
+  }
+}
+
+static void do_lookup(const char *zT, i64 nRow, int nLookup, Acc *pAcc){
+  char zSql[256];
+  uint64_t st = 42;
+  PGresult *pRes;
+  Oid aType[1] = { 20 };
+  int anLen[1] = { 8 }, aFmt[1] = { 1 };
+  int i, j;
+  snprintf(zSql, sizeof(zSql), "SELECT \"id\", \"a\", \"r\", \"t\", \"ts\", \"b\", \"n\" "
+           "FROM \"%s\" WHERE \"id\" = $1", zT);
+  pRes = PQprepare(pg, "bench_lookup", zSql, 1, aType);
+  if( PQresultStatus(pRes)!=PGRES_COMMAND_OK ) die("prepare", pRes);
+  PQclear(pRes);
+  for(i=0; i<nLookup; i++){
+    unsigned char aBuf[8];
+    const char *azVal[1];
+    uint64_t u = (uint64_t)lookup_id(&st, nRow);
+    for(j=7; j>=0; j--){ aBuf[j] = (unsigned char)(u & 0xff); u >>= 8; }
+    azVal[0] = (const char*)aBuf;
+    pRes = PQexecPrepared(pg, "bench_lookup", 1, azVal, anLen, aFmt, 0);
+    if( PQresultStatus(pRes)!=PGRES_TUPLES_OK ) die("lookup", pRes);
+    for(j=0; j<PQntuples(pRes); j++) acc_row(pAcc, pRes, j);
+    PQclear(pRes);
+  }
+}
+
+static void do_insert(const char *zIns, i64 nRow, Acc *pAcc){
+  char zSql[256];
+  char *zBuf;
+  size_t nBuf = 0, nAlloc = 1<<16;
+  PGresult *pRes;
+  i64 g;
+  zBuf = malloc(nAlloc);
+  if( zBuf==0 ){ fprintf(stderr, "bench_ref_pg: out of memory\n"); exit(1); }
+  snprintf(zSql, sizeof(zSql),
+           "COPY \"%s\" (\"id\", \"a\", \"r\", \"t\", \"ts\", \"b\", \"n\") FROM STDIN", zIns);
+  pRes = PQexec(pg, zSql);
+  if( PQresultStatus(pRes)!=PGRES_COPY_IN ) die("copy", pRes);
+  PQclear(pRes);
+  for(g=1; g<=nRow; g++){
+    SrcRow r;
+    src_row(g, nRow, &r);
+    nBuf += (size_t)snprintf(&zBuf[nBuf], nAlloc-nBuf, "%lld\t%lld\t%.17g\t%s\t%s\t%c\t%s\n",
+                             r.id, r.a, r.r, r.zT, r.zTs, r.b ? 't' : 'f', r.zN);
+    if( nBuf>nAlloc-256 || g==nRow ){
+      if( PQputCopyData(pg, zBuf, (int)nBuf)!=1 ) die("copy data", 0);
+      nBuf = 0;
+    }
+    pAcc->nRow++;
+  }
+  if( PQputCopyEnd(pg, 0)!=1 ) die("copy end", 0);
+  while( (pRes = PQgetResult(pg))!=0 ){
+    if( PQresultStatus(pRes)!=PGRES_COMMAND_OK ) die("copy", pRes);
+    PQclear(pRes);
+  }
+  free(zBuf);
+}
+
+int main(int argc, char **argv){
+  const char *zWorkload = 0;
+  const char *zUrl = getenv("REMOTE_PG_URL");
+  i64 nRow = 0;
+  int nLookup = 20000;
+  char zT[64], zIns[64], zSql[512], zCheck[256];
+  Acc acc;
+  double t0, t1;
+  long nBase;
+  int i;
+  for(i=1; i<argc; i++){
+    if( strcmp(argv[i], "--workload")==0 && i+1<argc ) zWorkload = argv[++i];
+    else if( strcmp(argv[i], "--rows")==0 && i+1<argc ) nRow = atoll(argv[++i]);
+    else if( strcmp(argv[i], "--lookups")==0 && i+1<argc ) nLookup = atoi(argv[++i]);
+    else{
+      fprintf(stderr, "usage: bench_ref_pg --workload scan|lookup|insert|filter "
+                      "--rows N [--lookups K]\n");
+      return 2;
+    }
+  }
+  if( zWorkload==0 || nRow<=0 ){
+    fprintf(stderr, "bench_ref_pg: --workload and --rows are required\n");
+    return 2;
+  }
+  if( zUrl==0 ){
+    fprintf(stderr, "bench_ref_pg: REMOTE_PG_URL is not set "
+                    "(eval \"$(tool/servers.sh env)\")\n");
+    return 2;
+  }
+  snprintf(zT, sizeof(zT), "bench_t_%lld", nRow);
+  snprintf(zIns, sizeof(zIns), "bench_ins_%lld", nRow);
+  memset(&acc, 0, sizeof(acc));
+
+  pg = PQconnectdb(zUrl);
+  if( PQstatus(pg)!=CONNECTION_OK ) die("connect", 0);
+  /* the extension's session setup (UTC, ISO dates) */
+  exec_ok("SET TIME ZONE 'UTC'");
+  exec_ok("SET DateStyle = 'ISO, YMD'");
+  if( strcmp(zWorkload, "insert")==0 ){
+    snprintf(zSql, sizeof(zSql), "TRUNCATE \"%s\"", zIns);
+    exec_ok(zSql);
+  }
+
+  nBase = peak_rss_kb();
+  t0 = now_sec();
+  if( strcmp(zWorkload, "scan")==0 ){
+    snprintf(zSql, sizeof(zSql), "SELECT \"id\", \"a\", \"r\", \"t\", \"ts\", \"b\", \"n\" "
+             "FROM \"%s\"", zT);
+    stream(zSql, 0, 0, &acc);
+  }else if( strcmp(zWorkload, "filter")==0 ){
+    i64 aParam[2];
+    filter_range(nRow, &aParam[0], &aParam[1]);
+    snprintf(zSql, sizeof(zSql), "SELECT \"id\", \"a\", \"r\", \"t\", \"ts\", \"b\", \"n\" "
+             "FROM \"%s\" WHERE \"a\" >= $1 AND \"a\" < $2", zT);
+    stream(zSql, 2, aParam, &acc);
+  }else if( strcmp(zWorkload, "lookup")==0 ){
+    do_lookup(zT, nRow, nLookup, &acc);
+  }else if( strcmp(zWorkload, "insert")==0 ){
+    do_insert(zIns, nRow, &acc);
+  }else{
+    fprintf(stderr, "bench_ref_pg: unknown workload '%s'\n", zWorkload);
+    return 2;
+  }
+  t1 = now_sec();
+
+  if( strcmp(zWorkload, "insert")==0 ){
+    PGresult *pRes;
+    snprintf(zSql, sizeof(zSql), "SELECT count(*) FROM \"%s\"", zIns);
+    pRes = PQexec(pg, zSql);
+    if( PQresultStatus(pRes)!=PGRES_TUPLES_OK ) die(zSql, pRes);
+    snprintf(zCheck, sizeof(zCheck), "%s", PQgetvalue(pRes, 0, 0));
+    PQclear(pRes);
+  }else{
+    acc_check(&acc, zCheck, sizeof(zCheck));
+  }
+  PQfinish(pg);
+  printf("time=%.6f check=%s rss_kb=%ld base_rss_kb=%ld sink=%.0f\n", t1-t0,
+         zCheck, peak_rss_kb(), nBase, acc.sumR + acc.sumN + (double)acc.maxTs);
+  return 0;
+}
