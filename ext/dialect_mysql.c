@@ -47,14 +47,15 @@
 #define MYC_FLOAT     5   /* FLOAT: REAL nearest the server's text form */
 #define MYC_DECIMAL   6   /* DECIMAL: NUMERIC affinity of the server's text */
 #define MYC_DATE      7   /* YYYY-MM-DD */
-#define MYC_DATETIME  8   /* DATETIME, TIMESTAMP: YYYY-MM-DD HH:MM:SS[.f] */
-#define MYC_TIME      9   /* [-]HH:MM:SS[.f] */
-#define MYC_TEXT     10   /* character strings, JSON, anything else */
-#define MYC_BLOB     11   /* binary strings */
+#define MYC_DATETIME  8   /* DATETIME: YYYY-MM-DD HH:MM:SS[.f] */
+#define MYC_TSTAMP    9   /* TIMESTAMP: the same, shifted to UTC */
+#define MYC_TIME     10   /* [-]HH:MM:SS[.f] */
+#define MYC_TEXT     11   /* character strings, JSON, anything else */
+#define MYC_BLOB     12   /* binary strings */
 
 static const char *const azMyDeclType[] = {
   "TEXT", "INTEGER", "NUMERIC", "INTEGER", "REAL", "REAL", "NUMERIC",
-  "TEXT", "TEXT", "TEXT", "TEXT", "BLOB"
+  "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "BLOB"
 };
 
 /* Bytes of a temporal column's bind slot: the MYSQL_TIME, then its text */
@@ -79,10 +80,15 @@ struct MyConn {
   MYSQL *db;
   char *zPassword;            /* masked out of every message, or NULL */
   char *zDatabase;            /* the URL's database, for xSetSchema(NULL) */
+  int nTzOffset;              /* seconds the session's time_zone is ahead of
+                              ** UTC (SET time_zone='+05:00'), 0 for UTC */
   const char *zIsoVar;        /* "tx_isolation" or "transaction_isolation" */
   MyStmt *pNewest, *pOldest;  /* statement cache, most recently used first */
   int nStmt;                  /* entries in the statement cache */
 };
+
+static void myTrackTz(MyConn *p);
+
 
 /* States of a cursor */
 #define MYCUR_START   0       /* before the first row */
@@ -111,6 +117,7 @@ struct MyCursor {
   my_bool *abErr;             /* binary: truncation flags */
   char **azVal;               /* binary: where each value's bytes are */
   char *zOvfl;                /* binary: values longer than their slot */
+  char zTsBuf[96];            /* text: a TIMESTAMP shifted to UTC */
   size_t nOvfl;               /* bytes allocated at zOvfl */
 };
 
@@ -719,9 +726,13 @@ static int myStmtExecute(MyConn *p, MYSQL_STMT *pStmt, int nParam,
     myStmtError(p, pStmt);
     rc = SQLITE_ERROR;
   }
-  if( rc==SQLITE_OK && mysql_stmt_execute(pStmt) ){
-    myStmtError(p, pStmt);
-    rc = SQLITE_ERROR;
+  if( rc==SQLITE_OK ){
+    if( mysql_stmt_execute(pStmt) ){
+      myStmtError(p, pStmt);
+      rc = SQLITE_ERROR;
+    }else{
+      myTrackTz(p);
+    }
   }
   if( aBind!=aStatic ) sqlite3_free(aBind);
   return rc;
@@ -793,6 +804,7 @@ static int myDiscardMoreResults(MyConn *p, sqlite3_int64 *pnChange){
   while( mysql_more_results(db) ){
     MYSQL_RES *pRes;
     int r = mysql_next_result(db);
+    if( r==0 ) myTrackTz(p);
     if( r<0 ) break;
     if( r>0 ){
       myDbError(p);
@@ -870,6 +882,7 @@ static int myExec(RemoteConn *pConn, const char *zSql, int nParam,
       rc = SQLITE_ERROR;
       goto exec_done;
     }
+    myTrackTz(p);
     pRes = mysql_use_result(db);
     if( pRes ){
       rc = myDiscardResult(p, pRes);
@@ -930,9 +943,10 @@ static int myFieldClass(const MYSQL_FIELD *f){
       return MYC_DATE;
     case MYSQL_TYPE_DATETIME:
     case MYSQL_TYPE_DATETIME2:
+      return MYC_DATETIME;
     case MYSQL_TYPE_TIMESTAMP:
     case MYSQL_TYPE_TIMESTAMP2:
-      return MYC_DATETIME;
+      return MYC_TSTAMP;
     case MYSQL_TYPE_TIME:
     case MYSQL_TYPE_TIME2:
       return MYC_TIME;
@@ -968,6 +982,7 @@ static size_t mySlotSize(int eClass, const MYSQL_FIELD *f){
       return 80;                /* 65 digits, sign, point */
     case MYC_DATE:
     case MYC_DATETIME:
+    case MYC_TSTAMP:
     case MYC_TIME:
       return MY_TIME_SLOT;
     case MYC_TEXT:
@@ -991,7 +1006,8 @@ static enum enum_field_types myBufferType(int eClass){
     case MYC_DOUBLE:   return MYSQL_TYPE_DOUBLE;
     case MYC_FLOAT:    return MYSQL_TYPE_FLOAT;
     case MYC_DATE:     return MYSQL_TYPE_DATE;
-    case MYC_DATETIME: return MYSQL_TYPE_DATETIME;
+    case MYC_DATETIME:
+    case MYC_TSTAMP:   return MYSQL_TYPE_DATETIME;
     case MYC_TIME:     return MYSQL_TYPE_TIME;
     case MYC_BIT:
     case MYC_BLOB:     return MYSQL_TYPE_BLOB;
@@ -1150,6 +1166,7 @@ static int myQuery(RemoteConn *pConn, const char *zSql, int nParam,
       rc = SQLITE_ERROR;
       goto query_error;
     }
+    myTrackTz(p);
     bExecuted = 1;
     for(;;){
       int r;
@@ -1439,13 +1456,117 @@ static unsigned long myTrimFraction(const char *z, unsigned long n){
   return n;
 }
 
+/* Days since 1970-01-01 of a proleptic Gregorian date, and back */
+static long long myDaysFromCivil(long long y, int m, int d){
+  long long era, yoe, doy, doe;
+  y -= m<=2;
+  era = (y>=0 ? y : y-399)/400;
+  yoe = y - era*400;
+  doy = (153*(m + (m>2 ? -3 : 9)) + 2)/5 + d-1;
+  doe = yoe*365 + yoe/4 - yoe/100 + doy;
+  return era*146097 + doe - 719468;
+}
+
+static void myCivilFromDays(long long z, long long *py, int *pm, int *pd){
+  long long era, doe, yoe, doy, mp;
+  z += 719468;
+  era = (z>=0 ? z : z-146096)/146097;
+  doe = z - era*146097;
+  yoe = (doe - doe/1460 + doe/36524 - doe/146096)/365;
+  doy = doe - (365*yoe + yoe/4 - yoe/100);
+  mp = (5*doy + 2)/153;
+  *pd = (int)(doy - (153*mp+2)/5 + 1);
+  *pm = (int)(mp<10 ? mp+3 : mp-9);
+  *py = yoe + era*400 + (*pm<=2);
+}
+
+/*
+** A TIMESTAMP read in a session whose time_zone is nOffset seconds ahead
+** of UTC, moved back to UTC. The zero date stays as it is.
+*/
+static void myShiftToUtc(MYSQL_TIME *t, int nOffset){
+  long long secs, days, y;
+  int m, d;
+  if( t->year==0 && t->month==0 && t->day==0 ) return;
+  secs = myDaysFromCivil(t->year, (int)t->month, (int)t->day)*86400
+       + t->hour*3600 + t->minute*60 + t->second - nOffset;
+  days = secs>=0 ? secs/86400 : -((-secs+86399)/86400);
+  secs -= days*86400;
+  myCivilFromDays(days, &y, &m, &d);
+  t->year = (unsigned)y;
+  t->month = (unsigned)m;
+  t->day = (unsigned)d;
+  t->hour = (unsigned)(secs/3600);
+  t->minute = (unsigned)(secs/60%60);
+  t->second = (unsigned)(secs%60);
+}
+
+/* "YYYY-MM-DD HH:MM:SS[.ffffff]" (text protocol) into *t: 1 on success */
+static int myParseDatetime(const char *z, unsigned long n, MYSQL_TIME *t){
+  char zBuf[40];
+  unsigned y, mo, d, h, mi, s;
+  int nRead = 0;
+  if( n>=sizeof(zBuf) ) return 0;
+  memcpy(zBuf, z, n);
+  zBuf[n] = 0;
+  memset(t, 0, sizeof(*t));
+  if( sscanf(zBuf, "%u-%u-%u %u:%u:%u%n", &y, &mo, &d, &h, &mi, &s, &nRead)!=6 ){
+    return 0;
+  }
+  t->year = y; t->month = mo; t->day = d;
+  t->hour = h; t->minute = mi; t->second = s;
+  if( zBuf[nRead]=='.' ){
+    unsigned long f = 0;
+    int i, nDigit = 0;
+    for(i=nRead+1; zBuf[i]>='0' && zBuf[i]<='9'; i++){
+      if( nDigit<6 ){ f = f*10 + (unsigned long)(zBuf[i]-'0'); nDigit++; }
+    }
+    while( nDigit++<6 ) f *= 10;
+    t->second_part = f;
+  }
+  t->time_type = MYSQL_TIMESTAMP_DATETIME;
+  return 1;
+}
+
+/*
+** After a statement: the server reports a changed time_zone through
+** session-state tracking (tracked by default); remember its offset so
+** TIMESTAMP values can be given back in UTC, as API.md promises. Named
+** zones would need the server's zone tables: only offsets are followed
+** ("SYSTEM" and names count as UTC, the servers this project starts).
+*/
+static void myTrackTz(MyConn *p){
+  const char *zName = 0, *zVal = 0;
+  size_t nName = 0, nVal = 0;
+  if( mysql_session_track_get_first(p->db, SESSION_TRACK_SYSTEM_VARIABLES,
+                                    &zName, &nName) ) return;
+  do{
+    if( mysql_session_track_get_next(p->db, SESSION_TRACK_SYSTEM_VARIABLES,
+                                     &zVal, &nVal) ) return;
+    if( nName==9 && memcmp(zName, "time_zone", 9)==0 ){
+      int h = 0, m = 0;
+      char zBuf[16];
+      if( nVal>0 && nVal<sizeof(zBuf) && (zVal[0]=='+' || zVal[0]=='-') ){
+        memcpy(zBuf, zVal, nVal);
+        zBuf[nVal] = 0;
+        if( sscanf(zBuf+1, "%d:%d", &h, &m)==2 ){
+          p->nTzOffset = (zBuf[0]=='-' ? -1 : 1)*(h*3600 + m*60);
+          continue;
+        }
+      }
+      p->nTzOffset = 0;
+    }
+  }while( mysql_session_track_get_next(p->db, SESSION_TRACK_SYSTEM_VARIABLES,
+                                       &zName, &nName)==0 );
+}
+
 /* Format a MYSQL_TIME of class eClass into zBuf (96 bytes): the length */
 static int myFormatTime(const MYSQL_TIME *t, int eClass, char *zBuf){
   int n;
   if( eClass==MYC_DATE ){
     return snprintf(zBuf, 96, "%04u-%02u-%02u", t->year, t->month, t->day);
   }
-  if( eClass==MYC_DATETIME ){
+  if( eClass==MYC_DATETIME || eClass==MYC_TSTAMP ){
     n = snprintf(zBuf, 96, "%04u-%02u-%02u %02u:%02u:%02u", t->year,
                  t->month, t->day, t->hour, t->minute, t->second);
   }else{
@@ -1494,6 +1615,19 @@ static void myColumnText(MyCursor *pCur, int iCol, RemoteValue *pOut){
     case MYC_DECIMAL:
       remoteNumericAffinity(z, (int)n, pOut);
       break;
+    case MYC_TSTAMP:
+      if( ((MyConn*)pCur->base.pConn)->nTzOffset ){
+        MYSQL_TIME t;
+        char *zText = pCur->zTsBuf;
+        if( myParseDatetime(z, n, &t) ){
+          myShiftToUtc(&t, ((MyConn*)pCur->base.pConn)->nTzOffset);
+          pOut->eType = SQLITE_TEXT;
+          pOut->n = myFormatTime(&t, MYC_TSTAMP, zText);
+          pOut->z = zText;
+          break;
+        }
+      }
+      /* fall through */
     case MYC_DATETIME:
     case MYC_TIME:
       pOut->eType = SQLITE_TEXT;
@@ -1554,11 +1688,14 @@ static void myColumnBinary(MyCursor *pCur, int iCol, RemoteValue *pOut){
       break;
     case MYC_DATE:
     case MYC_DATETIME:
+    case MYC_TSTAMP:
     case MYC_TIME: {
       char *zText = (char*)b->buffer + MY_TIME_TEXT;
+      MYSQL_TIME t = *(const MYSQL_TIME*)b->buffer;
+      int nOffset = ((MyConn*)pCur->base.pConn)->nTzOffset;
+      if( pCur->aClass[iCol]==MYC_TSTAMP && nOffset ) myShiftToUtc(&t, nOffset);
       pOut->eType = SQLITE_TEXT;
-      pOut->n = myFormatTime((const MYSQL_TIME*)b->buffer,
-                             pCur->aClass[iCol], zText);
+      pOut->n = myFormatTime(&t, pCur->aClass[iCol], zText);
       pOut->z = zText;
       break;
     }

@@ -1746,15 +1746,20 @@ static void pgColumn(RemoteCursor *pCursor, int iCol, RemoteValue *pOut){
 */
 
 static char *pgQuoteIdent(const char *zIdent){
-  sqlite3_str *pStr = sqlite3_str_new(0);
-  const char *z;
-  sqlite3_str_appendchar(pStr, 1, '"');
-  for(z=zIdent ? zIdent : ""; *z; z++){
-    if( *z=='"' ) sqlite3_str_appendchar(pStr, 1, '"');
-    sqlite3_str_appendchar(pStr, 1, *z);
+  const char *z = zIdent ? zIdent : "";
+  sqlite3_int64 n = 2, i;
+  char *zOut, *zo;
+  for(i=0; z[i]; i++) n += z[i]=='"' ? 2 : 1;
+  zOut = zo = sqlite3_malloc64(n+1);
+  if( zOut==0 ) return 0;
+  *zo++ = '"';
+  for(i=0; z[i]; i++){
+    if( z[i]=='"' ) *zo++ = '"';
+    *zo++ = z[i];
   }
-  sqlite3_str_appendchar(pStr, 1, '"');
-  return sqlite3_str_finish(pStr);
+  *zo++ = '"';
+  *zo = 0;
+  return zOut;
 }
 
 /*

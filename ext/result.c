@@ -55,10 +55,12 @@ static void freeBuf(RemoteResult *p){
   p->pCurRow = 0;
 }
 
-/* Copy the column names and types of the live cursor */
+/* Copy the column names and types of the live cursor: done only when a
+** stream is drained and outlives its cursor; until then they are read
+** from the cursor itself (nothing copied per statement) */
 static int copyColumns(RemoteResult *p){
   int i;
-  p->nCol = p->pD->xColumnCount(p->pCur);
+  if( p->azName ) return SQLITE_OK;
   p->azName = sqlite3_malloc64(sizeof(char*)*(p->nCol+1)*2);
   if( p->azName==0 ) return SQLITE_NOMEM;
   memset(p->azName, 0, sizeof(char*)*(p->nCol+1)*2);
@@ -113,8 +115,10 @@ static void detachCursor(RemoteResult *p){
 int remoteResultDrain(RemoteResult *p){
   int rc = SQLITE_OK;
   if( p->pCur==0 ) return SQLITE_OK;
+  /* The stream outlives its cursor: keep the column names and types */
+  rc = copyColumns(p);
   /* The current row must stay readable: it becomes the buffered current */
-  if( p->bOnRow ){
+  if( rc==SQLITE_OK && p->bOnRow ){
     p->pCurRow = copyRow(p);
     if( p->pCurRow==0 ) rc = SQLITE_NOMEM;
   }
@@ -203,7 +207,7 @@ int remoteResultOpen(SessConn *pSc, const char *zSql, int nParam,
     remoteSessEcho(pSc, pE, zSql, nParam, aParam);
     if( p->pD->xQuery(pConn, zSql, nParam, aParam, nFetch, &p->pCur)==SQLITE_OK ){
       p->pPc->pActiveResult = p;
-      rc = copyColumns(p);
+      p->nCol = p->pD->xColumnCount(p->pCur);
       break;
     }
     p->pCur = 0;
@@ -290,11 +294,15 @@ int remoteResultStep(RemoteResult *p, char **pzErr){
 int remoteResultColumnCount(RemoteResult *p){ return p->nCol; }
 
 const char *remoteResultColumnName(RemoteResult *p, int i){
-  return (i>=0 && i<p->nCol) ? p->azName[i] : 0;
+  if( i<0 || i>=p->nCol ) return 0;
+  if( p->azName ) return p->azName[i];
+  return p->pCur ? p->pD->xColumnName(p->pCur, i) : 0;
 }
 
 const char *remoteResultColumnDeclType(RemoteResult *p, int i){
-  return (i>=0 && i<p->nCol) ? p->azDecl[i] : 0;
+  if( i<0 || i>=p->nCol ) return 0;
+  if( p->azName ) return p->azDecl[i];
+  return p->pCur ? p->pD->xColumnDeclType(p->pCur, i) : 0;
 }
 
 void remoteResultColumn(RemoteResult *p, int i, RemoteValue *pOut){
