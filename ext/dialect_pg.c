@@ -853,9 +853,9 @@ static int pgConnect(const RemoteUrl *pUrl, RemoteConn **ppConn,
   *ppConn = 0;
   *pzErr = 0;
   *peErr = REMOTE_ERR_NONE;
-  azKey = sqlite3_malloc64(2*sizeof(char*)*(pUrl->nQuery + 9));
+  azKey = sqlite3_malloc64(2*sizeof(char*)*(pUrl->nQuery + 10));
   if( azKey==0 ) goto connect_nomem;
-  azVal = &azKey[pUrl->nQuery + 9];
+  azVal = &azKey[pUrl->nQuery + 10];
 
   nKw = pgAddKeyword(azKey, azVal, nKw, "host", pUrl->zHost);
   if( pUrl->iPort>0 ){
@@ -866,6 +866,11 @@ static int pgConnect(const RemoteUrl *pUrl, RemoteConn **ppConn,
   nKw = pgAddKeyword(azKey, azVal, nKw, "password", pUrl->zPassword);
   nKw = pgAddKeyword(azKey, azVal, nKw, "dbname", pUrl->zDatabase);
   nKw = pgAddKeyword(azKey, azVal, nKw, "fallback_application_name", "sqlite-remote");
+  /* No GSS-encryption probe unless the URL asks (?gssencmode=prefer): it
+  ** costs every connect, and a thread inside the Kerberos library when
+  ** another forks leaves the child a lock it can never take. Query keys
+  ** come after, and libpq takes the last value given. */
+  nKw = pgAddKeyword(azKey, azVal, nKw, "gssencmode", "disable");
   for(i=0; i<pUrl->nQuery; i++){
     if( strcmp(pUrl->azKey[i], "client_encoding")==0 ) bEncoding = 1;
     nKw = pgAddKeyword(azKey, azVal, nKw, pUrl->azKey[i], pUrl->azVal[i]);

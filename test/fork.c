@@ -23,15 +23,21 @@
 ** server still has both sessions.
 **
 ** With `storm`, four threads run statements on the engine while the main
-** thread forks up to 300 times; each child runs one statement (under a
-** 10 s alarm) and exits: a lock of the extension held by another thread at
-** fork() time must not hang the child. (SQLite's own allocator mutex is
-** not fork-safe: the program turns SQLITE_CONFIG_MEMSTATUS off so that
-** sqlite3_malloc() takes no lock, and what is tested is the extension.)
+** thread forks up to 300 times; each child (under a 10 s alarm) finds the
+** inherited engine, checks a connection out of its pool (a new one: the
+** inherited ones are dropped), runs one statement through the dialect and
+** checks it back in: a lock of the extension held by another thread at
+** fork() time must not hang the child. The child does not use SQLite's own
+** API: SQLite's global mutexes (the allocator's, and the one Debian's
+** unlock-notify build takes at every statement end) are not fork-safe, and
+** what is tested is the extension. SQLITE_CONFIG_MEMSTATUS is off so that
+** sqlite3_malloc() inside the extension takes no lock.
 **
 ** Output: `key: value` lines; `result: ok` at the end when every check
 ** held, else `result: FAIL ...`.
 */
+#define SQLITE_CORE 1           /* ext/ headers: the plain sqlite3 API names */
+#include <dlfcn.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -41,6 +47,7 @@
 #include <unistd.h>
 
 #include "sqlite3.h"
+#include "pool.h"
 
 static const char *zExt, *zUrl, *zPidSql, *zAliveSql;
 static int nFail = 0;
@@ -96,6 +103,52 @@ static sqlite3_int64 alive(sqlite3 *db, sqlite3_int64 iPid){
 }
 
 /* ---- storm ---- */
+
+/* The extension's internal entry points, resolved in the parent */
+static RemoteEngine *(*xEngineFind)(const char*);
+static void (*xEngineRelease)(RemoteEngine*);
+static RemotePool *(*xEnginePool)(RemoteEngine*);
+static void (*xPoolRelease)(RemotePool*);
+static int (*xCheckout)(RemotePool*, int, PoolConn**, char**, int*);
+static void (*xCheckin)(PoolConn*);
+
+static int resolveInternals(void){
+  char zPath[4096];
+  void *pLib;
+  snprintf(zPath, sizeof(zPath), "%s%s.so", strchr(zExt, '/') ? "" : "./", zExt);
+  pLib = dlopen(zPath, RTLD_NOW | RTLD_NOLOAD);
+  if( pLib==0 ) return 0;
+  xEngineFind = (RemoteEngine*(*)(const char*))dlsym(pLib, "remoteEngineFind");
+  xEngineRelease = (void(*)(RemoteEngine*))dlsym(pLib, "remoteEngineRelease");
+  xEnginePool = (RemotePool*(*)(RemoteEngine*))dlsym(pLib, "remoteEnginePool");
+  xPoolRelease = (void(*)(RemotePool*))dlsym(pLib, "remotePoolRelease");
+  xCheckout = (int(*)(RemotePool*, int, PoolConn**, char**, int*))
+              dlsym(pLib, "remotePoolCheckout");
+  xCheckin = (void(*)(PoolConn*))dlsym(pLib, "remotePoolCheckin");
+  return xEngineFind && xEngineRelease && xEnginePool && xPoolRelease
+      && xCheckout && xCheckin;
+}
+
+/* The storm's child: the engine registry, the pool and the driver, as a
+** statement uses them, without SQLite's API. 0 on success. */
+static int childStatement(void){
+  RemoteEngine *pE = xEngineFind("e");
+  RemotePool *pPool;
+  PoolConn *pc = 0;
+  char *zErr = 0;
+  sqlite3_int64 n = 0;
+  int rc = 1;
+  if( pE==0 ) return 1;
+  pPool = xEnginePool(pE);
+  if( xCheckout(pPool, 0, &pc, &zErr, 0)==SQLITE_OK ){
+    RemoteConn *pConn = pc->pConn;
+    rc = pConn->pDialect->xExec(pConn, "SELECT 7", 0, 0, &n)!=SQLITE_OK;
+    xCheckin(pc);
+  }
+  xPoolRelease(pPool);
+  xEngineRelease(pE);
+  return rc;
+}
 static volatile int bStop = 0;
 static void *hammer(void *pArg){
   sqlite3 *db = openDb();
@@ -110,13 +163,18 @@ static void *hammer(void *pArg){
 static void storm(sqlite3 *db){
   pthread_t aTh[4];
   int i, nFork, nHung = 0, nBad = 0;
+  (void)db;   /* the children do not use SQLite: see childStatement() */
+  if( !resolveInternals() ){
+    check(0, "the extension does not export its pool functions");
+    return;
+  }
   for(i=0; i<4; i++) pthread_create(&aTh[i], 0, hammer, 0);
   usleep(100000);
   for(nFork=0; nFork<300 && nHung==0; nFork++){
     pid_t pid = fork();
     if( pid==0 ){
       alarm(10);
-      _exit(one(db, "SELECT remote_scalar('e', 'SELECT 7')", 0, 0, 0)==7 ? 0 : 1);
+      _exit(childStatement());
     }else{
       int st = 0;
       waitpid(pid, &st, 0);
