@@ -225,6 +225,11 @@ void remoteNumericAffinity(const char *z, int n, RemoteValue *pOut);
 int remoteSocketWatch(int fd);
 void remoteSocketAwaitClose(int fdWatch, int msLimit);
 
+/* Day number (since 1970-01-01) of a Gregorian date, and back: for the
+** dialects that move timestamps to UTC */
+sqlite3_int64 remoteDaysFromCivil(sqlite3_int64 y, int m, int d);
+void remoteCivilFromDays(sqlite3_int64 z, sqlite3_int64 *py, int *pm, int *pd);
+
 /* The built-in dialects */
 extern const RemoteDialect remotePgDialect;
 extern const RemoteDialect remoteMysqlDialect;

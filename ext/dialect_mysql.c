@@ -1456,43 +1456,19 @@ static unsigned long myTrimFraction(const char *z, unsigned long n){
   return n;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date, and back */
-static long long myDaysFromCivil(long long y, int m, int d){
-  long long era, yoe, doy, doe;
-  y -= m<=2;
-  era = (y>=0 ? y : y-399)/400;
-  yoe = y - era*400;
-  doy = (153*(m + (m>2 ? -3 : 9)) + 2)/5 + d-1;
-  doe = yoe*365 + yoe/4 - yoe/100 + doy;
-  return era*146097 + doe - 719468;
-}
-
-static void myCivilFromDays(long long z, long long *py, int *pm, int *pd){
-  long long era, doe, yoe, doy, mp;
-  z += 719468;
-  era = (z>=0 ? z : z-146096)/146097;
-  doe = z - era*146097;
-  yoe = (doe - doe/1460 + doe/36524 - doe/146096)/365;
-  doy = doe - (365*yoe + yoe/4 - yoe/100);
-  mp = (5*doy + 2)/153;
-  *pd = (int)(doy - (153*mp+2)/5 + 1);
-  *pm = (int)(mp<10 ? mp+3 : mp-9);
-  *py = yoe + era*400 + (*pm<=2);
-}
-
 /*
 ** A TIMESTAMP read in a session whose time_zone is nOffset seconds ahead
 ** of UTC, moved back to UTC. The zero date stays as it is.
 */
 static void myShiftToUtc(MYSQL_TIME *t, int nOffset){
-  long long secs, days, y;
+  sqlite3_int64 secs, days, y;
   int m, d;
   if( t->year==0 && t->month==0 && t->day==0 ) return;
-  secs = myDaysFromCivil(t->year, (int)t->month, (int)t->day)*86400
+  secs = remoteDaysFromCivil(t->year, (int)t->month, (int)t->day)*86400
        + t->hour*3600 + t->minute*60 + t->second - nOffset;
   days = secs>=0 ? secs/86400 : -((-secs+86399)/86400);
   secs -= days*86400;
-  myCivilFromDays(days, &y, &m, &d);
+  remoteCivilFromDays(days, &y, &m, &d);
   t->year = (unsigned)y;
   t->month = (unsigned)m;
   t->day = (unsigned)d;

@@ -1191,31 +1191,6 @@ static int pgTzSplit(const char *z, int n){
   return -1;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's algorithm) */
-static sqlite3_int64 pgDaysFromCivil(sqlite3_int64 y, int m, int d){
-  sqlite3_int64 era, yoe, doy, doe;
-  y -= m<=2;
-  era = (y>=0 ? y : y-399)/400;
-  yoe = y - era*400;
-  doy = (153*(m + (m>2 ? -3 : 9)) + 2)/5 + d-1;
-  doe = yoe*365 + yoe/4 - yoe/100 + doy;
-  return era*146097 + doe - 719468;
-}
-
-static void pgCivilFromDays(sqlite3_int64 z, sqlite3_int64 *py, int *pm, int *pd){
-  sqlite3_int64 era, doe, yoe, y, doy, mp;
-  z += 719468;
-  era = (z>=0 ? z : z-146096)/146097;
-  doe = z - era*146097;
-  yoe = (doe - doe/1460 + doe/36524 - doe/146096)/365;
-  y = yoe + era*400;
-  doy = doe - (365*yoe + yoe/4 - yoe/100);
-  mp = (5*doy + 2)/153;
-  *pd = (int)(doy - (153*mp+2)/5 + 1);
-  *pm = (int)(mp<10 ? mp+3 : mp-9);
-  *py = y + (*pm<=2);
-}
-
 /*
 ** A timestamptz as PostgreSQL prints it in any session time zone
 ** ("2020-01-02 03:04:05.5+05:30") rewritten in UTC as
@@ -1252,11 +1227,15 @@ static int pgTstzToUtc(const char *z, int n, char *zOut){
   }
   sign = zBuf[iTz]=='-' ? -1 : 1;
   if( sscanf(&zBuf[iTz+1], "%d:%d:%d", &tzh, &tzm, &tzs)<1 ) return -1;
-  t = pgDaysFromCivil(y, mo, d)*86400 + h*3600 + mi*60 + sec
+  t = remoteDaysFromCivil(y, mo, d)*86400 + h*3600 + mi*60 + sec
     - sign*(tzh*3600 + tzm*60 + tzs);
   days = t>=0 ? t/86400 : -((-t+86399)/86400);
   t -= days*86400;
-  pgCivilFromDays(days, (sqlite3_int64*)&y, &mo, &d);
+  {
+    sqlite3_int64 yy;
+    remoteCivilFromDays(days, &yy, &mo, &d);
+    y = yy;
+  }
   if( y<0 || y>99999 ) return -1;
   return snprintf(zOut, 48, "%04lld-%02d-%02d %02d:%02d:%02d%s+00:00",
                   y, mo, d, (int)(t/3600), (int)(t/60%60), (int)(t%60), zFrac);

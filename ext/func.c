@@ -519,26 +519,26 @@ static void fBegin(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   else sqlite3_result_int(ctx, pSc->nDepth);
 }
 
-static void fCommit(sqlite3_context *ctx, int argc, sqlite3_value **argv){
-  SessConn *pSc = argConn(ctx, argv[0]);
+/* remote_commit and remote_rollback: the depth left, or the error */
+static void txnEnd(sqlite3_context *ctx, sqlite3_value *pConn,
+                   int (*xEnd)(SessConn*, char**)){
+  SessConn *pSc = argConn(ctx, pConn);
   char *zErr = 0;
   int rc;
-  (void)argc;
   if( pSc==0 ) return;
-  rc = remoteSessCommit(pSc, &zErr);
+  rc = xEnd(pSc, &zErr);
   if( rc ) resultError(ctx, rc, zErr);
   else sqlite3_result_int(ctx, pSc->nDepth);
 }
 
-static void fRollback(sqlite3_context *ctx, int argc, sqlite3_value **argv){
-  SessConn *pSc = argConn(ctx, argv[0]);
-  char *zErr = 0;
-  int rc;
+static void fCommit(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   (void)argc;
-  if( pSc==0 ) return;
-  rc = remoteSessRollback(pSc, &zErr);
-  if( rc ) resultError(ctx, rc, zErr);
-  else sqlite3_result_int(ctx, pSc->nDepth);
+  txnEnd(ctx, argv[0], remoteSessCommit);
+}
+
+static void fRollback(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  (void)argc;
+  txnEnd(ctx, argv[0], remoteSessRollback);
 }
 
 static void fSavepoint(sqlite3_context *ctx, int argc, sqlite3_value **argv){
@@ -551,25 +551,25 @@ static void fSavepoint(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   else sqlite3_result_text(ctx, zOut, -1, sqlite3_free);
 }
 
-/* remote_release and remote_rollback_to */
-static void fReleaseSp(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+/* remote_release and remote_rollback_to: the name ended, or the error */
+static void savepointEnd(sqlite3_context *ctx, int argc, sqlite3_value **argv,
+                         int bRollback){
   SessConn *pSc = argConn(ctx, argv[0]);
   char *zErr = 0, *zOut = 0;
   int rc;
   if( pSc==0 ) return;
-  rc = remoteSessRelease2(pSc, argc>1 ? argText(argv[1]) : 0, 0, &zOut, &zErr);
+  rc = remoteSessRelease2(pSc, argc>1 ? argText(argv[1]) : 0, bRollback,
+                          &zOut, &zErr);
   if( rc ) resultError(ctx, rc, zErr);
   else sqlite3_result_text(ctx, zOut, -1, sqlite3_free);
 }
 
+static void fReleaseSp(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  savepointEnd(ctx, argc, argv, 0);
+}
+
 static void fRollbackTo(sqlite3_context *ctx, int argc, sqlite3_value **argv){
-  SessConn *pSc = argConn(ctx, argv[0]);
-  char *zErr = 0, *zOut = 0;
-  int rc;
-  if( pSc==0 ) return;
-  rc = remoteSessRelease2(pSc, argc>1 ? argText(argv[1]) : 0, 1, &zOut, &zErr);
-  if( rc ) resultError(ctx, rc, zErr);
-  else sqlite3_result_text(ctx, zOut, -1, sqlite3_free);
+  savepointEnd(ctx, argc, argv, 1);
 }
 
 static void fInTransaction(sqlite3_context *ctx, int argc, sqlite3_value **argv){

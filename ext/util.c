@@ -159,3 +159,28 @@ void remoteSocketAwaitClose(int fdWatch, int msLimit){
   }
   close(fdWatch);
 }
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's
+** algorithm), and the date of such a day number */
+sqlite3_int64 remoteDaysFromCivil(sqlite3_int64 y, int m, int d){
+  sqlite3_int64 era, yoe, doy, doe;
+  y -= m<=2;
+  era = (y>=0 ? y : y-399)/400;
+  yoe = y - era*400;
+  doy = (153*(m + (m>2 ? -3 : 9)) + 2)/5 + d-1;
+  doe = yoe*365 + yoe/4 - yoe/100 + doy;
+  return era*146097 + doe - 719468;
+}
+
+void remoteCivilFromDays(sqlite3_int64 z, sqlite3_int64 *py, int *pm, int *pd){
+  sqlite3_int64 era, doe, yoe, doy, mp;
+  z += 719468;
+  era = (z>=0 ? z : z-146096)/146097;
+  doe = z - era*146097;
+  yoe = (doe - doe/1460 + doe/36524 - doe/146096)/365;
+  doy = doe - (365*yoe + yoe/4 - yoe/100);
+  mp = (5*doy + 2)/153;
+  *pd = (int)(doy - (153*mp+2)/5 + 1);
+  *pm = (int)(mp<10 ? mp+3 : mp-9);
+  *py = yoe + era*400 + (*pm<=2);
+}
