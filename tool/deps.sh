@@ -7,7 +7,7 @@
 # ones (tool/servers.sh), so the package scripts are kept from starting them.
 set -euo pipefail
 
-PKGS=(libsqlite3-dev libsqlite3-tcl tcl sqlite3 libpq-dev postgresql
+PKGS=(libsqlite3-dev libsqlite3-tcl tcl sqlite3 python3 libpq-dev postgresql
       libmariadb-dev mariadb-server mariadb-client pkg-config gcc make iproute2)
 
 missing=()
