@@ -88,10 +88,6 @@ proc run_file {file} {
   after cancel $timer
   set how $::done
   fconfigure $chan -blocking 1
-  # Drain what is left (after a timeout the child may have written more).
-  if {$how eq "eof"} {
-    while {[gets $chan line] >= 0} { on_read $chan }
-  }
   set status 0
   set why ""
   if {[catch {close $chan} msg opts]} {
@@ -100,6 +96,14 @@ proc run_file {file} {
       CHILDSTATUS { set status [lindex $ec 2]; set why "exit status $status" }
       CHILDKILLED { set status 128; set why "killed by [lindex $ec 2]" }
       default     { set status 1; set why "error: $msg" }
+    }
+  }
+  # The scratch directory of a file that did not reach finish_test.
+  foreach p $pids {
+    foreach base [list /tmp [expr {[info exists ::env(TMPDIR)] ? $::env(TMPDIR) : "/tmp"}]] {
+      foreach d [glob -nocomplain -directory $base -types d "sqlite-remote-test.$p.*"] {
+        catch {file delete -force $d}
+      }
     }
   }
   if {$how eq "timeout"} {

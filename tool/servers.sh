@@ -34,7 +34,7 @@ find_pg_bin() {
     if [ -n "${REMOTE_PG_BIN:-}" ] && [ -x "$REMOTE_PG_BIN/initdb" ]; then
         echo "$REMOTE_PG_BIN"; return
     fi
-    for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k5 -rn); do
+    for d in $(printf '%s\n' /usr/lib/postgresql/*/bin | sort -t/ -k5 -rn); do
         [ -x "$d/initdb" ] && { echo "$d"; return; }
     done
     d=$(pg_config --bindir 2>/dev/null || true)
@@ -127,8 +127,8 @@ write_state() {
 }
 
 clear_vars() {
-    TMP= PG_BIN= PG_PORT= PG_PID= PG_DATA= PG_SOCKET_DIR= PG_LOG=
-    MY_PORT= MY_PID= MY_SOCKET= MY_LOG=
+    TMP='' PG_BIN='' PG_PORT='' PG_PID='' PG_DATA='' PG_SOCKET_DIR='' PG_LOG=''
+    MY_PORT='' MY_PID='' MY_SOCKET='' MY_LOG=
 }
 
 # --- health --------------------------------------------------------------------------
@@ -179,7 +179,7 @@ stop_all() {
         local p
         for p in $(pgrep -f -- "$TMP" 2>/dev/null || true); do
             [ "$p" = "$$" ] && continue
-            ours "$p" "$TMP" && kill -KILL "$p" 2>/dev/null || true
+            if ours "$p" "$TMP"; then kill -KILL "$p" 2>/dev/null || true; fi
         done
         case "$TMP" in
             /tmp/sqlite-remote.*) rm -rf -- "$TMP" ;;
@@ -399,7 +399,9 @@ cmd_status() {
 cmd_env() {
     load_state && [ -n "${PG_PORT:-}" ] && [ -n "${MY_PORT:-}" ] \
         || die "servers are not running: run tool/servers.sh start"
-    local q
+    if ! ours "${PG_PID:-}" "$TMP" || ! ours "${MY_PID:-}" "$TMP"; then
+        log "warning: the recorded servers are not running: run tool/servers.sh start"
+    fi
     q() { printf 'export %s=%q\n' "$1" "$2"; }
     q REMOTE_PG_URL        "postgresql://remote:remote_pw@127.0.0.1:$PG_PORT/remote_test"
     q REMOTE_MYSQL_URL     "mysql://remote:remote_pw@127.0.0.1:$MY_PORT/remote_test"
