@@ -147,6 +147,13 @@ struct RemoteVtab {
   int nFetch;               /* fetch_size option, 0 = engine's */
   int nBatch;               /* batch_size option */
   sqlite3_int64 nRowEst;
+  /* The last scan's "SELECT cols FROM target", reused while the columns
+  ** used, DISTINCT and the mapped schema stay the same (point lookups
+  ** build the same prefix every time) */
+  char *zSel;
+  sqlite3_uint64 mSel;
+  int bSelDistinct;
+  char *zSelSchema;
 };
 
 typedef struct RemoteCursor2 RemoteCursor2;
@@ -706,6 +713,8 @@ static char *dequote(const char *z){
 static void vtabFree(RemoteVtab *p){
   int i;
   if( p==0 ) return;
+  sqlite3_free(p->zSel);
+  sqlite3_free(p->zSelSchema);
   for(i=0; i<p->nCol; i++){
     if( p->azCol ) sqlite3_free(p->azCol[i]);
     if( p->azDecl ) sqlite3_free(p->azDecl[i]);
@@ -1795,26 +1804,52 @@ static int remoteFilter(sqlite3_vtab_cursor *pCur, int idxNum,
   q.pStr = sqlite3_str_new(0);
   pOrder = sqlite3_str_new(0);
   if( p->aMap==0 ){ rc = SQLITE_NOMEM; goto filter_done; }
-  sqlite3_str_appendall(q.pStr, bDistinct ? "SELECT DISTINCT " : "SELECT ");
-  for(i=0; i<pTab->nCol; i++){
-    if( (mUsed & ((sqlite3_uint64)1<<(i<63 ? i : 63))) ){
-      if( nSel ) sqlite3_str_appendall(q.pStr, ", ");
-      if( bDistinct ){
-        /* the distinct values as they compare (ORDER BY is by position) */
-        appendColCmp(q.pStr, pTab, pD, i);
+  {
+    const char *zSchema = remoteSessMapSchema(pSc, pTab->zSchema);
+    int bReuse = pTab->zSel && pTab->mSel==mUsed && pTab->bSelDistinct==bDistinct
+      && ((zSchema==0 && pTab->zSelSchema==0)
+          || (zSchema && pTab->zSelSchema && strcmp(zSchema, pTab->zSelSchema)==0));
+    if( !bReuse ){
+      sqlite3_str_appendall(q.pStr, bDistinct ? "SELECT DISTINCT " : "SELECT ");
+    }
+    for(i=0; i<pTab->nCol; i++){
+      if( (mUsed & ((sqlite3_uint64)1<<(i<63 ? i : 63))) ){
+        if( !bReuse ){
+          if( nSel ) sqlite3_str_appendall(q.pStr, ", ");
+          if( bDistinct ){
+            /* the distinct values as they compare (ORDER BY is by position) */
+            appendColCmp(q.pStr, pTab, pD, i);
+          }else{
+            char *zQ = pD->xQuoteIdent(pTab->azCol[i]);
+            sqlite3_str_appendall(q.pStr, zQ);
+            sqlite3_free(zQ);
+          }
+        }
+        p->aMap[i] = nSel++;
       }else{
-        char *zQ = pD->xQuoteIdent(pTab->azCol[i]);
-        sqlite3_str_appendall(q.pStr, zQ);
-        sqlite3_free(zQ);
+        p->aMap[i] = -1;
       }
-      p->aMap[i] = nSel++;
+    }
+    if( bReuse ){
+      sqlite3_str_appendall(q.pStr, pTab->zSel);
     }else{
-      p->aMap[i] = -1;
+      if( nSel==0 ) sqlite3_str_appendall(q.pStr, "1");
+      sqlite3_str_appendall(q.pStr, " FROM ");
+      appendTarget(q.pStr, pTab, pSc, pD);
+      if( sqlite3_str_errcode(q.pStr)==SQLITE_OK ){
+        sqlite3_free(pTab->zSel);
+        sqlite3_free(pTab->zSelSchema);
+        pTab->zSel = sqlite3_mprintf("%s", sqlite3_str_value(q.pStr));
+        pTab->zSelSchema = zSchema ? sqlite3_mprintf("%s", zSchema) : 0;
+        pTab->mSel = mUsed;
+        pTab->bSelDistinct = bDistinct;
+        if( zSchema && pTab->zSelSchema==0 ){
+          sqlite3_free(pTab->zSel);
+          pTab->zSel = 0;
+        }
+      }
     }
   }
-  if( nSel==0 ) sqlite3_str_appendall(q.pStr, "1");
-  sqlite3_str_appendall(q.pStr, " FROM ");
-  appendTarget(q.pStr, pTab, pSc, pD);
 
   for(z=idxStr; z && *z; ){
     char c = *z++;
