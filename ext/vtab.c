@@ -154,6 +154,12 @@ struct RemoteVtab {
   sqlite3_uint64 mSel;
   int bSelDistinct;
   char *zSelSchema;
+  /* The last batched INSERT's text, reused while the conflict mode and the
+  ** mapped schema stay the same: a bulk INSERT then only collects values */
+  char *zInsPrefix;         /* "INSERT INTO t (cols) VALUES " */
+  char *zInsSuffix;         /* its conflict clause, may be "" */
+  int eInsConflict;
+  char *zInsSchema;
 };
 
 typedef struct RemoteCursor2 RemoteCursor2;
@@ -715,6 +721,9 @@ static void vtabFree(RemoteVtab *p){
   if( p==0 ) return;
   sqlite3_free(p->zSel);
   sqlite3_free(p->zSelSchema);
+  sqlite3_free(p->zInsPrefix);
+  sqlite3_free(p->zInsSuffix);
+  sqlite3_free(p->zInsSchema);
   for(i=0; i<p->nCol; i++){
     if( p->azCol ) sqlite3_free(p->azCol[i]);
     if( p->azDecl ) sqlite3_free(p->azDecl[i]);
@@ -1699,6 +1708,12 @@ static void setVtabError(sqlite3_vtab *pVtab, char *zErr){
   pVtab->zErrMsg = zErr;
 }
 
+/* Two texts, either possibly NULL, are the same */
+static int sameText(const char *z1, const char *z2){
+  if( z1==0 || z2==0 ) return z1==z2;
+  return strcmp(z1, z2)==0;
+}
+
 /* Append the FROM target: "schema"."table" or (query). The schema goes
 ** through the CONN's schema_translate_map when the statement is built, as
 ** SQLAlchemy applies it at execution. */
@@ -1807,8 +1822,7 @@ static int remoteFilter(sqlite3_vtab_cursor *pCur, int idxNum,
   {
     const char *zSchema = remoteSessMapSchema(pSc, pTab->zSchema);
     int bReuse = pTab->zSel && pTab->mSel==mUsed && pTab->bSelDistinct==bDistinct
-      && ((zSchema==0 && pTab->zSelSchema==0)
-          || (zSchema && pTab->zSelSchema && strcmp(zSchema, pTab->zSelSchema)==0));
+      && sameText(zSchema, pTab->zSelSchema);
     if( !bReuse ){
       sqlite3_str_appendall(q.pStr, bDistinct ? "SELECT DISTINCT " : "SELECT ");
     }
@@ -2169,6 +2183,46 @@ static int remoteUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
   pStr = sqlite3_str_new(0);
   if( aParam==0 || azBuf==0 ){ rc = SQLITE_NOMEM; goto update_done; }
 
+  if( argc>1 && sqlite3_value_type(argv[0])==SQLITE_NULL && pTab->zInsPrefix
+   && pTab->nBatch>1 && pSc->bVtabTxn && sqlite3_get_autocommit(pTab->db)
+   && pTab->eInsConflict==sqlite3_vtab_on_conflict(pTab->db)
+   && sameText(pTab->zInsSchema, remoteSessMapSchema(pSc, pTab->zSchema)) ){
+    /* A batched INSERT this table has written before: the text is the
+    ** same for every row, only the row's values are collected */
+    for(i=0; i<pTab->nCol; i++){
+      char *zB = 0;
+      RemoteValue *v = &aParam[i];
+      remoteValueFromSqlite(argv[i+2], v);
+      storeAffinity(pTab->azDecl[i], v, &zB);
+      if( zB ) azBuf[nBuf++] = zB;
+      if( pTab->aKind[i]==K_BOOL ){
+        if( v->eType==SQLITE_INTEGER ){
+          v->i = v->i!=0;
+        }else if( v->eType==SQLITE_FLOAT ){
+          v->eType = SQLITE_INTEGER;
+          v->i = v->r!=0.0;
+        }
+      }
+    }
+    nParam = pTab->nCol;
+    if( pTab->nPk>1 && pTab->nPk<=16 ){
+      char *zKey;
+      int k, n = 0;
+      for(k=0; k<pTab->nPk; k++) aKey[k] = aParam[pTab->aiPk[k]];
+      zKey = keyEncode(aKey, pTab->nPk, &n);
+      if( zKey ) *pRowid = rowMapId(pTab, zKey, n);
+      sqlite3_free(zKey);
+    }
+    rc = remoteBatchAdd(pSc, pTab->zInsPrefix, pTab->zInsSuffix,
+                        pTab->eDialect==D_PG, pTab->nBatch, nParam, aParam, &zErr);
+    if( rc ){
+      staleCheck(pTab, pE, zErr);
+      setVtabError(pVtab, zErr);
+      zErr = 0;
+    }
+    goto update_done;
+  }
+
 #define ADD_PARAM(pVal, iCol) do{ \
     char *zB = 0; \
     remoteValueFromSqlite(pVal, &aParam[nParam]); \
@@ -2354,6 +2408,21 @@ static int remoteUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
       }else if( v->eType==SQLITE_FLOAT ){
         v->eType = SQLITE_INTEGER;
         v->i = v->r!=0.0;
+      }
+    }
+    if( zPrefix ){
+      /* Remember the INSERT's text for the statement's next rows */
+      const char *zSchema = remoteSessMapSchema(pSc, pTab->zSchema);
+      sqlite3_free(pTab->zInsPrefix);
+      sqlite3_free(pTab->zInsSuffix);
+      sqlite3_free(pTab->zInsSchema);
+      pTab->zInsPrefix = sqlite3_mprintf("%s", zPrefix);
+      pTab->zInsSuffix = sqlite3_mprintf("%s", &zSql[nRowEnd]);
+      pTab->zInsSchema = zSchema ? sqlite3_mprintf("%s", zSchema) : 0;
+      pTab->eInsConflict = sqlite3_vtab_on_conflict(pTab->db);
+      if( pTab->zInsSuffix==0 || (zSchema && pTab->zInsSchema==0) ){
+        sqlite3_free(pTab->zInsPrefix);
+        pTab->zInsPrefix = 0;
       }
     }
     rc = zPrefix ? remoteBatchAdd(pSc, zPrefix, &zSql[nRowEnd],
