@@ -301,21 +301,36 @@ static void fClose(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   else sqlite3_result_int(ctx, 1);
 }
 
+/* The bound parameters of remote_execute / remote_scalar (argv[2..]) in
+** aStatic, or in a sqlite3_malloc'd array when there are more than 16
+** (*paParam; free it when it is not aStatic). -1 after reporting OOM. */
+static int argParams(sqlite3_context *ctx, int argc, sqlite3_value **argv,
+                     RemoteValue *aStatic, RemoteValue **paParam){
+  int i, nParam = argc-2;
+  *paParam = aStatic;
+  if( nParam>16 ){
+    *paParam = sqlite3_malloc64(sizeof(RemoteValue)*nParam);
+    if( *paParam==0 ){
+      sqlite3_result_error_nomem(ctx);
+      return -1;
+    }
+  }
+  for(i=0; i<nParam; i++) remoteValueFromSqlite(argv[i+2], &(*paParam)[i]);
+  return nParam;
+}
+
 static void fExecute(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   SessConn *pSc;
   RemoteValue aStatic[16];
-  RemoteValue *aParam = aStatic;
+  RemoteValue *aParam;
   sqlite3_int64 nChange = 0;
   char *zErr = 0;
-  int i, rc, nParam = argc-2;
+  int rc, nParam;
   if( tooFewArgs(ctx, argc, 2, "remote_execute(CONN, SQL [, PARAM ...])") ) return;
   pSc = argConn(ctx, argv[0]);
   if( pSc==0 ) return;
-  if( nParam>16 ){
-    aParam = sqlite3_malloc64(sizeof(RemoteValue)*nParam);
-    if( aParam==0 ){ sqlite3_result_error_nomem(ctx); return; }
-  }
-  for(i=0; i<nParam; i++) remoteValueFromSqlite(argv[i+2], &aParam[i]);
+  nParam = argParams(ctx, argc, argv, aStatic, &aParam);
+  if( nParam<0 ) return;
   rc = remoteSessExec(pSc, argText(argv[1]) ? argText(argv[1]) : "", nParam,
                       aParam, &nChange, &zErr);
   if( aParam!=aStatic ) sqlite3_free(aParam);
@@ -427,18 +442,15 @@ executemany_done:
 static void fScalar(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   SessConn *pSc;
   RemoteValue aStatic[16];
-  RemoteValue *aParam = aStatic;
+  RemoteValue *aParam;
   RemoteResult *pRes = 0;
   char *zErr = 0;
-  int i, rc, nParam = argc-2;
+  int rc, nParam;
   if( tooFewArgs(ctx, argc, 2, "remote_scalar(CONN, SQL [, PARAM ...])") ) return;
   pSc = argConn(ctx, argv[0]);
   if( pSc==0 ) return;
-  if( nParam>16 ){
-    aParam = sqlite3_malloc64(sizeof(RemoteValue)*nParam);
-    if( aParam==0 ){ sqlite3_result_error_nomem(ctx); return; }
-  }
-  for(i=0; i<nParam; i++) remoteValueFromSqlite(argv[i+2], &aParam[i]);
+  nParam = argParams(ctx, argc, argv, aStatic, &aParam);
+  if( nParam<0 ) return;
   rc = remoteResultOpen(pSc, argText(argv[1]) ? argText(argv[1]) : "", nParam,
                         aParam, 1, &pRes, &zErr);
   if( rc==SQLITE_OK ){

@@ -352,18 +352,25 @@ static int applyOptions(SessConn *pSc, PoolConn *pc, char **pzErr){
   return setConnIsolation(pSc, pc, wantedIsolation(pSc), 0, pzErr);
 }
 
+/* 1 with *pzErr set when pSc's transaction is invalid (a disconnect) or
+** inactive (rolled back): it takes no work until remote_rollback */
+static int txnRefused(SessConn *pSc, char **pzErr){
+  if( pSc->eTxn==TXN_INVALID ){
+    *pzErr = sqlite3_mprintf(MSG_INVALID);
+    return 1;
+  }
+  if( pSc->eTxn==TXN_INACTIVE ){
+    *pzErr = sqlite3_mprintf(MSG_INACTIVE);
+    return 1;
+  }
+  return 0;
+}
+
 int remoteSessAcquire(SessConn *pSc, PoolConn **ppPc, char **pzErr){
   PoolConn *pc;
   int rc;
   *ppPc = 0;
-  if( pSc->eTxn==TXN_INVALID ){
-    *pzErr = sqlite3_mprintf(MSG_INVALID);
-    return SQLITE_ERROR;
-  }
-  if( pSc->eTxn==TXN_INACTIVE ){
-    *pzErr = sqlite3_mprintf(MSG_INACTIVE);
-    return SQLITE_ERROR;
-  }
+  if( txnRefused(pSc, pzErr) ) return SQLITE_ERROR;
   if( pSc->pHeld ){
     SessUse *pU;
     pc = pSc->pHeld;
@@ -555,14 +562,7 @@ int remoteSessBegin(SessConn *pSc, const char *zIsolation, char **pzErr){
   const char *zLevel;
   PoolConn *pc;
   int rc;
-  if( pSc->eTxn==TXN_INVALID ){
-    *pzErr = sqlite3_mprintf(MSG_INVALID);
-    return SQLITE_ERROR;
-  }
-  if( pSc->eTxn==TXN_INACTIVE ){
-    *pzErr = sqlite3_mprintf(MSG_INACTIVE);
-    return SQLITE_ERROR;
-  }
+  if( txnRefused(pSc, pzErr) ) return SQLITE_ERROR;
   if( pSc->nDepth>0 ){
     if( zIsolation ){
       *pzErr = sqlite3_mprintf(MSG_ISO_IN_TXN);
@@ -695,8 +695,7 @@ int remoteSessSavepoint(SessConn *pSc, const char *zName, char **pzOut,
   if( pSc->nDepth==0 ){
     rc = remoteSessBegin(pSc, 0, pzErr);
     if( rc ) return rc;
-  }else if( pSc->eTxn!=TXN_OK ){
-    *pzErr = sqlite3_mprintf(pSc->eTxn==TXN_INVALID ? MSG_INVALID : MSG_INACTIVE);
+  }else if( txnRefused(pSc, pzErr) ){
     return SQLITE_ERROR;
   }
   pD = heldDialect(pSc, pzErr);
@@ -727,10 +726,7 @@ int remoteSessRelease2(SessConn *pSc, const char *zName, int bRollback,
   const RemoteDialect *pD;
   char *zSql;
   int i, iSave = -1, rc;
-  if( pSc->nDepth>0 && pSc->eTxn!=TXN_OK ){
-    *pzErr = sqlite3_mprintf(pSc->eTxn==TXN_INVALID ? MSG_INVALID : MSG_INACTIVE);
-    return SQLITE_ERROR;
-  }
+  if( pSc->nDepth>0 && txnRefused(pSc, pzErr) ) return SQLITE_ERROR;
   if( pSc->nSave==0 ){
     *pzErr = sqlite3_mprintf("no savepoint is open");
     return SQLITE_ERROR;

@@ -2154,6 +2154,35 @@ static void writeGuardUndo(SessConn *pSc){
   sqlite3_free(zErr);
 }
 
+/* Booleans of a batched row as 0/1 integers: COPY takes 1 and 0 */
+static void boolsAsIntegers(RemoteVtab *pTab, RemoteValue *aParam){
+  int i;
+  for(i=0; i<pTab->nCol; i++){
+    RemoteValue *v = &aParam[i];
+    if( pTab->aKind[i]!=K_BOOL ) continue;
+    if( v->eType==SQLITE_INTEGER ){
+      v->i = v->i!=0;
+    }else if( v->eType==SQLITE_FLOAT ){
+      v->eType = SQLITE_INTEGER;
+      v->i = v->r!=0.0;
+    }
+  }
+}
+
+/* A new row of a composite-key table: its rowid is the number of its key
+** values (aParam holds the row's values in column order) */
+static void newRowRowid(RemoteVtab *pTab, const RemoteValue *aParam,
+                        sqlite3_int64 *pRowid){
+  RemoteValue aKey[16];
+  char *zKey;
+  int k, n = 0;
+  if( pTab->nPk<=1 || pTab->nPk>16 ) return;
+  for(k=0; k<pTab->nPk; k++) aKey[k] = aParam[pTab->aiPk[k]];
+  zKey = keyEncode(aKey, pTab->nPk, &n);
+  if( zKey ) *pRowid = rowMapId(pTab, zKey, n);
+  sqlite3_free(zKey);
+}
+
 static int remoteUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
                         sqlite3_int64 *pRowid){
   RemoteVtab *pTab = (RemoteVtab*)pVtab;
@@ -2191,28 +2220,13 @@ static int remoteUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
     ** same for every row, only the row's values are collected */
     for(i=0; i<pTab->nCol; i++){
       char *zB = 0;
-      RemoteValue *v = &aParam[i];
-      remoteValueFromSqlite(argv[i+2], v);
-      storeAffinity(pTab->azDecl[i], v, &zB);
+      remoteValueFromSqlite(argv[i+2], &aParam[i]);
+      storeAffinity(pTab->azDecl[i], &aParam[i], &zB);
       if( zB ) azBuf[nBuf++] = zB;
-      if( pTab->aKind[i]==K_BOOL ){
-        if( v->eType==SQLITE_INTEGER ){
-          v->i = v->i!=0;
-        }else if( v->eType==SQLITE_FLOAT ){
-          v->eType = SQLITE_INTEGER;
-          v->i = v->r!=0.0;
-        }
-      }
     }
     nParam = pTab->nCol;
-    if( pTab->nPk>1 && pTab->nPk<=16 ){
-      char *zKey;
-      int k, n = 0;
-      for(k=0; k<pTab->nPk; k++) aKey[k] = aParam[pTab->aiPk[k]];
-      zKey = keyEncode(aKey, pTab->nPk, &n);
-      if( zKey ) *pRowid = rowMapId(pTab, zKey, n);
-      sqlite3_free(zKey);
-    }
+    boolsAsIntegers(pTab, aParam);
+    newRowRowid(pTab, aParam, pRowid);
     rc = remoteBatchAdd(pSc, pTab->zInsPrefix, pTab->zInsSuffix,
                         pTab->eDialect==D_PG, pTab->nBatch, nParam, aParam, &zErr);
     if( rc ){
@@ -2299,15 +2313,7 @@ static int remoteUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
     }
     sqlite3_str_appendchar(pStr, 1, ')');
     nRowEnd = sqlite3_str_length(pStr);
-    if( pTab->nPk>1 && pTab->nPk<=16 ){
-      /* the new row's rowid: the number of its key values */
-      char *zKey;
-      int k, n = 0;
-      for(k=0; k<pTab->nPk; k++) aKey[k] = aParam[pTab->aiPk[k]];
-      zKey = keyEncode(aKey, pTab->nPk, &n);
-      if( zKey ) *pRowid = rowMapId(pTab, zKey, n);
-      sqlite3_free(zKey);
-    }
+    newRowRowid(pTab, aParam, pRowid);
     if( eConflict==SQLITE_REPLACE && pTab->eDialect==D_PG ){
       bBatch = 0;   /* ON CONFLICT DO UPDATE cannot take a key twice */
     }
@@ -2400,16 +2406,7 @@ static int remoteUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
     /* queued; sent batch_size rows at a time and at the statement's end
     ** (xSync), before any read or other write on this engine */
     char *zPrefix = sqlite3_mprintf("%.*s", nPrefix, zSql);
-    for(i=0; bBool && i<pTab->nCol; i++){
-      RemoteValue *v = &aParam[i];
-      if( pTab->aKind[i]!=K_BOOL ) continue;
-      if( v->eType==SQLITE_INTEGER ){
-        v->i = v->i!=0;
-      }else if( v->eType==SQLITE_FLOAT ){
-        v->eType = SQLITE_INTEGER;
-        v->i = v->r!=0.0;
-      }
-    }
+    if( bBool ) boolsAsIntegers(pTab, aParam);
     if( zPrefix ){
       /* Remember the INSERT's text for the statement's next rows */
       const char *zSchema = remoteSessMapSchema(pSc, pTab->zSchema);
