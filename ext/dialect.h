@@ -40,6 +40,14 @@ struct RemoteValue {
   int n;
 };
 
+/*
+** xQuery flags. REMOTE_QUERY_SCAN: zSql is one SELECT statement the core
+** built (no trailing semicolon or comment) and many rows are expected: the
+** dialect may stream it by other means than a plain query (PostgreSQL: a
+** binary COPY), with the same values, columns and errors.
+*/
+#define REMOTE_QUERY_SCAN      0x01
+
 /* Classes of remote error, set by the dialect in RemoteConn.eErr */
 #define REMOTE_ERR_NONE        0
 #define REMOTE_ERR_OTHER       1   /* any error that leaves the connection valid */
@@ -130,10 +138,12 @@ struct RemoteDialect {
   int (*xExec)(RemoteConn*, const char *zSql, int nParam,
                const RemoteValue *aParam, sqlite3_int64 *pnChange);
 
-  /* Start a streaming query; nFetch is the rows-per-round-trip hint. On
-  ** success *ppCur is open and positioned before the first row. */
+  /* Start a streaming query; nFetch is the rows-per-round-trip hint,
+  ** mFlags REMOTE_QUERY_* bits. On success *ppCur is open and positioned
+  ** before the first row. */
   int (*xQuery)(RemoteConn*, const char *zSql, int nParam,
-                const RemoteValue *aParam, int nFetch, RemoteCursor **ppCur);
+                const RemoteValue *aParam, int nFetch, int mFlags,
+                RemoteCursor **ppCur);
 
   /* Advance: SQLITE_ROW, SQLITE_DONE, or SQLITE_ERROR (conn error set). */
   int (*xStep)(RemoteCursor*);

@@ -1144,7 +1144,7 @@ static void myFinalize(RemoteCursor *pCursor){
 ** with p's error set.
 */
 static int myQuery(RemoteConn *pConn, const char *zSql, int nParam,
-                   const RemoteValue *aParam, int nFetch,
+                   const RemoteValue *aParam, int nFetch, int mFlags,
                    RemoteCursor **ppCur){
   MyConn *p = (MyConn*)pConn;
   MYSQL *db = p->db;
@@ -1157,6 +1157,7 @@ static int myQuery(RemoteConn *pConn, const char *zSql, int nParam,
   int rc = SQLITE_OK;
 
   (void)nFetch;
+  (void)mFlags;
   assert( p->base.pActive==0 );
   *ppCur = 0;
   remoteConnClearError(&p->base);
@@ -1924,7 +1925,7 @@ static char *myGetIsolation(RemoteConn *pConn){
     myNoMem(p);
     return 0;
   }
-  rc = myQuery(pConn, zSql, 0, 0, 1, &pCur);
+  rc = myQuery(pConn, zSql, 0, 0, 1, 0, &pCur);
   if( rc==SQLITE_OK && (rc = myStep(pCur))==SQLITE_ROW ){
     RemoteValue v;
     myColumn(pCur, 0, &v);
@@ -2016,7 +2017,7 @@ static int myTableFind(MyConn *p, const char *zSchema, const char *zTable,
       " @@lower_case_table_names, DATABASE()"
       " FROM information_schema.TABLES"
       " WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?",
-      2, aParam, 16, &pCur);
+      2, aParam, 16, 0, &pCur);
   while( rc==SQLITE_OK && (rc = myStep(pCur))==SQLITE_ROW ){
     RemoteValue aV[6];
     char *azText[6];
@@ -2062,7 +2063,7 @@ static int myTableColumns(MyConn *p, RemoteTableInfo *pInfo){
       "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE,"
       " IS_NULLABLE FROM information_schema.COLUMNS"
       " WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
-      2, aParam, 256, &pCur);
+      2, aParam, 256, 0, &pCur);
   while( rc==SQLITE_OK && (rc = myStep(pCur))==SQLITE_ROW ){
     RemoteValue aV[6];
     char *azText[6];
@@ -2108,7 +2109,7 @@ static int myTableColumns(MyConn *p, RemoteTableInfo *pInfo){
       " FROM information_schema.STATISTICS"
       " WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = 'PRIMARY'"
       " ORDER BY SEQ_IN_INDEX",
-      2, aParam, 16, &pCur);
+      2, aParam, 16, 0, &pCur);
   while( rc==SQLITE_OK && (rc = myStep(pCur))==SQLITE_ROW ){
     RemoteValue aV[4];
     char *azText[3];
@@ -2198,7 +2199,7 @@ static int myListTables(RemoteConn *pConn, const char *zSchema,
       "SELECT TABLE_SCHEMA, TABLE_NAME, COALESCE(?, DATABASE()),"
       " @@lower_case_table_names FROM information_schema.TABLES"
       " WHERE TABLE_SCHEMA = COALESCE(?, DATABASE())",
-      2, aParam, 1000, &pCur);
+      2, aParam, 1000, 0, &pCur);
   while( rc==SQLITE_OK && (rc = myStep(pCur))==SQLITE_ROW ){
     RemoteValue aV[4];
     char *azText[3];

@@ -42,6 +42,16 @@
 #define PG_FLOAT8OID       701
 #define PG_TIMESTAMPTZOID  1184
 #define PG_NUMERICOID      1700
+#define PG_NAMEOID         19
+#define PG_TEXTOID         25
+#define PG_JSONOID         114
+#define PG_BPCHAROID       1042
+#define PG_VARCHAROID      1043
+#define PG_DATEOID         1082
+#define PG_TIMEOID         1083
+#define PG_TIMESTAMPOID    1114
+#define PG_UUIDOID         2950
+#define PG_JSONBOID        3802
 #define PG_FIRST_BOOTSTRAP 10000   /* catalog row types start here */
 #define PG_FIRST_NORMAL    16384   /* OIDs of user-created objects */
 
@@ -62,6 +72,28 @@
 #define PGE_BOOL     2   /* true / false */
 #define PGE_JSON     3   /* json, jsonb: the element is JSON already */
 #define PGE_TSTZ     4   /* string, with the UTC offset as "+00:00" */
+
+/*
+** How a column of a binary COPY (pgCopyQuery) is read: the types whose
+** binary form gives exactly what the text path gives. A result with any
+** other type is read as text, by the plain query.
+*/
+#define PGB_NONE     0   /* no binary reading: use the plain query */
+#define PGB_BOOL     1
+#define PGB_INT2     2
+#define PGB_INT4     3
+#define PGB_INT8     4
+#define PGB_OID      5   /* unsigned 32 bits */
+#define PGB_FLOAT8   6
+#define PGB_NUMERIC  7   /* base-10000 digits -> numeric_out's text */
+#define PGB_TEXT     8   /* text, varchar, bpchar, name, json: the bytes */
+#define PGB_JSONB    9   /* a version byte (1), then the text */
+#define PGB_BYTEA    10
+#define PGB_DATE     11  /* days since 2000-01-01 */
+#define PGB_TIME     12  /* microseconds since midnight */
+#define PGB_TS       13  /* microseconds since 2000-01-01 00:00 */
+#define PGB_TSTZ     14  /* the same, in UTC: "+00:00" appended */
+#define PGB_UUID     15
 
 /* Built-in array types (OID < 10000), sorted by OID, with their element
 ** kind: every type with typcategory 'A' and typlen -1, and record[] (2287).
@@ -161,8 +193,11 @@ struct PgCol {
   unsigned char eKind;    /* PGK_* */
   unsigned char eElem;    /* PGE_* when eKind is PGK_ARRAY or PGK_GUESS */
   char cDelim;            /* array element delimiter */
+  unsigned char eBin;     /* PGB_* (binary COPY cursors only) */
   char *zBuf;             /* converted value of the current row */
   int nAlloc;             /* bytes allocated at zBuf */
+  const unsigned char *aRaw;  /* binary COPY: this row's bytes of the value */
+  int nRaw;               /* their length, -1 for NULL */
 };
 
 typedef struct PgCursor PgCursor;
@@ -174,6 +209,9 @@ struct PgCursor {
   int bFirst;             /* pRes is the first result, not yet stepped to */
   int bEof;               /* every result of the query has been read */
   int bCancel;            /* may be cancelled when abandoned (see pgFinalize) */
+  int bCopy;              /* rows come from a binary COPY (pgCopyQuery) */
+  int bCopyHead;          /* the COPY header is still to be read */
+  char *zRow;             /* binary COPY: current row, PQfreemem'd */
 };
 
 /* Parameters laid out for PQexecParams and friends (see pgBindInit) */
@@ -1440,6 +1478,432 @@ static int pgArrayToJson(PgCol *pCol, const char *z, int n){
   return (int)(js.zOut - zBuf);
 }
 
+/*
+** ----------------------------------------------------------------------
+** Binary COPY scans
+**
+** A scan flagged REMOTE_QUERY_SCAN without parameters is read through
+** COPY (<select>) TO STDOUT (FORMAT binary): one buffer per row instead of
+** single-row mode's PGresult per row, and no number parsing. Its column
+** names and types come first, from the same SELECT wrapped in LIMIT 0;
+** when a type has no PGB_* reading, the plain query runs instead. Each
+** value is converted to exactly what the text path (pgColumn) gives.
+** ----------------------------------------------------------------------
+*/
+
+/* The binary reading of a result column of type oid, or PGB_NONE */
+static unsigned char pgBinKind(Oid oid){
+  switch( oid ){
+    case PG_BOOLOID:        return PGB_BOOL;
+    case PG_INT2OID:        return PGB_INT2;
+    case PG_INT4OID:        return PGB_INT4;
+    case PG_INT8OID:        return PGB_INT8;
+    case PG_OIDOID:         return PGB_OID;
+    case PG_FLOAT8OID:      return PGB_FLOAT8;
+    case PG_NUMERICOID:     return PGB_NUMERIC;
+    case PG_TEXTOID: case PG_VARCHAROID: case PG_BPCHAROID:
+    case PG_NAMEOID: case PG_JSONOID:
+      return PGB_TEXT;
+    case PG_JSONBOID:       return PGB_JSONB;
+    case PG_BYTEAOID:       return PGB_BYTEA;
+    case PG_DATEOID:        return PGB_DATE;
+    case PG_TIMEOID:        return PGB_TIME;
+    case PG_TIMESTAMPOID:   return PGB_TS;
+    case PG_TIMESTAMPTZOID: return PGB_TSTZ;
+    case PG_UUIDOID:        return PGB_UUID;
+    default:                return PGB_NONE;
+  }
+}
+
+static sqlite3_uint64 pgGetU64(const unsigned char *a){
+  sqlite3_uint64 u = 0;
+  int i;
+  for(i=0; i<8; i++) u = (u<<8) | a[i];
+  return u;
+}
+static unsigned int pgGetU32(const unsigned char *a){
+  return ((unsigned int)a[0]<<24) | ((unsigned int)a[1]<<16)
+       | ((unsigned int)a[2]<<8) | a[3];
+}
+static unsigned int pgGetU16(const unsigned char *a){
+  return ((unsigned int)a[0]<<8) | a[1];
+}
+
+/* 1 if n bytes are a well-formed binary value of kind eBin */
+static int pgBinLengthOk(const PgCol *pCol, const unsigned char *a, int n){
+  switch( pCol->eBin ){
+    case PGB_BOOL:    return n==1;
+    case PGB_INT2:    return n==2;
+    case PGB_INT4: case PGB_OID: case PGB_DATE:
+      return n==4;
+    case PGB_INT8: case PGB_FLOAT8: case PGB_TIME: case PGB_TS: case PGB_TSTZ:
+      return n==8;
+    case PGB_UUID:    return n==16;
+    case PGB_JSONB:   return n>=1 && a[0]==1;
+    case PGB_NUMERIC: return n>=8 && n==8 + 2*(int)pgGetU16(a);
+    default:          return 1;
+  }
+}
+
+/* Append the decimal digits of u, at least nMin of them, at z; returns
+** the number written */
+static int pgPutDigits(char *z, sqlite3_uint64 u, int nMin){
+  char zTmp[24];
+  int n = 0, i;
+  do{ zTmp[n++] = (char)('0' + u%10); u /= 10; }while( u>0 || n<nMin );
+  for(i=0; i<n; i++) z[i] = zTmp[n-1-i];
+  return n;
+}
+
+/* "HH:MM:SS[.ffffff]" of us microseconds (fraction without trailing
+** zeros, as time_out prints) at z; returns the length */
+static int pgPutTime(char *z, sqlite3_int64 us){
+  sqlite3_int64 sec = us/1000000;
+  int frac = (int)(us%1000000);
+  int n = 0;
+  n += pgPutDigits(&z[n], (sqlite3_uint64)(sec/3600), 2);
+  z[n++] = ':';
+  n += pgPutDigits(&z[n], (sqlite3_uint64)(sec/60%60), 2);
+  z[n++] = ':';
+  n += pgPutDigits(&z[n], (sqlite3_uint64)(sec%60), 2);
+  if( frac ){
+    z[n++] = '.';
+    n += pgPutDigits(&z[n], (sqlite3_uint64)frac, 6);
+    while( z[n-1]=='0' ) n--;
+  }
+  return n;
+}
+
+/* "YYYY-MM-DD" of day iDay (0 = 2000-01-01) at z, the year with at least
+** four digits and *pbBC set for years before 1 (the year is then printed
+** as 1-y, as date_out does); returns the length */
+static int pgPutDate(char *z, sqlite3_int64 iDay, int *pbBC){
+  sqlite3_int64 y;
+  int m, d, n;
+  remoteCivilFromDays(iDay + 10957, &y, &m, &d);
+  *pbBC = y<=0;
+  if( y<=0 ) y = 1 - y;
+  n = pgPutDigits(z, (sqlite3_uint64)y, 4);
+  z[n++] = '-';
+  n += pgPutDigits(&z[n], (sqlite3_uint64)m, 2);
+  z[n++] = '-';
+  n += pgPutDigits(&z[n], (sqlite3_uint64)d, 2);
+  return n;
+}
+
+/*
+** numeric_out's text of a binary numeric a[0..n) (checked by
+** pgBinLengthOk) into pCol's buffer. Returns the length, or -1 when out
+** of memory.
+*/
+static int pgNumericText(PgCol *pCol, const unsigned char *a){
+  int nDigit = (int)pgGetU16(a);
+  int iWeight = (int)(short)pgGetU16(&a[2]);
+  unsigned int eSign = pgGetU16(&a[4]);
+  int nScale = (int)pgGetU16(&a[6]) & 0x3fff;
+  const unsigned char *aDig = &a[8];
+  const char *zSpecial = 0;
+  char *z;
+  int n = 0, d, i;
+  if( eSign==0xC000 ) zSpecial = "NaN";
+  if( eSign==0xD000 ) zSpecial = "Infinity";
+  if( eSign==0xF000 ) zSpecial = "-Infinity";
+  z = pgColBuf(pCol, 16 + (iWeight>0 ? (sqlite3_int64)iWeight*4 : 0) + nScale + 4);
+  if( z==0 ) return -1;
+  if( zSpecial ){
+    n = (int)strlen(zSpecial);
+    memcpy(z, zSpecial, n);
+    return n;
+  }
+  if( eSign==0x4000 ) z[n++] = '-';
+  if( iWeight<0 ){
+    d = iWeight + 1;
+    z[n++] = '0';
+  }else{
+    for(d=0; d<=iWeight; d++){
+      unsigned int dig = d<nDigit ? pgGetU16(&aDig[2*d]) : 0;
+      n += pgPutDigits(&z[n], dig, d>0 ? 4 : 1);
+    }
+  }
+  if( nScale>0 ){
+    int nEnd;
+    z[n++] = '.';
+    nEnd = n + nScale;
+    for(i=0; i<nScale; d++, i+=4){
+      unsigned int dig = (d>=0 && d<nDigit) ? pgGetU16(&aDig[2*d]) : 0;
+      pgPutDigits(&z[n], dig, 4);
+      n += 4;
+    }
+    n = nEnd;
+  }
+  return n;
+}
+
+/*
+** The value of column pCol in the current binary COPY row, converted as
+** pgColumn converts the same type's text.
+*/
+static void pgColumnCopy(PgCol *pCol, RemoteValue *pOut){
+  const unsigned char *a = pCol->aRaw;
+  int n = pCol->nRaw;
+  char *z;
+  if( n<0 ) return;
+  switch( pCol->eBin ){
+    case PGB_BOOL:
+      pOut->eType = SQLITE_INTEGER;
+      pOut->i = a[0]!=0;
+      return;
+    case PGB_INT2:
+      pOut->eType = SQLITE_INTEGER;
+      pOut->i = (short)pgGetU16(a);
+      return;
+    case PGB_INT4:
+      pOut->eType = SQLITE_INTEGER;
+      pOut->i = (int)pgGetU32(a);
+      return;
+    case PGB_OID:
+      pOut->eType = SQLITE_INTEGER;
+      pOut->i = pgGetU32(a);
+      return;
+    case PGB_INT8:
+      pOut->eType = SQLITE_INTEGER;
+      pOut->i = (sqlite3_int64)pgGetU64(a);
+      return;
+    case PGB_FLOAT8: {
+      sqlite3_uint64 u = pgGetU64(a);
+      double r;
+      memcpy(&r, &u, sizeof(r));
+      if( isnan(r) ) return;
+      pOut->eType = SQLITE_FLOAT;
+      pOut->r = r;
+      return;
+    }
+    case PGB_NUMERIC: {
+      int nText = pgNumericText(pCol, a);
+      if( nText<0 ) return;
+      remoteNumericAffinity(pCol->zBuf, nText, pOut);
+      return;
+    }
+    case PGB_BYTEA:
+      pOut->eType = SQLITE_BLOB;
+      pOut->z = (const char*)a;
+      pOut->n = n;
+      return;
+    case PGB_JSONB:
+      a++;
+      n--;
+      break;
+    case PGB_UUID: {
+      static const char aHex[] = "0123456789abcdef";
+      int i, j = 0;
+      z = pgColBuf(pCol, 37);
+      if( z==0 ) return;
+      for(i=0; i<16; i++){
+        if( i==4 || i==6 || i==8 || i==10 ) z[j++] = '-';
+        z[j++] = aHex[a[i]>>4];
+        z[j++] = aHex[a[i]&15];
+      }
+      a = (const unsigned char*)z;
+      n = j;
+      break;
+    }
+    case PGB_DATE: {
+      int iDay = (int)pgGetU32(a);
+      int bBC;
+      z = pgColBuf(pCol, 48);
+      if( z==0 ) return;
+      if( iDay==INT32_MAX || iDay==INT32_MIN ){
+        n = iDay==INT32_MAX ? 8 : 9;
+        memcpy(z, iDay==INT32_MAX ? "infinity" : "-infinity", n);
+      }else{
+        n = pgPutDate(z, iDay, &bBC);
+        if( bBC ){ memcpy(&z[n], " BC", 3); n += 3; }
+      }
+      a = (const unsigned char*)z;
+      break;
+    }
+    case PGB_TIME:
+      z = pgColBuf(pCol, 48);
+      if( z==0 ) return;
+      n = pgPutTime(z, (sqlite3_int64)pgGetU64(a));
+      a = (const unsigned char*)z;
+      break;
+    case PGB_TS:
+    case PGB_TSTZ: {
+      sqlite3_int64 t = (sqlite3_int64)pgGetU64(a);
+      z = pgColBuf(pCol, 64);
+      if( z==0 ) return;
+      if( t==INT64_MAX || t==INT64_MIN ){
+        n = t==INT64_MAX ? 8 : 9;
+        memcpy(z, t==INT64_MAX ? "infinity" : "-infinity", n);
+      }else{
+        sqlite3_int64 iDay = t>=0 ? t/86400000000LL
+                                  : -((-(t+1))/86400000000LL) - 1;
+        int bBC;
+        n = pgPutDate(z, iDay, &bBC);
+        z[n++] = ' ';
+        n += pgPutTime(&z[n], t - iDay*86400000000LL);
+        if( pCol->eBin==PGB_TSTZ ){ memcpy(&z[n], "+00:00", 6); n += 6; }
+        if( bBC ){ memcpy(&z[n], " BC", 3); n += 3; }
+      }
+      a = (const unsigned char*)z;
+      break;
+    }
+    default:
+      break;
+  }
+  pOut->eType = SQLITE_TEXT;
+  pOut->z = (const char*)a;
+  pOut->n = n;
+}
+
+/*
+** SQLITE_OK if pRes (NULL when libpq returned none) has status eWant;
+** otherwise SQLITE_ERROR with the error set from it.
+*/
+static int pgExpect(PgConn *p, const PGresult *pRes, ExecStatusType eWant){
+  if( pRes && PQresultStatus(pRes)==eWant ) return SQLITE_OK;
+  if( pRes==0 ){
+    pgSetError(p, 0);
+  }else if( pgCheck(p, pRes)==SQLITE_OK ){
+    remoteConnSetError(&p->base, REMOTE_ERR_OTHER, "08P01",
+                       "ERROR 08P01: unexpected result status %s",
+                       PQresStatus(PQresultStatus(pRes)));
+  }
+  return SQLITE_ERROR;
+}
+
+/* Set the error for binary COPY data this reader does not understand */
+static int pgCopyMalformed(PgCursor *pCur){
+  remoteConnSetError(pCur->base.pConn, REMOTE_ERR_OTHER, "08P01",
+                     "ERROR 08P01: unexpected binary COPY data");
+  return SQLITE_ERROR;
+}
+
+/*
+** xStep of a binary COPY cursor: the next CopyData message holds one row
+** (the first one also the file header, the last one only the trailer).
+*/
+static int pgCopyStep(PgCursor *pCur){
+  static const unsigned char aSig[11] = {
+    'P','G','C','O','P','Y','\n',0xff,'\r','\n',0
+  };
+  PgConn *p = (PgConn*)pCur->base.pConn;
+  const unsigned char *a, *aEnd;
+  int n, i;
+  if( pCur->bEof ) return SQLITE_DONE;
+  for(;;){
+    PQfreemem(pCur->zRow);
+    pCur->zRow = 0;
+    n = PQgetCopyData(p->pg, &pCur->zRow, 0);
+    if( n<0 ) break;
+    a = (const unsigned char*)pCur->zRow;
+    aEnd = &a[n];
+    if( pCur->bCopyHead ){
+      if( n<19 || memcmp(a, aSig, 11)!=0 ) return pgCopyMalformed(pCur);
+      if( aEnd-&a[19]<(ptrdiff_t)pgGetU32(&a[15]) ) return pgCopyMalformed(pCur);
+      a += 19 + pgGetU32(&a[15]);
+      pCur->bCopyHead = 0;
+    }
+    if( aEnd-a<2 ) return pgCopyMalformed(pCur);
+    if( pgGetU16(a)==0xffff ) continue;   /* the trailer: end follows */
+    if( (int)pgGetU16(a)!=pCur->nCol ) return pgCopyMalformed(pCur);
+    a += 2;
+    for(i=0; i<pCur->nCol; i++){
+      PgCol *pCol = &pCur->aCol[i];
+      int nVal;
+      if( aEnd-a<4 ) return pgCopyMalformed(pCur);
+      nVal = (int)pgGetU32(a);
+      a += 4;
+      if( nVal<0 ){
+        pCol->nRaw = -1;
+        continue;
+      }
+      if( aEnd-a<nVal || !pgBinLengthOk(pCol, a, nVal) ){
+        return pgCopyMalformed(pCur);
+      }
+      pCol->aRaw = a;
+      pCol->nRaw = nVal;
+      a += nVal;
+    }
+    if( a!=aEnd ) return pgCopyMalformed(pCur);
+    return SQLITE_ROW;
+  }
+  pCur->zRow = 0;
+  if( n==-2 ){
+    pgSetError(p, 0);
+    pCur->bEof = 1;
+    pgDrain(p);
+    return SQLITE_ERROR;
+  }
+  /* The COPY is over: its result says whether it succeeded */
+  pCur->bEof = 1;
+  {
+    int rc = SQLITE_DONE;
+    PGresult *pRes;
+    while( (pRes = PQgetResult(p->pg))!=0 ){
+      if( rc==SQLITE_DONE && pgCheck(p, pRes)!=SQLITE_OK ) rc = SQLITE_ERROR;
+      PQclear(pRes);
+    }
+    return rc;
+  }
+}
+
+/*
+** Open pCur (allocated, columns not yet set up) on a binary COPY of zSql.
+** SQLITE_OK: streaming; SQLITE_NOTFOUND: a column has a type with no
+** binary reading, nothing is left running and the caller runs the plain
+** query; SQLITE_ERROR: the error is set and the connection is ready.
+*/
+static int pgCopyQuery(PgConn *p, const char *zSql, PgCursor *pCur){
+  PGresult *pRes;
+  char *zCopy;
+  int i, nCol;
+  zCopy = sqlite3_mprintf("SELECT * FROM (%s) AS sr_scan LIMIT 0", zSql);
+  if( zCopy==0 ){ pgSetNoMem(p); return SQLITE_ERROR; }
+  pRes = PQexec(p->pg, zCopy);
+  sqlite3_free(zCopy);
+  if( pgExpect(p, pRes, PGRES_TUPLES_OK)!=SQLITE_OK ){
+    PQclear(pRes);
+    pgDrain(p);
+    return SQLITE_ERROR;
+  }
+  nCol = PQnfields(pRes);
+  for(i=0; i<nCol && pgBinKind(PQftype(pRes, i))!=PGB_NONE; i++){}
+  if( i<nCol || nCol==0 ){
+    PQclear(pRes);
+    return SQLITE_NOTFOUND;
+  }
+  pCur->aCol = sqlite3_malloc64(nCol*sizeof(PgCol));
+  zCopy = sqlite3_mprintf("COPY (%s) TO STDOUT (FORMAT binary)", zSql);
+  if( pCur->aCol==0 || zCopy==0 ){
+    sqlite3_free(zCopy);
+    PQclear(pRes);
+    pgSetNoMem(p);
+    return SQLITE_ERROR;
+  }
+  memset(pCur->aCol, 0, nCol*sizeof(PgCol));
+  for(i=0; i<nCol; i++) pCur->aCol[i].eBin = pgBinKind(PQftype(pRes, i));
+  pCur->nCol = nCol;
+  pCur->pRes = pRes;
+  pCur->bCopy = 1;
+  pCur->bCopyHead = 1;
+  if( !PQsendQuery(p->pg, zCopy) ){
+    sqlite3_free(zCopy);
+    pgSetError(p, 0);
+    return SQLITE_ERROR;
+  }
+  sqlite3_free(zCopy);
+  pRes = PQgetResult(p->pg);
+  if( pgExpect(p, pRes, PGRES_COPY_OUT)!=SQLITE_OK ){
+    PQclear(pRes);
+    pgDrain(p);
+    return SQLITE_ERROR;
+  }
+  PQclear(pRes);
+  return SQLITE_OK;
+}
+
 /* Fetch the next result of the stream: SQLITE_ROW, DONE or ERROR */
 static int pgCursorNext(PgCursor *pCur){
   PgConn *p = (PgConn*)pCur->base.pConn;
@@ -1467,6 +1931,7 @@ static int pgCursorNext(PgCursor *pCur){
 /* xStep */
 static int pgStep(RemoteCursor *pCursor){
   PgCursor *pCur = (PgCursor*)pCursor;
+  if( pCur->bCopy ) return pgCopyStep(pCur);
   if( pCur->bFirst ){
     pCur->bFirst = 0;
     return PQresultStatus(pCur->pRes)==PGRES_SINGLE_TUPLE ? SQLITE_ROW : SQLITE_DONE;
@@ -1505,6 +1970,16 @@ static int pgIsReadOnly(const char *z){
   return 0;
 }
 
+/* Ask the server to cancel the running command (a new connection) */
+static void pgCancel(PgConn *p){
+  PGcancel *pCancel = PQgetCancel(p->pg);
+  if( pCancel ){
+    char zErr[256];
+    PQcancel(pCancel, zErr, sizeof(zErr));
+    PQfreeCancel(pCancel);
+  }
+}
+
 /*
 ** xFinalize. An unfinished stream is discarded so that the connection is
 ** ready: what has already arrived is read without waiting; if more is
@@ -1518,7 +1993,14 @@ static void pgFinalize(RemoteCursor *pCursor){
   int i;
   if( pCur==0 ) return;
   p = (PgConn*)pCur->base.pConn;
-  if( !pCur->bEof ){
+  PQfreemem(pCur->zRow);
+  pCur->zRow = 0;
+  if( !pCur->bEof && pCur->bCopy ){
+    /* Rows of an abandoned COPY are still coming: stop them, then read
+    ** up to the end (the cancel's 57014 error) */
+    if( pCur->bCancel ) pgCancel(p);
+    pgDrain(p);
+  }else if( !pCur->bEof ){
     int bDone = 0;        /* every result read: the conn is ready */
     int bComplete = 0;    /* the final result arrived: nothing to cancel */
     int nRead;
@@ -1536,14 +2018,7 @@ static void pgFinalize(RemoteCursor *pCursor){
       if( bDone || bComplete || nRead>=1 || !PQconsumeInput(p->pg) ) break;
     }
     if( !bDone ){
-      if( pCur->bCancel && !bComplete ){
-        PGcancel *pCancel = PQgetCancel(p->pg);
-        if( pCancel ){
-          char zErr[256];
-          PQcancel(pCancel, zErr, sizeof(zErr));
-          PQfreeCancel(pCancel);
-        }
-      }
+      if( pCur->bCancel && !bComplete ) pgCancel(p);
       pgDrain(p);
     }
   }
@@ -1560,7 +2035,8 @@ static void pgFinalize(RemoteCursor *pCursor){
 ** nFetch is not used: libpq 15 streams one row per PGresult.
 */
 static int pgQuery(RemoteConn *pConn, const char *zSql, int nParam,
-                   const RemoteValue *aParam, int nFetch, RemoteCursor **ppCur){
+                   const RemoteValue *aParam, int nFetch, int mFlags,
+                   RemoteCursor **ppCur){
   PgConn *p = (PgConn*)pConn;
   PgCursor *pCur = 0;
   PGresult *pRes = 0;
@@ -1570,6 +2046,25 @@ static int pgQuery(RemoteConn *pConn, const char *zSql, int nParam,
   assert( p->base.pActive==0 );
   *ppCur = 0;
   eTxn = PQtransactionStatus(p->pg);
+  if( (mFlags & REMOTE_QUERY_SCAN)!=0 && nParam==0 ){
+    pCur = sqlite3_malloc(sizeof(PgCursor));
+    if( pCur==0 ){ pgSetNoMem(p); return SQLITE_ERROR; }
+    memset(pCur, 0, sizeof(PgCursor));
+    pCur->base.pConn = &p->base;
+    remoteConnClearError(&p->base);
+    rc = pgCopyQuery(p, zSql, pCur);
+    if( rc==SQLITE_OK ){
+      pCur->bCancel = eTxn==PQTRANS_IDLE;
+      p->base.pActive = &pCur->base;
+      *ppCur = &pCur->base;
+      return SQLITE_OK;
+    }
+    PQclear(pCur->pRes);
+    sqlite3_free(pCur->aCol);
+    sqlite3_free(pCur);
+    pCur = 0;
+    if( rc!=SQLITE_NOTFOUND ) return SQLITE_ERROR;
+  }
   rc = pgRun(p, zSql, nParam, aParam, 1, &pRes);
   if( rc!=SQLITE_OK ) return rc;
   pCur = sqlite3_malloc(sizeof(PgCursor));
@@ -1633,6 +2128,12 @@ static void pgColumn(RemoteCursor *pCursor, int iCol, RemoteValue *pOut){
   int n;
   memset(pOut, 0, sizeof(*pOut));
   pOut->eType = SQLITE_NULL;
+  if( pCur->bCopy ){
+    if( iCol>=0 && iCol<pCur->nCol && pCur->zRow ){
+      pgColumnCopy(&pCur->aCol[iCol], pOut);
+    }
+    return;
+  }
   if( iCol<0 || iCol>=pCur->nCol || PQntuples(pCur->pRes)<1
    || PQgetisnull(pCur->pRes, 0, iCol) ){
     return;

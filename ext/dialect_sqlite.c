@@ -207,13 +207,14 @@ static int liteExec(RemoteConn *pConn, const char *zSql, int nParam,
 }
 
 static int liteQuery(RemoteConn *pConn, const char *zSql, int nParam,
-                     const RemoteValue *aParam, int nFetch,
+                     const RemoteValue *aParam, int nFetch, int mFlags,
                      RemoteCursor **ppCur){
   LiteConn *p = (LiteConn*)pConn;
   LiteCursor *pCur;
   sqlite3_stmt *pStmt = 0;
   int rc;
   (void)nFetch;
+  (void)mFlags;
   remoteConnClearError(pConn);
   *ppCur = 0;
   rc = sqlite3_prepare_v2(p->db, zSql, -1, &pStmt, 0);

@@ -205,7 +205,8 @@ int remoteResultOpen(SessConn *pSc, const char *zSql, int nParam,
     p->pD = pConn->pDialect;
     nFetch = pSc->nFetch>0 ? pSc->nFetch : pE->opts.nFetch;
     remoteSessEcho(pSc, pE, zSql, nParam, aParam);
-    if( p->pD->xQuery(pConn, zSql, nParam, aParam, nFetch, &p->pCur)==SQLITE_OK ){
+    if( p->pD->xQuery(pConn, zSql, nParam, aParam, nFetch,
+                       pSc->bScan ? REMOTE_QUERY_SCAN : 0, &p->pCur)==SQLITE_OK ){
       p->pPc->pActiveResult = p;
       p->nCol = p->pD->xColumnCount(p->pCur);
       break;

@@ -79,6 +79,15 @@ SQLITE_EXTENSION_INIT3
 
 #include "func.h"
 
+/*
+** A scan without parameters (no pushed-down constraint values) that may
+** return at least this many rows is flagged REMOTE_QUERY_SCAN: the dialect
+** may then stream it its fastest way, which can cost a round trip more.
+** Unique lookups, a LIMIT below it and tables the catalog says are
+** smaller are not flagged.
+*/
+#define REMOTE_SCAN_MIN_ROWS 1000
+
 #define K_INT       1
 #define K_TEXT      2
 #define K_TEXTCAST  3
@@ -1796,9 +1805,9 @@ static int remoteFilter(sqlite3_vtab_cursor *pCur, int idxNum,
   int nWhere = 0, nOrder = 0, nSel = 0, i, rc = SQLITE_OK;
   int iLimitArg = 0, iOffsetArg = 0;
   int bDistinct = 0;
+  int bSmall = idxNum==1;   /* few rows expected: no REMOTE_QUERY_SCAN */
   sqlite3_uint64 mUsed = ~(sqlite3_uint64)0;
   sqlite3_str *pOrder;
-  (void)idxNum;
 
   cursorReset2(p);
   memset(&q, 0, sizeof(q));
@@ -1991,6 +2000,7 @@ static int remoteFilter(sqlite3_vtab_cursor *pCur, int idxNum,
   }
   if( iLimitArg>0 && iLimitArg<=argc ){
     sqlite3_int64 nLimit = sqlite3_value_int64(argv[iLimitArg-1]);
+    if( nLimit>=0 && nLimit<REMOTE_SCAN_MIN_ROWS ) bSmall = 1;
     sqlite3_int64 nOffset = (iOffsetArg>0 && iOffsetArg<=argc)
                           ? sqlite3_value_int64(argv[iOffsetArg-1]) : 0;
     if( nOffset<0 ) nOffset = 0;
@@ -2021,8 +2031,11 @@ static int remoteFilter(sqlite3_vtab_cursor *pCur, int idxNum,
   {
     int nSaveFetch = pSc->nFetch;
     if( pTab->nFetch>0 ) pSc->nFetch = pTab->nFetch;
+    pSc->bScan = !bSmall && q.nParam==0
+        && (pTab->nRowEst<0 || pTab->nRowEst>=REMOTE_SCAN_MIN_ROWS);
     rc = remoteResultOpen(pSc, zSql, q.nParam, q.aParam, 1, &p->pRes, &zErr);
     pSc->nFetch = nSaveFetch;
+    pSc->bScan = 0;
     if( rc ) staleCheck(pTab, pE, zErr);
   }
   /* the cursor keeps the parameters while the query streams */
