@@ -1515,11 +1515,19 @@ static unsigned char pgBinKind(Oid oid){
   }
 }
 
+/* Big-endian (network order) integers of the binary format */
 static sqlite3_uint64 pgGetU64(const unsigned char *a){
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) \
+    && __BYTE_ORDER__==__ORDER_LITTLE_ENDIAN__
+  sqlite3_uint64 u;
+  memcpy(&u, a, 8);
+  return __builtin_bswap64(u);
+#else
   sqlite3_uint64 u = 0;
   int i;
   for(i=0; i<8; i++) u = (u<<8) | a[i];
   return u;
+#endif
 }
 static unsigned int pgGetU32(const unsigned char *a){
   return ((unsigned int)a[0]<<24) | ((unsigned int)a[1]<<16)
@@ -1555,20 +1563,28 @@ static int pgPutDigits(char *z, sqlite3_uint64 u, int nMin){
   return n;
 }
 
+/* Two digits of v (0..99) at z */
+static void pgPut2(char *z, int v){
+  z[0] = (char)('0' + v/10);
+  z[1] = (char)('0' + v%10);
+}
+
 /* "HH:MM:SS[.ffffff]" of us microseconds (fraction without trailing
 ** zeros, as time_out prints) at z; returns the length */
 static int pgPutTime(char *z, sqlite3_int64 us){
-  sqlite3_int64 sec = us/1000000;
+  int sec = (int)(us/1000000);
   int frac = (int)(us%1000000);
-  int n = 0;
-  n += pgPutDigits(&z[n], (sqlite3_uint64)(sec/3600), 2);
-  z[n++] = ':';
-  n += pgPutDigits(&z[n], (sqlite3_uint64)(sec/60%60), 2);
-  z[n++] = ':';
-  n += pgPutDigits(&z[n], (sqlite3_uint64)(sec%60), 2);
+  int n = 8, i;
+  if( sec/3600>99 ) return pgPutDigits(z, (sqlite3_uint64)us, 1);
+  pgPut2(z, sec/3600);
+  z[2] = ':';
+  pgPut2(&z[3], sec/60%60);
+  z[5] = ':';
+  pgPut2(&z[6], sec%60);
   if( frac ){
     z[n++] = '.';
-    n += pgPutDigits(&z[n], (sqlite3_uint64)frac, 6);
+    for(i=5; i>=0; i--){ z[n+i] = (char)('0' + frac%10); frac /= 10; }
+    n += 6;
     while( z[n-1]=='0' ) n--;
   }
   return n;
@@ -1583,12 +1599,18 @@ static int pgPutDate(char *z, sqlite3_int64 iDay, int *pbBC){
   remoteCivilFromDays(iDay + 10957, &y, &m, &d);
   *pbBC = y<=0;
   if( y<=0 ) y = 1 - y;
-  n = pgPutDigits(z, (sqlite3_uint64)y, 4);
-  z[n++] = '-';
-  n += pgPutDigits(&z[n], (sqlite3_uint64)m, 2);
-  z[n++] = '-';
-  n += pgPutDigits(&z[n], (sqlite3_uint64)d, 2);
-  return n;
+  if( y<10000 ){
+    pgPut2(z, (int)(y/100));
+    pgPut2(&z[2], (int)(y%100));
+    n = 4;
+  }else{
+    n = pgPutDigits(z, (sqlite3_uint64)y, 4);
+  }
+  z[n] = '-';
+  pgPut2(&z[n+1], m);
+  z[n+3] = '-';
+  pgPut2(&z[n+4], d);
+  return n + 6;
 }
 
 /*
@@ -1622,7 +1644,13 @@ static int pgNumericText(PgCol *pCol, const unsigned char *a){
   }else{
     for(d=0; d<=iWeight; d++){
       unsigned int dig = d<nDigit ? pgGetU16(&aDig[2*d]) : 0;
-      n += pgPutDigits(&z[n], dig, d>0 ? 4 : 1);
+      if( d==0 ){
+        n += pgPutDigits(&z[n], dig, 1);
+      }else{
+        pgPut2(&z[n], (int)(dig/100));
+        pgPut2(&z[n+2], (int)(dig%100));
+        n += 4;
+      }
     }
   }
   if( nScale>0 ){
@@ -1631,7 +1659,8 @@ static int pgNumericText(PgCol *pCol, const unsigned char *a){
     nEnd = n + nScale;
     for(i=0; i<nScale; d++, i+=4){
       unsigned int dig = (d>=0 && d<nDigit) ? pgGetU16(&aDig[2*d]) : 0;
-      pgPutDigits(&z[n], dig, 4);
+      pgPut2(&z[n], (int)(dig/100));
+      pgPut2(&z[n+2], (int)(dig%100));
       n += 4;
     }
     n = nEnd;
