@@ -41,12 +41,15 @@ struct RemoteValue {
 };
 
 /*
-** xQuery flags. REMOTE_QUERY_SCAN: zSql is one SELECT statement the core
+** xQuery flags (the core sets them only for its own SQL). REMOTE_QUERY_SCAN: zSql is one SELECT statement the core
 ** built (no trailing semicolon or comment) and many rows are expected: the
 ** dialect may stream it by other means than a plain query (PostgreSQL: a
 ** binary COPY), with the same values, columns and errors.
 */
 #define REMOTE_QUERY_SCAN      0x01
+/* REMOTE_QUERY_ONE: at most one row can come (a unique lookup): the
+** dialect may read the result whole instead of streaming it. */
+#define REMOTE_QUERY_ONE       0x02
 
 /* Classes of remote error, set by the dialect in RemoteConn.eErr */
 #define REMOTE_ERR_NONE        0

@@ -167,6 +167,7 @@ struct PgStmt {
   PgStmt *pPrev;          /* next more recently used */
   unsigned int h;         /* hash of the key */
   unsigned int iName;     /* server-side name is "sr_<iName>" */
+  char zName[16];         /* that name */
   int nParam;
   Oid *aType;             /* nParam parameter types */
   char *zSql;
@@ -207,6 +208,7 @@ struct PgCursor {
   int nCol;
   PgCol *aCol;            /* nCol conversions */
   int bFirst;             /* pRes is the first result, not yet stepped to */
+  int iRow;               /* current row of pRes (a whole result's rows) */
   int bEof;               /* every result of the query has been read */
   int bCancel;            /* may be cancelled when abandoned (see pgFinalize) */
   int bCopy;              /* rows come from a binary COPY (pgCopyQuery) */
@@ -570,7 +572,6 @@ static int pgStmtGet(PgConn *p, const char *zSql, const PgBind *pBind,
   unsigned int h = pgStmtHash(zSql, pBind->n, pBind->aType);
   PgStmt *pStmt;
   PGresult *pRes;
-  char zName[24];
   size_t nSql;
   int rc;
   *ppStmt = 0;
@@ -600,8 +601,8 @@ static int pgStmtGet(PgConn *p, const char *zSql, const PgBind *pBind,
   memcpy(pStmt->aType, pBind->aType, pBind->n*sizeof(Oid));
   pStmt->zSql = (char*)&pStmt->aType[pBind->n];
   memcpy(pStmt->zSql, zSql, nSql+1);
-  snprintf(zName, sizeof(zName), "sr_%u", pStmt->iName);
-  pRes = PQprepare(p->pg, zName, zSql, pBind->n, pBind->aType);
+  snprintf(pStmt->zName, sizeof(pStmt->zName), "sr_%u", pStmt->iName);
+  pRes = PQprepare(p->pg, pStmt->zName, zSql, pBind->n, pBind->aType);
   rc = pRes ? pgCheck(p, pRes) : SQLITE_ERROR;
   if( pRes==0 ) pgSetError(p, 0);
   PQclear(pRes);
@@ -679,9 +680,7 @@ static int pgRun(PgConn *p, const char *zSql, int nParam,
       if( rc!=SQLITE_OK ) break;
     }
     if( pStmt ){
-      char zName[24];
-      snprintf(zName, sizeof(zName), "sr_%u", pStmt->iName);
-      bSent = PQsendQueryPrepared(p->pg, zName, bind.n, bind.azVal,
+      bSent = PQsendQueryPrepared(p->pg, pStmt->zName, bind.n, bind.azVal,
                                   bind.anLen, bind.aFmt, 0);
     }else if( bind.n==0 && !bSingle ){
       bSent = PQsendQuery(p->pg, zSql);
@@ -1951,6 +1950,7 @@ static int pgCursorNext(PgCursor *pCur){
   }
   PQclear(pCur->pRes);
   pCur->pRes = pRes;
+  pCur->iRow = 0;
   if( PQresultStatus(pRes)==PGRES_SINGLE_TUPLE ) return SQLITE_ROW;
   pgDrain(p);
   pCur->bEof = 1;
@@ -1962,8 +1962,16 @@ static int pgStep(RemoteCursor *pCursor){
   PgCursor *pCur = (PgCursor*)pCursor;
   if( pCur->bCopy ) return pgCopyStep(pCur);
   if( pCur->bFirst ){
+    ExecStatusType e = PQresultStatus(pCur->pRes);
     pCur->bFirst = 0;
-    return PQresultStatus(pCur->pRes)==PGRES_SINGLE_TUPLE ? SQLITE_ROW : SQLITE_DONE;
+    if( e==PGRES_SINGLE_TUPLE ) return SQLITE_ROW;
+    return e==PGRES_TUPLES_OK && PQntuples(pCur->pRes)>0 ? SQLITE_ROW : SQLITE_DONE;
+  }
+  if( pCur->iRow+1<PQntuples(pCur->pRes)
+   && PQresultStatus(pCur->pRes)==PGRES_TUPLES_OK ){
+    /* a result read whole (REMOTE_QUERY_ONE) */
+    pCur->iRow++;
+    return SQLITE_ROW;
   }
   return pgCursorNext(pCur);
 }
@@ -2061,7 +2069,9 @@ static void pgFinalize(RemoteCursor *pCursor){
 /*
 ** xQuery: send, switch to single-row mode and read the first result, so
 ** that errors show here and the columns are known before the first xStep.
-** nFetch is not used: libpq 15 streams one row per PGresult.
+** nFetch is not used: libpq 15 streams one row per PGresult. A unique
+** lookup (REMOTE_QUERY_ONE) is read whole: one PGresult instead of two.
+** A scan (REMOTE_QUERY_SCAN) without parameters tries pgCopyQuery first.
 */
 static int pgQuery(RemoteConn *pConn, const char *zSql, int nParam,
                    const RemoteValue *aParam, int nFetch, int mFlags,
@@ -2094,7 +2104,7 @@ static int pgQuery(RemoteConn *pConn, const char *zSql, int nParam,
     pCur = 0;
     if( rc!=SQLITE_NOTFOUND ) return SQLITE_ERROR;
   }
-  rc = pgRun(p, zSql, nParam, aParam, 1, &pRes);
+  rc = pgRun(p, zSql, nParam, aParam, (mFlags & REMOTE_QUERY_ONE)==0, &pRes);
   if( rc!=SQLITE_OK ) return rc;
   pCur = sqlite3_malloc(sizeof(PgCursor));
   if( pCur==0 ){
@@ -2163,13 +2173,13 @@ static void pgColumn(RemoteCursor *pCursor, int iCol, RemoteValue *pOut){
     }
     return;
   }
-  if( iCol<0 || iCol>=pCur->nCol || PQntuples(pCur->pRes)<1
-   || PQgetisnull(pCur->pRes, 0, iCol) ){
+  if( iCol<0 || iCol>=pCur->nCol || PQntuples(pCur->pRes)<=pCur->iRow
+   || PQgetisnull(pCur->pRes, pCur->iRow, iCol) ){
     return;
   }
   pCol = &pCur->aCol[iCol];
-  z = PQgetvalue(pCur->pRes, 0, iCol);
-  n = PQgetlength(pCur->pRes, 0, iCol);
+  z = PQgetvalue(pCur->pRes, pCur->iRow, iCol);
+  n = PQgetlength(pCur->pRes, pCur->iRow, iCol);
   switch( pCol->eKind ){
     case PGK_INT:
       pOut->eType = SQLITE_INTEGER;

@@ -206,7 +206,7 @@ int remoteResultOpen(SessConn *pSc, const char *zSql, int nParam,
     nFetch = pSc->nFetch>0 ? pSc->nFetch : pE->opts.nFetch;
     remoteSessEcho(pSc, pE, zSql, nParam, aParam);
     if( p->pD->xQuery(pConn, zSql, nParam, aParam, nFetch,
-                       pSc->bScan ? REMOTE_QUERY_SCAN : 0, &p->pCur)==SQLITE_OK ){
+                       pSc->mQuery, &p->pCur)==SQLITE_OK ){
       p->pPc->pActiveResult = p;
       p->nCol = p->pD->xColumnCount(p->pCur);
       break;

@@ -53,8 +53,8 @@ struct SessConn {
   char *zIsolation;         /* normalized level or NULL */
   int bStream;              /* stream_results */
   int nFetch;               /* fetch_size, 0 = engine's */
-  int bScan;                /* the next query is a virtual table's scan
-                            ** expecting many rows (REMOTE_QUERY_SCAN) */
+  int mQuery;               /* REMOTE_QUERY_* flags of the next query (set
+                            ** by a virtual table's scan around it) */
   char *zSchemaMap;         /* schema_translate_map JSON or NULL */
   int nMap;                 /* schema_translate_map entries */
   char **azMap;             /* 2*nMap: from ("" = no schema), to (NULL = none) */

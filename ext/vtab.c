@@ -1791,6 +1791,26 @@ static int remoteNext(sqlite3_vtab_cursor *pCur){
 ** comment for the encoding): the used columns, the pushed constraints, IN
 ** lists, ORDER BY, DISTINCT, LIMIT/OFFSET.
 */
+/*
+** Read n integers separated by ':' from a plan token at z (what follows
+** its letter) into a[]. 1 if all n were there.
+*/
+static int planInts(const char *z, int *a, int n){
+  int i;
+  for(i=0; i<n; i++){
+    int bNeg = 0, v = 0, nDigit = 0;
+    if( i>0 ){
+      if( *z!=':' ) return 0;
+      z++;
+    }
+    if( *z=='-' ){ bNeg = 1; z++; }
+    while( *z>='0' && *z<='9' && nDigit<9 ){ v = v*10 + (*z - '0'); z++; nDigit++; }
+    if( nDigit==0 ) return 0;
+    a[i] = bNeg ? -v : v;
+  }
+  return 1;
+}
+
 static int remoteFilter(sqlite3_vtab_cursor *pCur, int idxNum,
                         const char *idxStr, int argc, sqlite3_value **argv){
   RemoteCursor2 *p = (RemoteCursor2*)pCur;
@@ -1877,9 +1897,9 @@ static int remoteFilter(sqlite3_vtab_cursor *pCur, int idxNum,
   for(z=idxStr; z && *z; ){
     char c = *z++;
     if( c=='w' ){
-      int iCol, op, iArg, bExact, bConst;
-      if( sscanf(z, "%d:%d:%d:%d:%d", &iCol, &op, &iArg, &bExact, &bConst)==5
-       && iCol>=0 && iCol<pTab->nCol ){
+      int a[5];
+      if( planInts(z, a, 5) && a[0]>=0 && a[0]<pTab->nCol ){
+        int iCol = a[0], op = a[1], iArg = a[2], bExact = a[3], bConst = a[4];
         int nBefore = sqlite3_str_length(q.pStr);
         int nParamBefore = q.nParam;
         int bDone = 0;
@@ -1910,9 +1930,10 @@ static int remoteFilter(sqlite3_vtab_cursor *pCur, int idxNum,
         }
       }
     }else if( c=='i' ){
-      int iCol, iArg, bExact;
-      if( sscanf(z, "%d:%d:%d", &iCol, &iArg, &bExact)==3 && iArg>0 && iArg<=argc
-       && iCol>=0 && iCol<pTab->nCol ){
+      int a[3];
+      int iCol = 0, iArg = 0, bExact = 0;
+      if( planInts(z, a, 3) && (iCol = a[0], iArg = a[1], bExact = a[2], 1)
+       && iArg>0 && iArg<=argc && iCol>=0 && iCol<pTab->nCol ){
         sqlite3_value *pVal = 0;
         int nBefore = sqlite3_str_length(q.pStr);
         int nParamBefore = q.nParam;
@@ -1969,8 +1990,10 @@ static int remoteFilter(sqlite3_vtab_cursor *pCur, int idxNum,
         }
       }
     }else if( c=='o' ){
-      int iCol, bDesc;
-      if( sscanf(z, "%d:%d", &iCol, &bDesc)==2 && iCol>=0 && iCol<pTab->nCol ){
+      int a[2];
+      int iCol = 0, bDesc = 0;
+      if( planInts(z, a, 2) && (iCol = a[0], bDesc = a[1], 1)
+       && iCol>=0 && iCol<pTab->nCol ){
         sqlite3_str_appendall(pOrder, nOrder ? ", " : " ORDER BY ");
         if( bDistinct ){
           sqlite3_str_appendf(pOrder, "%d", p->aMap[iCol]+1);
@@ -2031,11 +2054,15 @@ static int remoteFilter(sqlite3_vtab_cursor *pCur, int idxNum,
   {
     int nSaveFetch = pSc->nFetch;
     if( pTab->nFetch>0 ) pSc->nFetch = pTab->nFetch;
-    pSc->bScan = !bSmall && q.nParam==0
-        && (pTab->nRowEst<0 || pTab->nRowEst>=REMOTE_SCAN_MIN_ROWS);
+    if( idxNum==1 ){
+      pSc->mQuery = REMOTE_QUERY_ONE;
+    }else if( !bSmall && q.nParam==0
+           && (pTab->nRowEst<0 || pTab->nRowEst>=REMOTE_SCAN_MIN_ROWS) ){
+      pSc->mQuery = REMOTE_QUERY_SCAN;
+    }
     rc = remoteResultOpen(pSc, zSql, q.nParam, q.aParam, 1, &p->pRes, &zErr);
     pSc->nFetch = nSaveFetch;
-    pSc->bScan = 0;
+    pSc->mQuery = 0;
     if( rc ) staleCheck(pTab, pE, zErr);
   }
   /* the cursor keeps the parameters while the query streams */
