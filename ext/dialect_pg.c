@@ -1668,6 +1668,48 @@ static int pgNumericText(PgCol *pCol, const unsigned char *a){
 }
 
 /*
+** A binary numeric a[] whose digits make an integer m of at most 2^53
+** with at most 22 of them after the point is converted here without text:
+** m / 10^k is then what strtod of numeric_out's text gives (one correctly
+** rounded division of exact doubles), and the result follows
+** remoteNumericAffinity: INTEGER when the value is whole, else REAL.
+** Returns 0 (nothing set) for any other numeric.
+*/
+static int pgNumericFast(const unsigned char *a, RemoteValue *pOut){
+  static const double aPow10[] = {
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
+    1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+  };
+  static const sqlite3_uint64 aPow10Int[] = {
+    1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
+    1000000000, 10000000000ULL, 100000000000ULL, 1000000000000ULL,
+    10000000000000ULL, 100000000000000ULL, 1000000000000000ULL,
+    10000000000000000ULL
+  };
+  int nDigit = (int)pgGetU16(a);
+  int iWeight = (int)(short)pgGetU16(&a[2]);
+  unsigned int eSign = pgGetU16(&a[4]);
+  sqlite3_uint64 m = 0;
+  int d, nFrac;
+  if( eSign!=0x0000 && eSign!=0x4000 ) return 0;
+  if( iWeight>3 || iWeight<-6 || nDigit>4 ) return 0;   /* m < 10^16 */
+  for(d=0; d<nDigit; d++) m = m*10000 + pgGetU16(&a[8+2*d]);
+  nFrac = 4*(nDigit - 1 - iWeight);
+  for(; nFrac<0; nFrac+=4) m *= 10000;
+  if( m>((sqlite3_uint64)1<<53) || nFrac>22 ) return 0;
+  if( nFrac==0 || (nFrac<=16 && m%aPow10Int[nFrac]==0) ){
+    sqlite3_int64 v = (sqlite3_int64)(nFrac ? m/aPow10Int[nFrac] : m);
+    pOut->eType = SQLITE_INTEGER;
+    pOut->i = eSign==0x4000 ? -v : v;
+  }else{
+    double r = (double)m / aPow10[nFrac];
+    pOut->eType = SQLITE_FLOAT;
+    pOut->r = eSign==0x4000 ? -r : r;
+  }
+  return 1;
+}
+
+/*
 ** The value of column pCol in the current binary COPY row, converted as
 ** pgColumn converts the same type's text.
 */
@@ -1707,7 +1749,9 @@ static void pgColumnCopy(PgCol *pCol, RemoteValue *pOut){
       return;
     }
     case PGB_NUMERIC: {
-      int nText = pgNumericText(pCol, a);
+      int nText;
+      if( pgNumericFast(a, pOut) ) return;
+      nText = pgNumericText(pCol, a);
       if( nText<0 ) return;
       remoteNumericAffinity(pCol->zBuf, nText, pOut);
       return;
