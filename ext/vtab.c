@@ -83,8 +83,9 @@ SQLITE_EXTENSION_INIT3
 ** A scan without parameters (no pushed-down constraint values) that may
 ** return at least this many rows is flagged REMOTE_QUERY_SCAN: the dialect
 ** may then stream it its fastest way, which can cost a round trip more.
-** Unique lookups, a LIMIT below it and tables the catalog says are
-** smaller are not flagged.
+** Unique lookups, a LIMIT below it, tables the catalog says are smaller
+** and tables whose last such scan (to the end) returned fewer rows are not
+** flagged; any complete scan without parameters updates that count.
 */
 #define REMOTE_SCAN_MIN_ROWS 1000
 
@@ -156,6 +157,8 @@ struct RemoteVtab {
   int nFetch;               /* fetch_size option, 0 = engine's */
   int nBatch;               /* batch_size option */
   sqlite3_int64 nRowEst;
+  sqlite3_int64 nScanRows;  /* rows the last complete scan without
+                            ** parameters returned, -1 none yet */
   /* The last scan's "SELECT cols FROM target", reused while the columns
   ** used, DISTINCT and the mapped schema stay the same (point lookups
   ** build the same prefix every time) */
@@ -178,6 +181,9 @@ struct RemoteCursor2 {
   int *aMap;                /* vtab column -> result column, -1 not selected */
   int bEof;
   int bNone;                /* a constant-false predicate: no rows */
+  int bCount;               /* a scan without parameters or LIMIT: its row
+                            ** count is kept in RemoteVtab.nScanRows */
+  sqlite3_int64 nRow;       /* rows returned so far */
   /* The bound parameters of the open query and the bytes they point to:
   ** kept while it streams (a driver may read them lazily) */
   RemoteValue *aParam;
@@ -918,6 +924,7 @@ static int remoteConnectCreate(sqlite3 *db, void *pAux, int argc,
   p->db = db;
   p->pSess = pSess;
   p->iPk = -1;
+  p->nScanRows = -1;
   p->nBatch = 1000;
   p->zEngine = dequote(argv[3]);
   if( p->zEngine==0 ){ rc = SQLITE_NOMEM; goto connect_error; }
@@ -1777,20 +1784,21 @@ static int remoteNext(sqlite3_vtab_cursor *pCur){
   int rc;
   if( p->pRes==0 ){ p->bEof = 1; return SQLITE_OK; }
   rc = remoteResultStep(p->pRes, &zErr);
-  if( rc==SQLITE_ROW ) return SQLITE_OK;
+  if( rc==SQLITE_ROW ){
+    p->nRow++;
+    return SQLITE_OK;
+  }
   p->bEof = 1;
   remoteResultClose(p->pRes);
   p->pRes = 0;
-  if( rc==SQLITE_DONE ) return SQLITE_OK;
+  if( rc==SQLITE_DONE ){
+    if( p->bCount ) ((RemoteVtab*)pCur->pVtab)->nScanRows = p->nRow;
+    return SQLITE_OK;
+  }
   setVtabError(pCur->pVtab, zErr);
   return rc;
 }
 
-/*
-** xFilter: build and open the remote SELECT from the plan (see the header
-** comment for the encoding): the used columns, the pushed constraints, IN
-** lists, ORDER BY, DISTINCT, LIMIT/OFFSET.
-*/
 /*
 ** Read n integers separated by ':' from a plan token at z (what follows
 ** its letter) into a[]. 1 if all n were there.
@@ -1811,6 +1819,11 @@ static int planInts(const char *z, int *a, int n){
   return 1;
 }
 
+/*
+** xFilter: build and open the remote SELECT from the plan (see the header
+** comment for the encoding): the used columns, the pushed constraints, IN
+** lists, ORDER BY, DISTINCT, LIMIT/OFFSET.
+*/
 static int remoteFilter(sqlite3_vtab_cursor *pCur, int idxNum,
                         const char *idxStr, int argc, sqlite3_value **argv){
   RemoteCursor2 *p = (RemoteCursor2*)pCur;
@@ -2054,10 +2067,13 @@ static int remoteFilter(sqlite3_vtab_cursor *pCur, int idxNum,
   {
     int nSaveFetch = pSc->nFetch;
     if( pTab->nFetch>0 ) pSc->nFetch = pTab->nFetch;
+    p->bCount = idxNum!=1 && q.nParam==0 && iLimitArg==0;
+    p->nRow = 0;
     if( idxNum==1 ){
       pSc->mQuery = REMOTE_QUERY_ONE;
     }else if( !bSmall && q.nParam==0
-           && (pTab->nRowEst<0 || pTab->nRowEst>=REMOTE_SCAN_MIN_ROWS) ){
+           && (pTab->nRowEst<0 || pTab->nRowEst>=REMOTE_SCAN_MIN_ROWS)
+           && (pTab->nScanRows<0 || pTab->nScanRows>=REMOTE_SCAN_MIN_ROWS) ){
       pSc->mQuery = REMOTE_QUERY_SCAN;
     }
     rc = remoteResultOpen(pSc, zSql, q.nParam, q.aParam, 1, &p->pRes, &zErr);
