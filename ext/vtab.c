@@ -1684,8 +1684,6 @@ static void cursorReset2(RemoteCursor2 *p){
   p->azBuf = 0;
   p->aParam = 0;
   p->nBuf = 0;
-  sqlite3_free(p->aMap);
-  p->aMap = 0;
   p->bEof = 1;
   p->bNone = 0;
 }
@@ -1715,6 +1713,7 @@ static int remoteOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCur){
 static int remoteClose(sqlite3_vtab_cursor *pCur){
   ((RemoteVtab*)pCur->pVtab)->nOpen--;
   cursorReset2((RemoteCursor2*)pCur);
+  sqlite3_free(((RemoteCursor2*)pCur)->aMap);
   sqlite3_free(pCur);
   return SQLITE_OK;
 }
@@ -1840,7 +1839,7 @@ static int remoteFilter(sqlite3_vtab_cursor *pCur, int idxNum,
   int bDistinct = 0;
   int bSmall = idxNum==1;   /* few rows expected: no REMOTE_QUERY_SCAN */
   sqlite3_uint64 mUsed = ~(sqlite3_uint64)0;
-  sqlite3_str *pOrder;
+  sqlite3_str *pOrder = 0;  /* " ORDER BY ...", made when needed */
 
   cursorReset2(p);
   memset(&q, 0, sizeof(q));
@@ -1857,9 +1856,9 @@ static int remoteFilter(sqlite3_vtab_cursor *pCur, int idxNum,
     while( *z && *z!=' ' ) z++;
     while( *z==' ' ) z++;
   }
-  p->aMap = sqlite3_malloc64(sizeof(int)*(pTab->nCol+1));
+  /* aMap is the cursor's for its life: the table's columns never change */
+  if( p->aMap==0 ) p->aMap = sqlite3_malloc64(sizeof(int)*(pTab->nCol+1));
   q.pStr = sqlite3_str_new(0);
-  pOrder = sqlite3_str_new(0);
   if( p->aMap==0 ){ rc = SQLITE_NOMEM; goto filter_done; }
   {
     const char *zSchema = remoteSessMapSchema(pSc, pTab->zSchema);
@@ -2007,6 +2006,7 @@ static int remoteFilter(sqlite3_vtab_cursor *pCur, int idxNum,
       int iCol = 0, bDesc = 0;
       if( planInts(z, a, 2) && (iCol = a[0], bDesc = a[1], 1)
        && iCol>=0 && iCol<pTab->nCol ){
+        if( pOrder==0 ) pOrder = sqlite3_str_new(0);
         sqlite3_str_appendall(pOrder, nOrder ? ", " : " ORDER BY ");
         if( bDistinct ){
           sqlite3_str_appendf(pOrder, "%d", p->aMap[iCol]+1);
