@@ -121,7 +121,8 @@ void remoteNumericAffinity(const char *z, int n, RemoteValue *pOut){
     /* Out of range (or exactly an extreme): fall through to real */
   }
   {
-    double r = strtod(zCopy, 0);
+    double r;
+    if( remoteTextDouble(z, n, &r)==0 ) r = strtod(zCopy, 0);
     /* SQLite's sqlite3VdbeIntegerAffinity: an exact integer in range */
     if( r>-9223372036854775808.0 && r<9223372036854775808.0 ){
       sqlite3_int64 ix = (sqlite3_int64)r;
