@@ -2096,7 +2096,7 @@ static int pgCopyIn(RemoteConn *pConn, const char *zTarget, int nCol, int nRow,
         case SQLITE_TEXT: {
           /* Runs of plain bytes in one copy, a backslash before the rest */
           const unsigned char *zIn = (const unsigned char*)v->z;
-          const unsigned char *zEnd = zIn + v->n;
+          const unsigned char *zEnd = v->n>0 ? zIn + v->n : zIn;
           while( zIn<zEnd ){
             const unsigned char *zRun = zIn;
             while( zIn<zEnd && aEscape[*zIn]==0 ) zIn++;
