@@ -228,6 +228,25 @@ void remoteTableInfoFree(RemoteTableInfo*);
 ** text left as it is (pOut->z points into z). */
 void remoteNumericAffinity(const char *z, int n, RemoteValue *pOut);
 
+/* The text of the double r, as the first of printf's %.15g, %.16g and
+** %.17g that strtod() reads back as r, byte for byte (nearly always the
+** shortest that does), nul-terminated in zOut, which has room for
+** REMOTE_DOUBLE_TEXT_MAX bytes. Returns its length. Callers deal with NaN
+** and the infinities first (they give "nan", "inf"). */
+#define REMOTE_DOUBLE_TEXT_MAX 32
+int remoteDoubleText(double r, char *zOut);
+
+/* The double strtod() reads from the plain decimal z[0..n) ([+-]digits
+** [.digits][e[+-]digits], nothing before or after), when it can be had
+** exactly without strtod(): returns 1 with *pr set, or 0 (anything else,
+** or too many digits, or an exponent too far from 0) and the caller uses
+** strtod(). */
+int remoteTextDouble(const char *z, int n, double *pr);
+
+/* The decimal text of i, as %lld, nul-terminated in zOut (room for 21
+** bytes). Returns its length. */
+int remoteIntText(sqlite3_int64 i, char *zOut);
+
 /*
 ** A polite close returns before the server has ended the session, so a
 ** pool could briefly have one more session on the server than it counts.

@@ -2609,16 +2609,24 @@ static void *pgNativeHandle(RemoteConn *pConn){
 /*
 ** COPY zTarget FROM STDIN in text format: nRow rows of nCol values. Reals
 ** go in their shortest exact text (what a float8 parameter would become),
-** blobs as \x hex, NULL as \N. Data is sent in 64 KiB pieces.
+** blobs as \x hex, NULL as \N. Rows are formatted into one buffer, sent
+** in pieces of about 64 KiB.
 */
 static int pgCopyIn(RemoteConn *pConn, const char *zTarget, int nCol, int nRow,
                     const RemoteValue *aVal, sqlite3_int64 *pnChange){
+  /* COPY text: the byte a special character becomes after a backslash */
+  static const char aEscape[256] = {
+    ['\\'] = '\\', ['\t'] = 't', ['\n'] = 'n', ['\r'] = 'r'
+  };
+  static const char aHex[] = "0123456789abcdef";
   PgConn *p = (PgConn*)pConn;
   PGresult *pRes;
-  sqlite3_str *pBuf = 0;
+  char *aBuf = 0;                 /* rows not sent yet: aBuf[0..nBuf) */
+  sqlite3_int64 nBuf = 0, nAlloc = 0;
   char *zSql;
   int r, c, rc = SQLITE_OK;
   assert( p->base.pActive==0 );
+  assert( nCol>0 );               /* a row's \n ends its last value */
   remoteConnClearError(pConn);
   *pnChange = 0;
   zSql = sqlite3_mprintf("COPY %s FROM STDIN", zTarget);
@@ -2635,71 +2643,78 @@ static int pgCopyIn(RemoteConn *pConn, const char *zTarget, int nCol, int nRow,
     return SQLITE_ERROR;
   }
   PQclear(pRes);
-  pBuf = sqlite3_str_new(0);
   for(r=0; r<nRow && rc==SQLITE_OK; r++){
     for(c=0; c<nCol; c++){
       const RemoteValue *v = &aVal[r*nCol+c];
+      sqlite3_int64 nMax = REMOTE_DOUBLE_TEXT_MAX+1;  /* with its \t or \n */
+      char *z;
       int i;
-      if( c ) sqlite3_str_appendchar(pBuf, 1, '\t');
+      if( v->eType==SQLITE_TEXT || v->eType==SQLITE_BLOB ){
+        nMax += 3 + 2*(sqlite3_int64)v->n;
+      }
+      if( nBuf+nMax>nAlloc ){
+        sqlite3_int64 nNew = nAlloc ? nAlloc*2 : 65536+4096;
+        char *aNew;
+        while( nNew<nBuf+nMax ) nNew *= 2;
+        aNew = sqlite3_realloc64(aBuf, nNew);
+        if( aNew==0 ){ rc = SQLITE_NOMEM; break; }
+        aBuf = aNew;
+        nAlloc = nNew;
+      }
+      z = &aBuf[nBuf];
       switch( v->eType ){
         case SQLITE_INTEGER:
-          sqlite3_str_appendf(pBuf, "%lld", v->i);
+          z += remoteIntText(v->i, z);
           break;
-        case SQLITE_FLOAT: {
-          char zNum[40];
+        case SQLITE_FLOAT:
           if( v->r!=v->r ){
-            sqlite3_str_appendall(pBuf, "NaN");
+            memcpy(z, "NaN", 3); z += 3;
           }else if( v->r>1.7976931348623157e308 ){
-            sqlite3_str_appendall(pBuf, "Infinity");
+            memcpy(z, "Infinity", 8); z += 8;
           }else if( v->r< -1.7976931348623157e308 ){
-            sqlite3_str_appendall(pBuf, "-Infinity");
+            memcpy(z, "-Infinity", 9); z += 9;
           }else{
-            int nDigit;
-            for(nDigit=15; nDigit<=17; nDigit++){
-              snprintf(zNum, sizeof(zNum), "%.*g", nDigit, v->r);
-              if( strtod(zNum, 0)==v->r ) break;
+            z += remoteDoubleText(v->r, z);
+          }
+          break;
+        case SQLITE_TEXT: {
+          /* Runs of plain bytes in one copy, a backslash before the rest */
+          const unsigned char *zIn = (const unsigned char*)v->z;
+          const unsigned char *zEnd = v->n>0 ? zIn + v->n : zIn;
+          while( zIn<zEnd ){
+            const unsigned char *zRun = zIn;
+            while( zIn<zEnd && aEscape[*zIn]==0 ) zIn++;
+            memcpy(z, zRun, zIn-zRun);
+            z += zIn-zRun;
+            if( zIn<zEnd ){
+              *z++ = '\\';
+              *z++ = aEscape[*zIn++];
             }
-            sqlite3_str_appendall(pBuf, zNum);
           }
           break;
         }
-        case SQLITE_TEXT:
-          for(i=0; i<v->n; i++){
-            char ch = v->z[i];
-            switch( ch ){
-              case '\\': sqlite3_str_appendall(pBuf, "\\\\"); break;
-              case '\t': sqlite3_str_appendall(pBuf, "\\t"); break;
-              case '\n': sqlite3_str_appendall(pBuf, "\\n"); break;
-              case '\r': sqlite3_str_appendall(pBuf, "\\r"); break;
-              default:   sqlite3_str_appendchar(pBuf, 1, ch); break;
-            }
-          }
-          break;
         case SQLITE_BLOB:
-          sqlite3_str_appendall(pBuf, "\\\\x");
+          /* bytea's hex text, its backslash escaped for COPY */
+          memcpy(z, "\\\\x", 3); z += 3;
           for(i=0; i<v->n; i++){
-            sqlite3_str_appendf(pBuf, "%02x", (unsigned char)v->z[i]);
+            unsigned char x = (unsigned char)v->z[i];
+            *z++ = aHex[x>>4];
+            *z++ = aHex[x&0xf];
           }
           break;
         default:
-          sqlite3_str_appendall(pBuf, "\\N");
+          memcpy(z, "\\N", 2); z += 2;
           break;
       }
+      *z++ = c==nCol-1 ? '\n' : '\t';
+      nBuf = z - aBuf;
     }
-    sqlite3_str_appendchar(pBuf, 1, '\n');
-    if( sqlite3_str_length(pBuf)>=65536 || r==nRow-1 ){
-      int n = sqlite3_str_length(pBuf);
-      char *z = sqlite3_str_finish(pBuf);
-      pBuf = sqlite3_str_new(0);
-      if( z==0 ){
-        rc = SQLITE_NOMEM;
-      }else if( PQputCopyData(p->pg, z, n)!=1 ){
-        rc = SQLITE_ERROR;
-      }
-      sqlite3_free(z);
+    if( rc==SQLITE_OK && (nBuf>=65536 || r==nRow-1) ){
+      if( PQputCopyData(p->pg, aBuf, (int)nBuf)!=1 ) rc = SQLITE_ERROR;
+      nBuf = 0;
     }
   }
-  sqlite3_free(sqlite3_str_finish(pBuf));
+  sqlite3_free(aBuf);
   if( PQputCopyEnd(p->pg, rc==SQLITE_OK ? 0 : "sqlite-remote: copy aborted")!=1 ){
     rc = SQLITE_ERROR;
   }

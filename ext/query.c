@@ -138,15 +138,14 @@ void remoteJsonAppendValue(sqlite3_str *pStr, const RemoteValue *v){
       sqlite3_str_appendf(pStr, "%lld", v->i);
       break;
     case SQLITE_FLOAT: {
-      char zBuf[32];
+      char zBuf[REMOTE_DOUBLE_TEXT_MAX];
       if( isnan(v->r) ){
         sqlite3_str_appendall(pStr, "null");
       }else if( isinf(v->r) ){
         sqlite3_str_appendall(pStr, v->r>0 ? "9e999" : "-9e999");
       }else{
         /* Shortest text that reads back as the same double */
-        snprintf(zBuf, sizeof(zBuf), "%.15g", v->r);
-        if( strtod(zBuf, 0)!=v->r ) snprintf(zBuf, sizeof(zBuf), "%.17g", v->r);
+        remoteDoubleText(v->r, zBuf);
         if( strpbrk(zBuf, ".eE")==0 ){
           sqlite3_str_appendf(pStr, "%s.0", zBuf);
         }else{
