@@ -2105,7 +2105,7 @@ static void pgFinalize(RemoteCursor *pCursor){
   }
   PQclear(pCur->pRes);
   for(i=0; i<pCur->nCol; i++) sqlite3_free(pCur->aCol[i].zBuf);
-  sqlite3_free(pCur->aCol);
+  if( pCur->aCol!=(PgCol*)&pCur[1] ) sqlite3_free(pCur->aCol);
   if( p->base.pActive==&pCur->base ) p->base.pActive = 0;
   sqlite3_free(pCur);
 }
@@ -2124,6 +2124,7 @@ static int pgQuery(RemoteConn *pConn, const char *zSql, int nParam,
   PgCursor *pCur = 0;
   PGresult *pRes = 0;
   PGTransactionStatusType eTxn;
+  sqlite3_int64 nByte;
   int rc, i;
   (void)nFetch;
   assert( p->base.pActive==0 );
@@ -2150,35 +2151,28 @@ static int pgQuery(RemoteConn *pConn, const char *zSql, int nParam,
   }
   rc = pgRun(p, zSql, nParam, aParam, (mFlags & REMOTE_QUERY_ONE)==0, &pRes);
   if( rc!=SQLITE_OK ) return rc;
-  pCur = sqlite3_malloc(sizeof(PgCursor));
+  /* the cursor and its columns in one allocation */
+  nByte = sizeof(PgCursor) + PQnfields(pRes)*sizeof(PgCol);
+  pCur = sqlite3_malloc64(nByte);
   if( pCur==0 ){
     PQclear(pRes);
     pgDrain(p);
     pgSetNoMem(p);
     return SQLITE_ERROR;
   }
-  memset(pCur, 0, sizeof(PgCursor));
+  memset(pCur, 0, nByte);
   pCur->base.pConn = &p->base;
   pCur->pRes = pRes;
   pCur->bFirst = 1;
   pCur->bCancel = eTxn==PQTRANS_IDLE && pgIsReadOnly(zSql);
   pCur->nCol = PQnfields(pRes);
+  pCur->aCol = (PgCol*)&pCur[1];
   p->base.pActive = &pCur->base;
   if( PQresultStatus(pRes)!=PGRES_SINGLE_TUPLE ){
     pgDrain(p);
     pCur->bEof = 1;
   }
-  if( pCur->nCol>0 ){
-    pCur->aCol = sqlite3_malloc64(pCur->nCol*sizeof(PgCol));
-    if( pCur->aCol==0 ){
-      pCur->nCol = 0;
-      pgFinalize(&pCur->base);
-      pgSetNoMem(p);
-      return SQLITE_ERROR;
-    }
-    memset(pCur->aCol, 0, pCur->nCol*sizeof(PgCol));
-    for(i=0; i<pCur->nCol; i++) pgKind(p, PQftype(pRes, i), &pCur->aCol[i]);
-  }
+  for(i=0; i<pCur->nCol; i++) pgKind(p, PQftype(pRes, i), &pCur->aCol[i]);
   *ppCur = &pCur->base;
   return SQLITE_OK;
 }
@@ -2234,7 +2228,8 @@ static void pgColumn(RemoteCursor *pCursor, int iCol, RemoteValue *pOut){
       pOut->i = z[0]=='t';
       return;
     case PGK_FLOAT: {
-      double r = strtod(z, 0);
+      double r;
+      if( !remoteTextDouble(z, n, &r) ) r = strtod(z, 0);
       if( isnan(r) ) return;
       pOut->eType = SQLITE_FLOAT;
       pOut->r = r;

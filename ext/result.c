@@ -146,22 +146,26 @@ int remoteResultDrain(RemoteResult *p){
   return SQLITE_OK;
 }
 
-/*
-** Copy nParam values into one sqlite3_malloc'd block (values, then the
-** text and blob bytes). Returns the copy, or NULL on OOM.
-*/
-static RemoteValue *copyParams(int nParam, const RemoteValue *aParam){
+/* Bytes copyParams() needs for nParam values */
+static sqlite3_int64 paramBytes(int nParam, const RemoteValue *aParam){
   sqlite3_int64 nByte = sizeof(RemoteValue)*(sqlite3_int64)nParam;
-  RemoteValue *aCopy;
-  char *z;
   int i;
   for(i=0; i<nParam; i++){
     if( aParam[i].eType==SQLITE_TEXT || aParam[i].eType==SQLITE_BLOB ){
       nByte += aParam[i].n+1;
     }
   }
-  aCopy = sqlite3_malloc64(nByte ? nByte : 1);
-  if( aCopy==0 ) return 0;
+  return nByte;
+}
+
+/*
+** Copy nParam values into aCopy, paramBytes() long: the values, then the
+** text and blob bytes. Returns aCopy.
+*/
+static RemoteValue *copyParams(int nParam, const RemoteValue *aParam,
+                               RemoteValue *aCopy){
+  char *z;
+  int i;
   z = (char*)&aCopy[nParam];
   for(i=0; i<nParam; i++){
     aCopy[i] = aParam[i];
@@ -182,18 +186,18 @@ int remoteResultOpen(SessConn *pSc, const char *zSql, int nParam,
   int nTry = 0;
   int rc;
   *ppRes = 0;
-  p = sqlite3_malloc(sizeof(*p));
-  if( p==0 ) return SQLITE_NOMEM;
-  memset(p, 0, sizeof(*p));
-  p->pSc = pSc;
-  if( nParam>0 ){
-    p->aParam = copyParams(nParam, aParam);
-    if( p->aParam==0 ){
-      sqlite3_free(p);
-      return SQLITE_NOMEM;
+  /* the result and a copy of the parameters in one allocation */
+  {
+    sqlite3_int64 nParamByte = nParam>0 ? paramBytes(nParam, aParam) : 0;
+    p = sqlite3_malloc64(sizeof(*p) + nParamByte);
+    if( p==0 ) return SQLITE_NOMEM;
+    memset(p, 0, sizeof(*p));
+    if( nParam>0 ){
+      p->aParam = copyParams(nParam, aParam, (RemoteValue*)&p[1]);
+      aParam = p->aParam;
     }
-    aParam = p->aParam;
   }
+  p->pSc = pSc;
   while( 1 ){
     RemoteEngine *pE;
     RemoteConn *pConn;
@@ -331,6 +335,5 @@ void remoteResultClose(RemoteResult *p){
     sqlite3_free(p->azName);
   }
   sqlite3_free(p->zDrainErr);
-  sqlite3_free(p->aParam);
   sqlite3_free(p);
 }

@@ -185,8 +185,13 @@ static SessUse *findUseOfPool(RemoteSession *pSess, RemotePool *pPool){
 }
 
 static int addUse(RemoteSession *pSess, PoolConn *pc){
-  SessUse *pU = sqlite3_malloc(sizeof(*pU));
-  if( pU==0 ) return SQLITE_NOMEM;
+  SessUse *pU = pSess->pSpareUse;
+  if( pU ){
+    pSess->pSpareUse = 0;
+  }else{
+    pU = sqlite3_malloc(sizeof(*pU));
+    if( pU==0 ) return SQLITE_NOMEM;
+  }
   pU->pPc = pc;
   pU->nRef = 1;
   pU->pNext = pSess->pUses;
@@ -203,7 +208,11 @@ static void dropUse(RemoteSession *pSess, PoolConn *pc){
     if( pU->pPc==pc ){
       if( --pU->nRef==0 ){
         *pp = pU->pNext;
-        sqlite3_free(pU);
+        if( pSess->pSpareUse==0 ){
+          pSess->pSpareUse = pU;
+        }else{
+          sqlite3_free(pU);
+        }
         resetSchema(pc);
         remotePoolCheckin(pc);
       }
@@ -1015,5 +1024,6 @@ void remoteSessionFree(void *pArg){
     remotePoolCheckin(pU->pPc);
     sqlite3_free(pU);
   }
+  sqlite3_free(pSess->pSpareUse);
   sqlite3_free(pSess);
 }

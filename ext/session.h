@@ -67,6 +67,7 @@ struct RemoteSession {
   SessConn *pConns;
   SessConn *pClosed;        /* closed handles still named by open cursors */
   SessUse *pUses;
+  SessUse *pSpareUse;       /* a freed SessUse kept for the next checkout */
   int nTxnDepth;            /* SQLite-level transaction joined by vtabs */
 };
 

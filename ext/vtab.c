@@ -145,6 +145,7 @@ struct RemoteVtab {
   int eDialect;             /* D_* */
   int nCol;
   char **azCol;             /* column names */
+  char **azQuoted;          /* azCol quoted for the remote, made when needed */
   char **azDecl;            /* declared types */
   int *aKind;               /* K_* per column */
   char *aAff;               /* AFF_* per column */
@@ -438,9 +439,22 @@ static int colKind(int eDialect, const char *zDecl, const char *zRemote){
 /* Append the SQL of column iCol as it is compared and ordered: exact text
 ** (byte) order, integers for PostgreSQL booleans, the value we return for
 ** float4 */
+/* Column iCol's name quoted by pD, kept with the table; NULL on OOM */
+static const char *colQuoted(RemoteVtab *pTab, const RemoteDialect *pD, int iCol){
+  if( pTab->azQuoted==0 ){
+    pTab->azQuoted = sqlite3_malloc64(sizeof(char*)*pTab->nCol);
+    if( pTab->azQuoted==0 ) return 0;
+    memset(pTab->azQuoted, 0, sizeof(char*)*pTab->nCol);
+  }
+  if( pTab->azQuoted[iCol]==0 ){
+    pTab->azQuoted[iCol] = pD->xQuoteIdent(pTab->azCol[iCol]);
+  }
+  return pTab->azQuoted[iCol];
+}
+
 static void appendColCmp(sqlite3_str *p, RemoteVtab *pTab, const RemoteDialect *pD,
                          int iCol){
-  char *zQ = pD->xQuoteIdent(pTab->azCol[iCol]);
+  const char *zQ = colQuoted(pTab, pD, iCol);
   int k = pTab->aKind[iCol];
   if( zQ==0 ) return;
   if( pTab->eDialect==D_PG ){
@@ -459,7 +473,6 @@ static void appendColCmp(sqlite3_str *p, RemoteVtab *pTab, const RemoteDialect *
   }else{
     sqlite3_str_appendall(p, zQ);
   }
-  sqlite3_free(zQ);
 }
 
 /* Append a placeholder for parameter number iParam (1-based) */
@@ -742,7 +755,9 @@ static void vtabFree(RemoteVtab *p){
   for(i=0; i<p->nCol; i++){
     if( p->azCol ) sqlite3_free(p->azCol[i]);
     if( p->azDecl ) sqlite3_free(p->azDecl[i]);
+    if( p->azQuoted ) sqlite3_free(p->azQuoted[i]);
   }
+  sqlite3_free(p->azQuoted);
   sqlite3_free(p->azCol);
   sqlite3_free(p->azDecl);
   sqlite3_free(p->aKind);
@@ -1489,14 +1504,14 @@ static int appendCompare(Sql *q, RemoteVtab *pTab, const RemoteDialect *pD,
   char *zBuf = 0;
   int rCol = kindRank(k), rVal;
   const char *zOp = opSql(op);
-  char *zQ;
+  const char *zQ;
 
   if( op==SQLITE_INDEX_CONSTRAINT_LIKE || op==SQLITE_INDEX_CONSTRAINT_GLOB ){
     return appendLike(q, pTab, pD, iCol, op, pVal);
   }
   remoteValueFromSqlite(pVal, &v);
   if( !bExact && !cmpValueOk(pTab, iCol, op, v.eType, bConst) ) return 0;
-  zQ = pD->xQuoteIdent(pTab->azCol[iCol]);
+  zQ = colQuoted(pTab, pD, iCol);
   if( zQ==0 ) return 0;
 
   if( v.eType==SQLITE_NULL ){
@@ -1508,7 +1523,6 @@ static int appendCompare(Sql *q, RemoteVtab *pTab, const RemoteDialect *pD,
     }else{
       q->bNone = 1;
     }
-    sqlite3_free(zQ);
     return 1;
   }
 
@@ -1519,7 +1533,6 @@ static int appendCompare(Sql *q, RemoteVtab *pTab, const RemoteDialect *pD,
     if( op==SQLITE_INDEX_CONSTRAINT_ISNOT ) zOp = "IS NOT";
     sqlite3_str_appendf(q->pStr, " %s ", zOp);
     addParam(q, &v);
-    sqlite3_free(zQ);
     return 1;
   }
 
@@ -1528,7 +1541,6 @@ static int appendCompare(Sql *q, RemoteVtab *pTab, const RemoteDialect *pD,
   rVal = classRank(v.eType);
   if( v.eType==SQLITE_TEXT && rVal==rCol
    && !textSendable(pTab, (const unsigned char*)v.z, v.n) ){
-    sqlite3_free(zQ);
     return 0;                   /* cannot be sent (never exact, see xBestIndex) */
   }
   if( rCol>0 && rCol!=rVal ){
@@ -1553,7 +1565,6 @@ static int appendCompare(Sql *q, RemoteVtab *pTab, const RemoteDialect *pD,
     }else{
       sqlite3_str_appendall(q->pStr, "1=1");
     }
-    sqlite3_free(zQ);
     return 1;
   }
 
@@ -1563,7 +1574,6 @@ static int appendCompare(Sql *q, RemoteVtab *pTab, const RemoteDialect *pD,
     ** integer may not be a double */
     double r, rLo, rHi;
     if( v.eType!=SQLITE_INTEGER && v.eType!=SQLITE_FLOAT ){
-      sqlite3_free(zQ);
       return 0;                 /* NUMERIC against text or a blob */
     }
     r = v.eType==SQLITE_INTEGER ? (double)v.i : v.r;
@@ -1607,12 +1617,10 @@ static int appendCompare(Sql *q, RemoteVtab *pTab, const RemoteDialect *pD,
         }
         break;
     }
-    sqlite3_free(zQ);
     return 1;
   }
   if( rCol<0 ){
     /* K_OTHER: never pushed */
-    sqlite3_free(zQ);
     return 0;
   }
 
@@ -1625,19 +1633,15 @@ static int appendCompare(Sql *q, RemoteVtab *pTab, const RemoteDialect *pD,
       v.i = (sqlite3_int64)r;
     }else if( r!=r ){
       q->bNone = 1;             /* NaN: not reachable from SQL values */
-      sqlite3_free(zQ);
       return 1;
     }else if( op==SQLITE_INDEX_CONSTRAINT_EQ || op==SQLITE_INDEX_CONSTRAINT_IS ){
       q->bNone = 1;
-      sqlite3_free(zQ);
       return 1;
     }else if( op==SQLITE_INDEX_CONSTRAINT_NE ){
       sqlite3_str_appendf(q->pStr, "%s IS NOT NULL", zQ);
-      sqlite3_free(zQ);
       return 1;
     }else if( op==SQLITE_INDEX_CONSTRAINT_ISNOT ){
       sqlite3_str_appendall(q->pStr, "1=1");
-      sqlite3_free(zQ);
       return 1;
     }else{
       int bUpper = op==SQLITE_INDEX_CONSTRAINT_LT || op==SQLITE_INDEX_CONSTRAINT_LE;
@@ -1646,7 +1650,6 @@ static int appendCompare(Sql *q, RemoteVtab *pTab, const RemoteDialect *pD,
         /* beyond every integer */
         if( (b>0)==bUpper ) sqlite3_str_appendf(q->pStr, "%s IS NOT NULL", zQ);
         else q->bNone = 1;
-        sqlite3_free(zQ);
         return 1;
       }
       v.eType = SQLITE_INTEGER;
@@ -1670,7 +1673,6 @@ static int appendCompare(Sql *q, RemoteVtab *pTab, const RemoteDialect *pD,
   if( op==SQLITE_INDEX_CONSTRAINT_ISNOT ){
     sqlite3_str_appendf(q->pStr, " OR %s IS NULL)", zQ);
   }
-  sqlite3_free(zQ);
   return 1;
 }
 
