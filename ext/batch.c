@@ -10,7 +10,11 @@
 ** the engine and before any other write, so a remote error still fails the
 ** statement that caused it. Pending rows live in one value array and one
 ** byte arena per CONN: nothing is allocated per value. A plain INSERT on a
-** dialect with a bulk path (xCopyIn: PostgreSQL's COPY) uses that instead.
+** dialect with a bulk path (xCopyBegin/Rows/End: PostgreSQL's COPY) uses
+** that instead, and keeps one COPY open for the statement: each full batch
+** goes into it, and the flush ends it. While it is open the batch holds its
+** connection (PoolConn.pOpenCopy points at the batch), and whoever else
+** needs that connection flushes the batch first (remoteBatchFlushCopy).
 */
 #include <string.h>
 
@@ -24,7 +28,9 @@ struct RemoteBatch {
   SessConn *pSc;            /* the CONN the rows go to */
   char *zPrefix;            /* "INSERT INTO t (a, b) VALUES " */
   char *zSuffix;            /* conflict clause, may be "" */
-  char *zCopy;              /* quoted `table (cols)` for xCopyIn, or NULL */
+  char *zCopy;              /* quoted `table (cols)` for a COPY, or NULL */
+  PoolConn *pCopyPc;        /* connection with this batch's COPY open */
+  int bSending;             /* rows are being sent: not to be flushed */
   int bDollar;              /* $1 placeholders (else ?) */
   int nCol;
   int nRow;                 /* rows queued */
@@ -50,8 +56,11 @@ static RemoteBatch *batchFind(SessConn *pSc){
   return p;
 }
 
+static int batchCopyEnd(RemoteBatch *p, int bAbort, char **pzErr);
+
 static void batchFree(RemoteBatch *p){
   RemoteBatch **pp;
+  if( p->pCopyPc ) batchCopyEnd(p, 1, 0);
   sqlite3_mutex_enter(batchMutex());
   for(pp=&pBatchList; *pp; pp=&(*pp)->pNext){
     if( *pp==p ){ *pp = p->pNext; break; }
@@ -88,45 +97,114 @@ static char *batchSql(RemoteBatch *p, int nRow){
 static int copySupported(SessConn *pSc){
   char *zErr = 0;
   RemoteEngine *pE = remoteSessEngine(pSc, &zErr);
-  int b = pE && pE->pDialect->xCopyIn!=0;
+  int b = pE && pE->pDialect->xCopyBegin!=0;
   sqlite3_free(zErr);
   remoteEngineRelease(pE);
   return b;
+}
+
+/* Point the queued text and blob values into the arena, which no longer
+** moves until the rows are sent */
+static void batchPointValues(RemoteBatch *p){
+  int i;
+  for(i=0; i<p->nRow*p->nCol; i++){
+    RemoteValue *v = &p->aVal[i];
+    if( v->eType==SQLITE_TEXT || v->eType==SQLITE_BLOB ) v->z = p->aByte + v->i;
+  }
+}
+
+/*
+** End the batch's open COPY and release its connection. bAbort: after a
+** failure, the rows sent are thrown away. The error (a row's, or the
+** abort's) goes to *pzErr when pzErr is not NULL.
+*/
+static int batchCopyEnd(RemoteBatch *p, int bAbort, char **pzErr){
+  PoolConn *pc = p->pCopyPc;
+  sqlite3_int64 nChange = 0;
+  char *zErr = 0;
+  int rc = SQLITE_OK;
+  if( pc==0 ) return SQLITE_OK;
+  p->pCopyPc = 0;
+  pc->pOpenCopy = 0;
+  if( pc->pConn==0
+   || pc->pConn->pDialect->xCopyEnd(pc->pConn, bAbort, &nChange)!=SQLITE_OK
+   || bAbort ){
+    rc = remoteSessError(p->pSc, pc, &zErr);
+  }
+  remoteSessRelease(p->pSc, pc);
+  if( pzErr ){
+    sqlite3_free(*pzErr);
+    *pzErr = zErr;
+  }else{
+    sqlite3_free(zErr);
+  }
+  return rc;
+}
+
+/*
+** Send the queued rows into the batch's COPY, beginning one (and holding
+** a connection for it) when none is open. On failure the COPY is ended.
+*/
+static int batchCopySend(RemoteBatch *p, char **pzErr){
+  SessConn *pSc = p->pSc;
+  RemoteConn *pConn;
+  char *zEcho;
+  int rc;
+  batchPointValues(p);
+  if( p->pCopyPc==0 ){
+    PoolConn *pc = 0;
+    rc = remoteSessAcquire(pSc, &pc, pzErr);
+    if( rc ) return rc;
+    pConn = pc->pConn;
+    if( pConn->pDialect->xCopyBegin(pConn, p->zCopy)!=SQLITE_OK ){
+      rc = remoteSessError(pSc, pc, pzErr);
+      remoteSessRelease(pSc, pc);
+      return rc;
+    }
+    p->pCopyPc = pc;
+    pc->pOpenCopy = p;
+  }
+  pConn = p->pCopyPc->pConn;
+  zEcho = sqlite3_mprintf("COPY %s FROM STDIN (%d rows)", p->zCopy, p->nRow);
+  /* Shown with the first row's values, as a sample of the rows sent */
+  remoteSessEcho(pSc, p->pCopyPc->pPool->pEngine, zEcho ? zEcho : p->zCopy,
+                 p->nCol, p->aVal);
+  sqlite3_free(zEcho);
+  rc = SQLITE_OK;
+  if( pConn->pDialect->xCopyRows(pConn, p->nCol, p->nRow, p->aVal)!=SQLITE_OK ){
+    rc = batchCopyEnd(p, 1, pzErr);
+    if( rc==SQLITE_OK ) rc = SQLITE_ERROR;
+  }
+  p->nRow = 0;
+  p->nByte = 0;
+  return rc;
+}
+
+int remoteBatchFlushCopy(void *pOpenCopy, char **pzErr){
+  return remoteBatchFlush(((RemoteBatch*)pOpenCopy)->pSc, pzErr);
+}
+
+void remoteBatchDiscardCopy(void *pOpenCopy){
+  batchFree((RemoteBatch*)pOpenCopy);
 }
 
 int remoteBatchFlush(SessConn *pSc, char **pzErr){
   RemoteBatch *p = batchFind(pSc);
   sqlite3_int64 nChange = 0;
   char *zSql;
-  int i, rc;
-  if( p==0 ) return SQLITE_OK;
-  if( p->nRow==0 ){
+  int rc;
+  if( p==0 || p->bSending ) return SQLITE_OK;
+  if( p->nRow==0 && p->pCopyPc==0 ){
     batchFree(p);
     return SQLITE_OK;
   }
-  /* Point text and blob values into the arena, which no longer moves */
-  for(i=0; i<p->nRow*p->nCol; i++){
-    RemoteValue *v = &p->aVal[i];
-    if( v->eType==SQLITE_TEXT || v->eType==SQLITE_BLOB ) v->z = p->aByte + v->i;
-  }
-  if( p->zCopy && copySupported(pSc) ){
-    /* The dialect's bulk path (PostgreSQL COPY) */
-    PoolConn *pc = 0;
-    rc = remoteSessAcquire(pSc, &pc, pzErr);
-    if( rc==SQLITE_OK ){
-      RemoteConn *pConn = pc->pConn;
-      char *zEcho = sqlite3_mprintf("COPY %s FROM STDIN (%d rows)", p->zCopy, p->nRow);
-      /* Shown with the first row's values, as a sample of the rows sent */
-      remoteSessEcho(pSc, pc->pPool->pEngine, zEcho ? zEcho : p->zCopy,
-                     p->nCol, p->aVal);
-      sqlite3_free(zEcho);
-      if( pConn->pDialect->xCopyIn(pConn, p->zCopy, p->nCol, p->nRow, p->aVal,
-                                   &nChange)!=SQLITE_OK ){
-        rc = remoteSessError(pSc, pc, pzErr);
-      }
-      remoteSessRelease(pSc, pc);
-    }
+  p->bSending = 1;
+  if( p->zCopy && (p->pCopyPc || copySupported(pSc)) ){
+    /* The dialect's bulk path (PostgreSQL COPY): the rest, and its end */
+    rc = p->nRow>0 ? batchCopySend(p, pzErr) : SQLITE_OK;
+    if( rc==SQLITE_OK ) rc = batchCopyEnd(p, 0, pzErr);
   }else{
+    batchPointValues(p);
     if( p->nRow==p->nMax ){
       if( p->zSql==0 ) p->zSql = batchSql(p, p->nRow);
       zSql = p->zSql;
@@ -142,8 +220,14 @@ int remoteBatchFlush(SessConn *pSc, char **pzErr){
   }
   p->nRow = 0;
   p->nByte = 0;
+  p->bSending = 0;
   if( rc ) batchFree(p);
   return rc;
+}
+
+int remoteBatchUnsent(SessConn *pSc){
+  RemoteBatch *p = batchFind(pSc);
+  return p && !p->bSending && (p->nRow>0 || p->pCopyPc);
 }
 
 void remoteBatchDiscard(SessConn *pSc){
@@ -151,9 +235,10 @@ void remoteBatchDiscard(SessConn *pSc){
   if( p ) batchFree(p);
 }
 
+/* Rows queued, counting an open COPY as one (it must be ended) */
 int remoteBatchPending(SessConn *pSc){
   RemoteBatch *p = batchFind(pSc);
-  return p ? p->nRow : 0;
+  return p ? p->nRow + (p->pCopyPc!=0) : 0;
 }
 
 /* The `table (cols)` of a plain "INSERT INTO table (cols) VALUES " with no
@@ -232,6 +317,16 @@ int remoteBatchAdd(SessConn *pSc, const char *zPrefix, const char *zSuffix,
     }
   }
   p->nRow++;
-  if( p->nRow>=p->nMax ) return remoteBatchFlush(pSc, pzErr);
+  if( p->nRow>=p->nMax ){
+    if( p->zCopy && (p->pCopyPc || copySupported(pSc)) ){
+      /* into the statement's COPY, which stays open */
+      p->bSending = 1;
+      rc = batchCopySend(p, pzErr);
+      p->bSending = 0;
+      if( rc ) batchFree(p);
+      return rc;
+    }
+    return remoteBatchFlush(pSc, pzErr);
+  }
   return SQLITE_OK;
 }

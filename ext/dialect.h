@@ -202,12 +202,17 @@ struct RemoteDialect {
   /* The driver's own handle (PGconn*, MYSQL*, sqlite3*) for the C API */
   void *(*xNativeHandle)(RemoteConn*);
 
-  /* Optional (NULL when the dialect has none): a bulk insert of nRow rows
-  ** of nCol values (row-major) into zTarget, the quoted table and column
-  ** list (`"s"."t" ("a", "b")`), without conflict handling. Same result
-  ** and errors as the multi-row INSERT it replaces. */
-  int (*xCopyIn)(RemoteConn*, const char *zTarget, int nCol, int nRow,
-                 const RemoteValue *aVal, sqlite3_int64 *pnChange);
+  /* Optional (all three NULL when the dialect has none): a bulk insert
+  ** into zTarget, the quoted table and column list (`"s"."t" ("a", "b")`),
+  ** without conflict handling. xCopyBegin starts it; xCopyRows sends nRow
+  ** rows of nCol values (row-major), any number of times; xCopyEnd ends it
+  ** (bAbort: throw away what was sent) and sets *pnChange. In between the
+  ** connection serves nothing else. A row's error may show only at
+  ** xCopyEnd, which must be called after any failure. Same result and
+  ** errors as the multi-row INSERT it replaces. */
+  int (*xCopyBegin)(RemoteConn*, const char *zTarget);
+  int (*xCopyRows)(RemoteConn*, int nCol, int nRow, const RemoteValue *aVal);
+  int (*xCopyEnd)(RemoteConn*, int bAbort, sqlite3_int64 *pnChange);
 
   /* Optional: make zSchema the schema unqualified names resolve in
   ** (PostgreSQL search_path, MySQL USE); NULL = the connection's own. */

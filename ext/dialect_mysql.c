@@ -2291,6 +2291,6 @@ const RemoteDialect remoteMysqlDialect = {
   myTableInfo,
   myListTables,
   myNativeHandle,
-  0                         /* xCopyIn: multi-row INSERT serves */,
+  0, 0, 0                   /* xCopyBegin/Rows/End: multi-row INSERT serves */,
   mySetSchema
 };

@@ -2602,28 +2602,18 @@ static void *pgNativeHandle(RemoteConn *pConn){
 }
 
 /*
-** COPY zTarget FROM STDIN in text format: nRow rows of nCol values. Reals
-** go in their shortest exact text (what a float8 parameter would become),
-** blobs as \x hex, NULL as \N. Rows are formatted into one buffer, sent
-** in pieces of about 64 KiB.
+** COPY zTarget FROM STDIN in text format (xCopyBegin, xCopyRows,
+** xCopyEnd). Reals go in their shortest exact text (what a float8
+** parameter would become), blobs as \x hex, NULL as \N. Rows are
+** formatted into one buffer, sent in pieces of about 64 KiB; the server
+** works on them while the next ones are made.
 */
-static int pgCopyIn(RemoteConn *pConn, const char *zTarget, int nCol, int nRow,
-                    const RemoteValue *aVal, sqlite3_int64 *pnChange){
-  /* COPY text: the byte a special character becomes after a backslash */
-  static const char aEscape[256] = {
-    ['\\'] = '\\', ['\t'] = 't', ['\n'] = 'n', ['\r'] = 'r'
-  };
-  static const char aHex[] = "0123456789abcdef";
+static int pgCopyBegin(RemoteConn *pConn, const char *zTarget){
   PgConn *p = (PgConn*)pConn;
   PGresult *pRes;
-  char *aBuf = 0;                 /* rows not sent yet: aBuf[0..nBuf) */
-  sqlite3_int64 nBuf = 0, nAlloc = 0;
   char *zSql;
-  int r, c, rc = SQLITE_OK;
   assert( p->base.pActive==0 );
-  assert( nCol>0 );               /* a row's \n ends its last value */
   remoteConnClearError(pConn);
-  *pnChange = 0;
   zSql = sqlite3_mprintf("COPY %s FROM STDIN", zTarget);
   if( zSql==0 ){ pgSetNoMem(p); return SQLITE_NOMEM; }
   pRes = PQexec(p->pg, zSql);
@@ -2638,6 +2628,21 @@ static int pgCopyIn(RemoteConn *pConn, const char *zTarget, int nCol, int nRow,
     return SQLITE_ERROR;
   }
   PQclear(pRes);
+  return SQLITE_OK;
+}
+
+static int pgCopyRows(RemoteConn *pConn, int nCol, int nRow,
+                      const RemoteValue *aVal){
+  /* COPY text: the byte a special character becomes after a backslash */
+  static const char aEscape[256] = {
+    ['\\'] = '\\', ['\t'] = 't', ['\n'] = 'n', ['\r'] = 'r'
+  };
+  static const char aHex[] = "0123456789abcdef";
+  PgConn *p = (PgConn*)pConn;
+  char *aBuf = 0;                 /* rows not sent yet: aBuf[0..nBuf) */
+  sqlite3_int64 nBuf = 0, nAlloc = 0;
+  int r, c, rc = SQLITE_OK;
+  assert( nCol>0 );               /* a row's \n ends its last value */
   for(r=0; r<nRow && rc==SQLITE_OK; r++){
     for(c=0; c<nCol; c++){
       const RemoteValue *v = &aVal[r*nCol+c];
@@ -2710,7 +2715,18 @@ static int pgCopyIn(RemoteConn *pConn, const char *zTarget, int nCol, int nRow,
     }
   }
   sqlite3_free(aBuf);
-  if( PQputCopyEnd(p->pg, rc==SQLITE_OK ? 0 : "sqlite-remote: copy aborted")!=1 ){
+  if( rc==SQLITE_NOMEM ) pgSetNoMem(p);
+  if( rc==SQLITE_ERROR ) pgSetError(p, 0);  /* xCopyEnd may say more */
+  return rc;
+}
+
+static int pgCopyEnd(RemoteConn *pConn, int bAbort, sqlite3_int64 *pnChange){
+  PgConn *p = (PgConn*)pConn;
+  PGresult *pRes;
+  int rc = SQLITE_OK;
+  *pnChange = 0;
+  if( !bAbort ) remoteConnClearError(pConn);
+  if( PQputCopyEnd(p->pg, bAbort ? "sqlite-remote: copy aborted" : 0)!=1 ){
     rc = SQLITE_ERROR;
   }
   while( (pRes = PQgetResult(p->pg))!=0 ){
@@ -2726,7 +2742,6 @@ static int pgCopyIn(RemoteConn *pConn, const char *zTarget, int nCol, int nRow,
     PQclear(pRes);
   }
   if( rc==SQLITE_ERROR && p->base.eErr==REMOTE_ERR_NONE ) pgSetError(p, 0);
-  if( rc==SQLITE_NOMEM ) pgSetNoMem(p);
   return rc;
 }
 
@@ -2776,7 +2791,9 @@ const RemoteDialect remotePgDialect = {
   pgTableInfo,
   pgListTables,
   pgNativeHandle,
-  pgCopyIn,
+  pgCopyBegin,
+  pgCopyRows,
+  pgCopyEnd,
   pgSetSchema
 };
 

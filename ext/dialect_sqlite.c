@@ -477,6 +477,6 @@ const RemoteDialect remoteSqliteDialect = {
   liteTableInfo,
   liteListTables,
   liteNativeHandle,
-  0                         /* xCopyIn: multi-row INSERT serves */,
+  0, 0, 0                   /* xCopyBegin/Rows/End: multi-row INSERT serves */,
   0                         /* xSetSchema: one schema namespace, main */
 };

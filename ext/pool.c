@@ -85,6 +85,7 @@ static void forkChild(void){
         pc->pInherit = pc->pConn;
         pc->pConn = 0;
         pc->pActiveResult = 0;
+        pc->pOpenCopy = 0;
         pc->iBackendPid = 0;
       }
       pc->bBusy = 0;      /* a thread that was connecting it is gone */
@@ -209,6 +210,7 @@ static void connClose(RemotePool *p, PoolConn *pc, int bTerminate){
   pConn = pc->pConn;
   pc->pConn = 0;
   pc->pActiveResult = 0;
+  pc->pOpenCopy = 0;
   pthread_mutex_unlock(&p->mu);
   if( pConn==0 ) return;
   if( pc->pid!=iMyPid ) bTerminate = 0;     /* inherited across fork */

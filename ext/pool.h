@@ -54,6 +54,7 @@ struct PoolConn {
   int nShare;               /* StaticPool/SingletonThreadPool: users holding it */
   char *zIsolation;         /* level set on pConn by execution options */
   void *pActiveResult;      /* RemoteResult streaming on pConn (result.c) */
+  void *pOpenCopy;          /* RemoteBatch with a COPY open on pConn (batch.c) */
   PoolConn *pIdleNext, *pIdlePrev;   /* idle list */
   PoolConn *pAllNext, *pAllPrev;     /* all slots of the pool */
 };

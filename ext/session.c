@@ -380,6 +380,12 @@ int remoteSessAcquire(SessConn *pSc, PoolConn **ppPc, char **pzErr){
   int rc;
   *ppPc = 0;
   if( txnRefused(pSc, pzErr) ) return SQLITE_ERROR;
+  if( remoteBatchUnsent(pSc) ){
+    /* the rows a statement queued on this CONN go before anything else it
+    ** runs, so that it reads its own writes (as SQLite would) */
+    rc = remoteBatchFlush(pSc, pzErr);
+    if( rc ) return rc;
+  }
   if( pSc->pHeld ){
     SessUse *pU;
     pc = pSc->pHeld;
@@ -403,6 +409,14 @@ int remoteSessAcquire(SessConn *pSc, PoolConn **ppPc, char **pzErr){
     if( rc ) return rc;
   }
   if( pc->pActiveResult ) remoteResultDrain((RemoteResult*)pc->pActiveResult);
+  if( pc->pOpenCopy ){
+    /* a batched INSERT's COPY is open on it: its rows go first */
+    rc = remoteBatchFlushCopy(pc->pOpenCopy, pzErr);
+    if( rc ){
+      remoteSessRelease(pSc, pc);
+      return rc;
+    }
+  }
   rc = applyOptions(pSc, pc, pzErr);
   if( rc ){
     remoteSessRelease(pSc, pc);
@@ -532,6 +546,10 @@ static int execHeld(SessConn *pSc, const char *zSql, char **pzErr){
     return SQLITE_ERROR;
   }
   if( pc->pActiveResult ) remoteResultDrain((RemoteResult*)pc->pActiveResult);
+  if( pc->pOpenCopy ){
+    int rc = remoteBatchFlushCopy(pc->pOpenCopy, pzErr);
+    if( rc ) return rc;
+  }
   return execOn(pSc, pc, zSql, 0, 0, 0, pzErr);
 }
 
@@ -987,6 +1005,7 @@ int remoteSessInvalidate(SessConn *pSc, int bSoft){
   PoolConn *pc = pSc->pHeld;
   if( pc==0 || (pc->pConn==0 && !bSoft) ) return 0;
   if( pc->pActiveResult ) remoteResultDrain((RemoteResult*)pc->pActiveResult);
+  if( pc->pOpenCopy ) remoteBatchDiscardCopy(pc->pOpenCopy);
   remotePoolInvalidate(pc, bSoft, 0, "remote_invalidate");
   if( !bSoft && pSc->nDepth>0 ){
     pSc->eTxn = TXN_INVALID;
