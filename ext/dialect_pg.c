@@ -2248,8 +2248,10 @@ static void pgColumn(RemoteCursor *pCursor, int iCol, RemoteValue *pOut){
     }
     case PGK_TSTZ: {
       int e = pgTzSplit(z, n);
-      if( e>=0 && !(z[e-3]=='+' && z[e-2]=='0' && z[e-1]=='0') ){
-        /* The session is not in UTC (a SET TIME ZONE): convert */
+      /* The session is not in UTC (a SET TIME ZONE): an offset other than
+      ** "+00", or one with minutes ("+05:30"), is converted */
+      if( e>=0 ? !(z[e-3]=='+' && z[e-2]=='0' && z[e-1]=='0')
+               : (n>6 && (z[n-6]=='+' || z[n-6]=='-') && z[n-3]==':') ){
         char *zBuf = pgColBuf(pCol, 48);
         int nUtc;
         if( zBuf==0 ) return;
@@ -2259,17 +2261,7 @@ static void pgColumn(RemoteCursor *pCursor, int iCol, RemoteValue *pOut){
           n = nUtc;
           break;
         }
-      }else if( e<0 && n>6 && (z[n-6]=='+' || z[n-6]=='-') && z[n-3]==':' ){
-        /* "+05:30": an offset with minutes, never UTC */
-        char *zBuf = pgColBuf(pCol, 48);
-        int nUtc;
-        if( zBuf==0 ) return;
-        nUtc = pgTstzToUtc(z, n, zBuf);
-        if( nUtc>0 ){
-          z = zBuf;
-          n = nUtc;
-        }
-        break;
+        if( e<0 ) break;
       }
       if( e>=0 ){
         char *zBuf = pgColBuf(pCol, n + 4);

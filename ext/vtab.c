@@ -2064,8 +2064,7 @@ static int remoteFilter(sqlite3_vtab_cursor *pCur, int idxNum,
     p->bEof = 1;
     goto filter_done;
   }
-  rc = flushBatch(pSc, &zErr);
-  if( rc ) goto filter_done;
+  /* (rows a statement queued on pSc are sent first by remoteSessAcquire) */
   {
     int nSaveFetch = pSc->nFetch;
     if( pTab->nFetch>0 ) pSc->nFetch = pTab->nFetch;
