@@ -7,6 +7,7 @@
 ** listeners (called with it held, in seq order); it is held across fork().
 */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -63,11 +64,88 @@ static char *dupText(const char *z){
 }
 
 /* Put text z into *pz, reusing the old copy when it is the same text
-** (the engine name of nearly every event). */
+** (the level of nearly every log line). */
 static void setText(char **pz, const char *z){
   if( z && *pz && strcmp(*pz, z)==0 ) return;
   sqlite3_free(*pz);
   *pz = dupText(z);
+}
+
+/*
+** The engine names of ring rows, each distinct name stored once and
+** counted by the rows that point at its text (logMutex held): recording
+** an event copies nothing, also while the ring first fills.
+*/
+typedef struct LogName LogName;
+struct LogName {
+  LogName *pNext;
+  int nRef;                 /* ring rows using it */
+  char z[8];                /* the name; allocated as long as it needs */
+};
+static LogName *pLogNames = 0;
+
+static LogName *nameOf(char *z){
+  return (LogName*)(z - offsetof(LogName, z));
+}
+
+/* Point *pz (NULL or a name's text) at the name z, counted */
+static void setName(char **pz, const char *z){
+  LogName *pOld = *pz ? nameOf(*pz) : 0;
+  LogName *pNew, **pp;
+  if( pOld && z && strcmp(pOld->z, z)==0 ) return;
+  pNew = 0;
+  for(pp=&pLogNames; z && *pp; pp=&(*pp)->pNext){
+    if( strcmp((*pp)->z, z)==0 ){ pNew = *pp; break; }
+  }
+  if( pNew==0 && z ){
+    size_t n = strlen(z);
+    pNew = sqlite3_malloc64(sizeof(LogName) + n);
+    if( pNew ){
+      memcpy(pNew->z, z, n+1);
+      pNew->nRef = 0;
+      pNew->pNext = pLogNames;
+      pLogNames = pNew;
+    }
+  }
+  if( pNew ) pNew->nRef++;
+  if( pOld && --pOld->nRef==0 ){
+    for(pp=&pLogNames; *pp; pp=&(*pp)->pNext){
+      if( *pp==pOld ){ *pp = pOld->pNext; break; }
+    }
+    sqlite3_free(pOld);
+  }
+  *pz = pNew ? pNew->z : 0;
+}
+
+/* The ring's copy of an event name: the pool's names are static */
+static const char *staticEventName(const char *zEvent){
+  const int nName = (int)(sizeof(azEventName)/sizeof(azEventName[0]));
+  int i;
+  if( zEvent==0 ) return 0;
+  for(i=0; i<nName; i++){
+    if( zEvent==azEventName[i] ) return zEvent;
+  }
+  for(i=0; i<nName; i++){
+    if( strcmp(zEvent, azEventName[i])==0 ) return azEventName[i];
+  }
+  return 0;
+}
+
+/* Fill the next ring row (logMutex held) */
+static void eventRow(const char *zEngine, const char *zEvent, int iConn,
+                     const char *zDetail, double rTime){
+  int iRow = (int)(nEventSeq % REMOTE_EVENT_RING);
+  RemoteEventRow *p = &aEvent[iRow];
+  const char *zStatic = staticEventName(zEvent);
+  if( aEventOwned[iRow] ) sqlite3_free(p->zEvent);
+  if( p->zDetail ){ sqlite3_free(p->zDetail); p->zDetail = 0; }
+  p->iSeq = ++nEventSeq;
+  p->rTime = rTime;
+  setName(&p->zEngine, zEngine);
+  p->zEvent = zStatic ? (char*)zStatic : dupText(zEvent);
+  aEventOwned[iRow] = zStatic==0;
+  p->iConn = iConn;
+  if( zDetail ) p->zDetail = dupText(zDetail);
 }
 
 void remoteEvent(const char *zEngine, const char *zEvent, int iConn,
@@ -77,29 +155,10 @@ void remoteEvent(const char *zEngine, const char *zEvent, int iConn,
 
 void remoteEventAt(const char *zEngine, const char *zEvent, int iConn,
                    const char *zDetail, double rTime){
-  RemoteEventRow *p;
-  int i, iRow;
-  const char *zStatic = 0;
-  const int nName = (int)(sizeof(azEventName)/sizeof(azEventName[0]));
-  for(i=0; zEvent && i<nName; i++){
-    if( zEvent==azEventName[i] ){ zStatic = zEvent; break; }
-  }
-  for(i=0; zEvent && zStatic==0 && i<nName; i++){
-    if( strcmp(zEvent, azEventName[i])==0 ){ zStatic = azEventName[i]; break; }
-  }
+  int i;
   pthread_once(&logOnce, logInit);
   pthread_mutex_lock(&logMutex);
-  iRow = (int)(nEventSeq % REMOTE_EVENT_RING);
-  p = &aEvent[iRow];
-  if( aEventOwned[iRow] ) sqlite3_free(p->zEvent);
-  if( p->zDetail ){ sqlite3_free(p->zDetail); p->zDetail = 0; }
-  p->iSeq = ++nEventSeq;
-  p->rTime = rTime;
-  setText(&p->zEngine, zEngine);
-  p->zEvent = zStatic ? (char*)zStatic : dupText(zEvent);
-  aEventOwned[iRow] = zStatic==0;
-  p->iConn = iConn;
-  if( zDetail ) p->zDetail = dupText(zDetail);
+  eventRow(zEngine, zEvent, iConn, zDetail, rTime);
   for(i=0; i<nListen; i++){
     aListen[i].x(aListen[i].pArg, zEngine, zEvent, iConn, zDetail);
   }
@@ -112,31 +171,10 @@ void remoteEvent2(const char *zEngine, const char *zEvent1,
     remoteEventAt(zEngine, zEvent1, iConn, 0, rTime);
     remoteEventAt(zEngine, zEvent2, iConn, 0, rTime);
   }else{
-    const char *az[2];
-    int i, j;
-    az[0] = zEvent1;
-    az[1] = zEvent2;
     pthread_once(&logOnce, logInit);
     pthread_mutex_lock(&logMutex);
-    for(j=0; j<2; j++){
-      int iRow = (int)(nEventSeq % REMOTE_EVENT_RING);
-      RemoteEventRow *p = &aEvent[iRow];
-      const char *zStatic = 0;
-      for(i=0; i<(int)(sizeof(azEventName)/sizeof(azEventName[0])); i++){
-        if( az[j]==azEventName[i] || strcmp(az[j], azEventName[i])==0 ){
-          zStatic = azEventName[i];
-          break;
-        }
-      }
-      if( aEventOwned[iRow] ) sqlite3_free(p->zEvent);
-      if( p->zDetail ){ sqlite3_free(p->zDetail); p->zDetail = 0; }
-      p->iSeq = ++nEventSeq;
-      p->rTime = rTime;
-      setText(&p->zEngine, zEngine);
-      p->zEvent = zStatic ? (char*)zStatic : dupText(az[j]);
-      aEventOwned[iRow] = zStatic==0;
-      p->iConn = iConn;
-    }
+    eventRow(zEngine, zEvent1, iConn, 0, rTime);
+    eventRow(zEngine, zEvent2, iConn, 0, rTime);
     pthread_mutex_unlock(&logMutex);
   }
 }
@@ -156,7 +194,7 @@ void remoteLog(const char *zEngine, const char *zLevel, int bStderr,
   sqlite3_free(p->zMessage);
   p->iSeq = ++nLogSeq;
   p->rTime = remoteNow();
-  setText(&p->zEngine, zEngine);
+  setName(&p->zEngine, zEngine);
   setText(&p->zLevel, zLevel);
   p->zMessage = zMsg;
   if( bStderr ){
