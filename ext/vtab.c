@@ -134,6 +134,11 @@ struct RowMap {
 };
 
 typedef struct RemoteVtab RemoteVtab;
+/* Key values a unique lookup's kept SQL may take (composite keys) */
+#define REMOTE_ONE_MAX 8
+
+typedef struct RemoteCursor2 RemoteCursor2;
+
 struct RemoteVtab {
   sqlite3_vtab base;        /* Base class - must be first */
   sqlite3 *db;
@@ -173,9 +178,18 @@ struct RemoteVtab {
   char *zInsSuffix;         /* its conflict clause, may be "" */
   int eInsConflict;
   char *zInsSchema;
+  /* The last unique lookup's whole SQL, reused while the plan, the mapped
+  ** schema and the types of the key values stay the same (see
+  ** lookupReuse): its parameters are those values as they are */
+  char *zOneIdx;            /* the plan (idxStr) it was built for */
+  char *zOneSql;
+  char *zOneSchema;
+  int nOne;                 /* parameters, at most REMOTE_ONE_MAX */
+  int aOneArg[REMOTE_ONE_MAX];   /* xFilter argument of each */
+  int aOneType[REMOTE_ONE_MAX];  /* its type, SQLITE_INTEGER or SQLITE_TEXT */
+  RemoteCursor2 *pSpare;    /* a closed cursor, for the next xOpen */
 };
 
-typedef struct RemoteCursor2 RemoteCursor2;
 struct RemoteCursor2 {
   sqlite3_vtab_cursor base; /* Base class - must be first */
   RemoteResult *pRes;
@@ -185,11 +199,6 @@ struct RemoteCursor2 {
   int bCount;               /* a scan without parameters or LIMIT: its row
                             ** count is kept in RemoteVtab.nScanRows */
   sqlite3_int64 nRow;       /* rows returned so far */
-  /* The bound parameters of the open query and the bytes they point to:
-  ** kept while it streams (a driver may read them lazily) */
-  RemoteValue *aParam;
-  char **azBuf;
-  int nBuf;
 };
 
 /* ------------------------------------------------------------------ */
@@ -744,6 +753,15 @@ static char *dequote(const char *z){
   return sqlite3_mprintf("%s", z);
 }
 
+/* Drop the table's kept unique lookup SQL */
+static void lookupForget(RemoteVtab *p){
+  sqlite3_free(p->zOneIdx);
+  sqlite3_free(p->zOneSql);
+  sqlite3_free(p->zOneSchema);
+  p->zOneIdx = p->zOneSql = p->zOneSchema = 0;
+  p->nOne = 0;
+}
+
 static void vtabFree(RemoteVtab *p){
   int i;
   if( p==0 ) return;
@@ -752,6 +770,11 @@ static void vtabFree(RemoteVtab *p){
   sqlite3_free(p->zInsPrefix);
   sqlite3_free(p->zInsSuffix);
   sqlite3_free(p->zInsSchema);
+  lookupForget(p);
+  if( p->pSpare ){
+    sqlite3_free(p->pSpare->aMap);
+    sqlite3_free(p->pSpare);
+  }
   for(i=0; i<p->nCol; i++){
     if( p->azCol ) sqlite3_free(p->azCol[i]);
     if( p->azDecl ) sqlite3_free(p->azDecl[i]);
@@ -1677,23 +1700,23 @@ static int appendCompare(Sql *q, RemoteVtab *pTab, const RemoteDialect *pD,
 }
 
 static void cursorReset2(RemoteCursor2 *p){
-  int i;
   remoteResultClose(p->pRes);
   p->pRes = 0;
-  for(i=0; i<p->nBuf; i++) sqlite3_free(p->azBuf[i]);
-  sqlite3_free(p->azBuf);
-  sqlite3_free(p->aParam);
-  p->azBuf = 0;
-  p->aParam = 0;
-  p->nBuf = 0;
   p->bEof = 1;
   p->bNone = 0;
 }
 
 static int remoteOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCur){
-  RemoteCursor2 *p = sqlite3_malloc(sizeof(*p));
   RemoteVtab *pTab = (RemoteVtab*)pVtab;
-  if( p==0 ) return SQLITE_NOMEM;
+  RemoteCursor2 *p = pTab->pSpare;
+  int *aMap = 0;
+  if( p ){
+    pTab->pSpare = 0;
+    aMap = p->aMap;         /* the columns are the table's: still right */
+  }else{
+    p = sqlite3_malloc(sizeof(*p));
+    if( p==0 ) return SQLITE_NOMEM;
+  }
   if( pTab->nOpen==0 && pTab->pMap ){
     /* rowids are kept for a statement (a transaction when writing): with
     ** no cursor open and no transaction, no statement still uses them */
@@ -1707,16 +1730,25 @@ static int remoteOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCur){
   }
   pTab->nOpen++;
   memset(p, 0, sizeof(*p));
+  p->aMap = aMap;
   p->bEof = 1;
   *ppCur = &p->base;
   return SQLITE_OK;
 }
 
+/* xClose: the table keeps one closed cursor for its next xOpen (a
+** statement stepped again opens and closes one each time) */
 static int remoteClose(sqlite3_vtab_cursor *pCur){
-  ((RemoteVtab*)pCur->pVtab)->nOpen--;
-  cursorReset2((RemoteCursor2*)pCur);
-  sqlite3_free(((RemoteCursor2*)pCur)->aMap);
-  sqlite3_free(pCur);
+  RemoteVtab *pTab = (RemoteVtab*)pCur->pVtab;
+  RemoteCursor2 *p = (RemoteCursor2*)pCur;
+  pTab->nOpen--;
+  cursorReset2(p);
+  if( pTab->pSpare==0 ){
+    pTab->pSpare = p;
+  }else{
+    sqlite3_free(p->aMap);
+    sqlite3_free(p);
+  }
   return SQLITE_OK;
 }
 
@@ -1825,6 +1857,97 @@ static int planInts(const char *z, int *a, int n){
 ** comment for the encoding): the used columns, the pushed constraints, IN
 ** lists, ORDER BY, DISTINCT, LIMIT/OFFSET.
 */
+/*
+** 1 if appendCompare() builds the constraint op on column iCol against a
+** value of type eType as "column = parameter" with the value unchanged,
+** whatever the value (a text one must also be textSendable()): what a
+** unique lookup's kept SQL may be reused for.
+*/
+static int plainKey(RemoteVtab *pTab, int iCol, int op, int eType){
+  int k = pTab->aKind[iCol];
+  if( op!=SQLITE_INDEX_CONSTRAINT_EQ && op!=SQLITE_INDEX_CONSTRAINT_IS ) return 0;
+  if( eType==SQLITE_INTEGER ) return k==K_INT || k==K_BOOL || k==K_NATIVE;
+  if( eType==SQLITE_TEXT ) return k==K_TEXT || k==K_TEXTCAST || k==K_NATIVE;
+  return 0;
+}
+
+/*
+** The unique lookup kept in pTab fits plan idxStr, the mapped schema
+** zSchema and these arguments: 1 with its parameters in aParam (OUT,
+** REMOTE_ONE_MAX slots, pointing into argv), else 0.
+*/
+static int lookupReuse(RemoteVtab *pTab, const char *idxStr, const char *zSchema,
+                       int argc, sqlite3_value **argv, RemoteValue *aParam){
+  int i;
+  if( pTab->zOneSql==0 || idxStr==0 || strcmp(idxStr, pTab->zOneIdx)!=0
+   || !sameText(zSchema, pTab->zOneSchema) ){
+    return 0;
+  }
+  for(i=0; i<pTab->nOne; i++){
+    sqlite3_value *pVal;
+    if( pTab->aOneArg[i]>=argc ) return 0;
+    pVal = argv[pTab->aOneArg[i]];
+    if( sqlite3_value_type(pVal)!=pTab->aOneType[i] ) return 0;
+    remoteValueFromSqlite(pVal, &aParam[i]);
+    if( aParam[i].eType==SQLITE_TEXT
+     && !textSendable(pTab, (const unsigned char*)aParam[i].z, aParam[i].n) ){
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* Keep zSql, built for plan idxStr and schema zSchema with the nOne
+** plain key parameters aArg/aType, as the table's unique lookup SQL */
+static void lookupKeep(RemoteVtab *pTab, const char *idxStr, const char *zSchema,
+                       const char *zSql, int nOne, const int *aArg,
+                       const int *aType){
+  lookupForget(pTab);
+  pTab->zOneIdx = sqlite3_mprintf("%s", idxStr);
+  pTab->zOneSql = sqlite3_mprintf("%s", zSql);
+  pTab->zOneSchema = zSchema ? sqlite3_mprintf("%s", zSchema) : 0;
+  if( pTab->zOneIdx==0 || pTab->zOneSql==0 || (zSchema && pTab->zOneSchema==0) ){
+    lookupForget(pTab);
+    return;
+  }
+  pTab->nOne = nOne;
+  memcpy(pTab->aOneArg, aArg, sizeof(int)*nOne);
+  memcpy(pTab->aOneType, aType, sizeof(int)*nOne);
+}
+
+/*
+** Run a filter's remote query zSql with its parameters on p and step to
+** the first row. bSmall: few rows expected (no REMOTE_QUERY_SCAN); bCount:
+** a complete read counts the table's rows (RemoteVtab.nScanRows).
+*/
+static int filterOpen(RemoteCursor2 *p, RemoteVtab *pTab, SessConn *pSc,
+                      RemoteEngine *pE, int idxNum, const char *zSql,
+                      int nParam, const RemoteValue *aParam, int bSmall,
+                      int bCount, char **pzErr){
+  int nSaveFetch = pSc->nFetch;
+  int rc;
+  /* (rows a statement queued on pSc are sent first by remoteSessAcquire) */
+  if( pTab->nFetch>0 ) pSc->nFetch = pTab->nFetch;
+  p->bCount = bCount;
+  p->nRow = 0;
+  if( idxNum==1 ){
+    pSc->mQuery = REMOTE_QUERY_ONE;
+  }else if( !bSmall && nParam==0
+         && (pTab->nRowEst<0 || pTab->nRowEst>=REMOTE_SCAN_MIN_ROWS)
+         && (pTab->nScanRows<0 || pTab->nScanRows>=REMOTE_SCAN_MIN_ROWS) ){
+    pSc->mQuery = REMOTE_QUERY_SCAN;
+  }
+  rc = remoteResultOpen(pSc, zSql, nParam, aParam, 1, &p->pRes, pzErr);
+  pSc->nFetch = nSaveFetch;
+  pSc->mQuery = 0;
+  if( rc ){
+    staleCheck(pTab, pE, *pzErr);
+    return rc;
+  }
+  p->bEof = 0;
+  return remoteNext(&p->base);
+}
+
 static int remoteFilter(sqlite3_vtab_cursor *pCur, int idxNum,
                         const char *idxStr, int argc, sqlite3_value **argv){
   RemoteCursor2 *p = (RemoteCursor2*)pCur;
@@ -1842,6 +1965,11 @@ static int remoteFilter(sqlite3_vtab_cursor *pCur, int idxNum,
   int bSmall = idxNum==1;   /* few rows expected: no REMOTE_QUERY_SCAN */
   sqlite3_uint64 mUsed = ~(sqlite3_uint64)0;
   sqlite3_str *pOrder = 0;  /* " ORDER BY ...", made when needed */
+  const char *zSchema;
+  /* a unique lookup of plain key values (plainKey) keeps its SQL */
+  int bPlain = idxNum==1;
+  int nPlain = 0;
+  int aPlainArg[REMOTE_ONE_MAX], aPlainType[REMOTE_ONE_MAX];
 
   cursorReset2(p);
   memset(&q, 0, sizeof(q));
@@ -1860,10 +1988,21 @@ static int remoteFilter(sqlite3_vtab_cursor *pCur, int idxNum,
   }
   /* aMap is the cursor's for its life: the table's columns never change */
   if( p->aMap==0 ) p->aMap = sqlite3_malloc64(sizeof(int)*(pTab->nCol+1));
-  q.pStr = sqlite3_str_new(0);
   if( p->aMap==0 ){ rc = SQLITE_NOMEM; goto filter_done; }
+  zSchema = remoteSessMapSchema(pSc, pTab->zSchema);
+  if( bPlain ){
+    RemoteValue aOne[REMOTE_ONE_MAX];
+    if( lookupReuse(pTab, idxStr, zSchema, argc, argv, aOne) ){
+      for(i=0; i<pTab->nCol; i++){
+        p->aMap[i] = (mUsed & ((sqlite3_uint64)1<<(i<63 ? i : 63))) ? nSel++ : -1;
+      }
+      rc = filterOpen(p, pTab, pSc, pE, idxNum, pTab->zOneSql, pTab->nOne, aOne,
+                      1, 0, &zErr);
+      goto filter_done;
+    }
+  }
+  q.pStr = sqlite3_str_new(0);
   {
-    const char *zSchema = remoteSessMapSchema(pSc, pTab->zSchema);
     int bReuse = pTab->zSel && pTab->mSel==mUsed && pTab->bSelDistinct==bDistinct
       && sameText(zSchema, pTab->zSelSchema);
     if( !bReuse ){
@@ -1910,6 +2049,7 @@ static int remoteFilter(sqlite3_vtab_cursor *pCur, int idxNum,
 
   for(z=idxStr; z && *z; ){
     char c = *z++;
+    if( c!='w' && c!='u' ) bPlain = 0;
     if( c=='w' ){
       int a[5];
       if( planInts(z, a, 5) && a[0]>=0 && a[0]<pTab->nCol ){
@@ -1918,6 +2058,14 @@ static int remoteFilter(sqlite3_vtab_cursor *pCur, int idxNum,
         int nParamBefore = q.nParam;
         int bDone = 0;
         sqlite3_str_appendall(q.pStr, nWhere ? " AND " : " WHERE ");
+        if( bPlain ){
+          bPlain = nPlain<REMOTE_ONE_MAX && iArg>0 && iArg<=argc
+                && plainKey(pTab, iCol, op, sqlite3_value_type(argv[iArg-1]));
+          if( bPlain ){
+            aPlainArg[nPlain] = iArg-1;
+            aPlainType[nPlain++] = sqlite3_value_type(argv[iArg-1]);
+          }
+        }
         if( op==SQLITE_INDEX_CONSTRAINT_ISNULL || op==SQLITE_INDEX_CONSTRAINT_ISNOTNULL ){
           char *zQ = pD->xQuoteIdent(pTab->azCol[iCol]);
           sqlite3_str_appendf(q.pStr, "%s IS %sNULL", zQ,
@@ -1927,6 +2075,7 @@ static int remoteFilter(sqlite3_vtab_cursor *pCur, int idxNum,
         }else if( iArg>0 && iArg<=argc ){
           bDone = appendCompare(&q, pTab, pD, iCol, op, argv[iArg-1], bExact, bConst);
         }
+        if( q.nParam!=nParamBefore+1 || q.bNone ) bPlain = 0;
         if( bDone ){
           if( sqlite3_str_length(q.pStr)==nBefore+(nWhere ? 5 : 7) ){
             sqlite3_str_appendall(q.pStr, "1=0");   /* q.bNone: never true */
@@ -1942,6 +2091,8 @@ static int remoteFilter(sqlite3_vtab_cursor *pCur, int idxNum,
             goto filter_done;
           }
         }
+      }else{
+        bPlain = 0;
       }
     }else if( c=='i' ){
       int a[3];
@@ -2064,34 +2215,11 @@ static int remoteFilter(sqlite3_vtab_cursor *pCur, int idxNum,
     p->bEof = 1;
     goto filter_done;
   }
-  /* (rows a statement queued on pSc are sent first by remoteSessAcquire) */
-  {
-    int nSaveFetch = pSc->nFetch;
-    if( pTab->nFetch>0 ) pSc->nFetch = pTab->nFetch;
-    p->bCount = idxNum!=1 && q.nParam==0 && iLimitArg==0;
-    p->nRow = 0;
-    if( idxNum==1 ){
-      pSc->mQuery = REMOTE_QUERY_ONE;
-    }else if( !bSmall && q.nParam==0
-           && (pTab->nRowEst<0 || pTab->nRowEst>=REMOTE_SCAN_MIN_ROWS)
-           && (pTab->nScanRows<0 || pTab->nScanRows>=REMOTE_SCAN_MIN_ROWS) ){
-      pSc->mQuery = REMOTE_QUERY_SCAN;
-    }
-    rc = remoteResultOpen(pSc, zSql, q.nParam, q.aParam, 1, &p->pRes, &zErr);
-    pSc->nFetch = nSaveFetch;
-    pSc->mQuery = 0;
-    if( rc ) staleCheck(pTab, pE, zErr);
+  if( bPlain && nPlain==q.nParam ){
+    lookupKeep(pTab, idxStr, zSchema, zSql, nPlain, aPlainArg, aPlainType);
   }
-  /* the cursor keeps the parameters while the query streams */
-  p->aParam = q.aParam;
-  p->azBuf = q.azBuf;
-  p->nBuf = q.nBuf;
-  q.aParam = 0;
-  q.azBuf = 0;
-  q.nBuf = 0;
-  if( rc ) goto filter_done;
-  p->bEof = 0;
-  rc = remoteNext(pCur);
+  rc = filterOpen(p, pTab, pSc, pE, idxNum, zSql, q.nParam, q.aParam, bSmall,
+                  idxNum!=1 && q.nParam==0 && iLimitArg==0, &zErr);
 
 filter_done:
   if( zErr ){
