@@ -39,33 +39,18 @@ struct RemoteBatch {
   char *aByte;              /* arena of text/blob bytes */
   sqlite3_int64 nByte, nByteAlloc;
   char *zSql;               /* SQL of a full batch, built once */
-  RemoteBatch *pNext;
 };
 
-/* Batches are few (one per CONN with pending rows), so a list serves */
-static RemoteBatch *pBatchList = 0;
-static sqlite3_mutex *batchMutex(void){
-  return sqlite3_mutex_alloc(SQLITE_MUTEX_STATIC_APP1);
-}
-
+/* A CONN's batch (one at most; the CONN is used by one thread at a time) */
 static RemoteBatch *batchFind(SessConn *pSc){
-  RemoteBatch *p;
-  sqlite3_mutex_enter(batchMutex());
-  for(p=pBatchList; p && p->pSc!=pSc; p=p->pNext){}
-  sqlite3_mutex_leave(batchMutex());
-  return p;
+  return pSc->pBatch;
 }
 
 static int batchCopyEnd(RemoteBatch *p, int bAbort, char **pzErr);
 
 static void batchFree(RemoteBatch *p){
-  RemoteBatch **pp;
   if( p->pCopyPc ) batchCopyEnd(p, 1, 0);
-  sqlite3_mutex_enter(batchMutex());
-  for(pp=&pBatchList; *pp; pp=&(*pp)->pNext){
-    if( *pp==p ){ *pp = p->pNext; break; }
-  }
-  sqlite3_mutex_leave(batchMutex());
+  if( p->pSc->pBatch==p ) p->pSc->pBatch = 0;
   sqlite3_free(p->zPrefix);
   sqlite3_free(p->zSuffix);
   sqlite3_free(p->zCopy);
@@ -290,10 +275,7 @@ int remoteBatchAdd(SessConn *pSc, const char *zPrefix, const char *zSuffix,
       batchFree(p);
       return SQLITE_NOMEM;
     }
-    sqlite3_mutex_enter(batchMutex());
-    p->pNext = pBatchList;
-    pBatchList = p;
-    sqlite3_mutex_leave(batchMutex());
+    pSc->pBatch = p;
   }
   aRow = &p->aVal[p->nRow*nCol];
   for(i=0; i<nCol; i++){

@@ -186,6 +186,7 @@ struct PgConn {
   unsigned int *aDealloc; /* iName of each of those */
   int nUserType;
   PgUserType *aUserType;  /* sorted by oid */
+  struct PgCursor *pSpare;  /* a finalized cursor kept for the next query */
 };
 
 /* One column of an open cursor: its conversion and its buffer */
@@ -214,6 +215,8 @@ struct PgCursor {
   int bCopy;              /* rows come from a binary COPY (pgCopyQuery) */
   int bCopyHead;          /* the COPY header is still to be read */
   char *zRow;             /* binary COPY: current row, PQfreemem'd */
+  int nColAlloc;          /* PgCols allocated after the cursor, 0 if aCol
+                          ** is a separate allocation (binary COPY) */
 };
 
 /* Parameters laid out for PQexecParams and friends (see pgBindInit) */
@@ -569,11 +572,19 @@ static void pgStmtFlush(PgConn *p){
 */
 static int pgStmtGet(PgConn *p, const char *zSql, const PgBind *pBind,
                      PgStmt **ppStmt){
-  unsigned int h = pgStmtHash(zSql, pBind->n, pBind->aType);
-  PgStmt *pStmt;
+  unsigned int h;
+  PgStmt *pStmt = p->pMru;
   PGresult *pRes;
   size_t nSql;
   int rc;
+  /* the statement run last again (a lookup in a loop): no hash needed */
+  if( pStmt && pStmt->nParam==pBind->n
+   && memcmp(pStmt->aType, pBind->aType, pBind->n*sizeof(Oid))==0
+   && strcmp(pStmt->zSql, zSql)==0 ){
+    *ppStmt = pStmt;
+    return SQLITE_OK;
+  }
+  h = pgStmtHash(zSql, pBind->n, pBind->aType);
   *ppStmt = 0;
   for(pStmt=p->pMru; pStmt; pStmt=pStmt->pNext){
     if( pStmt->h==h && pStmt->nParam==pBind->n
@@ -972,6 +983,7 @@ connect_done:
 
 static void pgFree(PgConn *p){
   pgStmtFreeAll(p);
+  sqlite3_free(p->pSpare);
   remoteConnClearError(&p->base);
   sqlite3_free(p->aUserType);
   sqlite3_free(p);
@@ -2104,10 +2116,16 @@ static void pgFinalize(RemoteCursor *pCursor){
     }
   }
   PQclear(pCur->pRes);
-  for(i=0; i<pCur->nCol; i++) sqlite3_free(pCur->aCol[i].zBuf);
-  if( pCur->aCol!=(PgCol*)&pCur[1] ) sqlite3_free(pCur->aCol);
+  for(i=0; i<pCur->nCol; i++){
+    if( pCur->aCol[i].zBuf ) sqlite3_free(pCur->aCol[i].zBuf);
+  }
+  if( pCur->nColAlloc==0 ) sqlite3_free(pCur->aCol);
   if( p->base.pActive==&pCur->base ) p->base.pActive = 0;
-  sqlite3_free(pCur);
+  if( p->pSpare==0 && pCur->nColAlloc>0 ){
+    p->pSpare = pCur;
+  }else{
+    sqlite3_free(pCur);
+  }
 }
 
 /*
@@ -2125,7 +2143,7 @@ static int pgQuery(RemoteConn *pConn, const char *zSql, int nParam,
   PGresult *pRes = 0;
   PGTransactionStatusType eTxn;
   sqlite3_int64 nByte;
-  int rc, i;
+  int rc, i, nCol;
   (void)nFetch;
   assert( p->base.pActive==0 );
   *ppCur = 0;
@@ -2151,16 +2169,27 @@ static int pgQuery(RemoteConn *pConn, const char *zSql, int nParam,
   }
   rc = pgRun(p, zSql, nParam, aParam, (mFlags & REMOTE_QUERY_ONE)==0, &pRes);
   if( rc!=SQLITE_OK ) return rc;
-  /* the cursor and its columns in one allocation */
-  nByte = sizeof(PgCursor) + PQnfields(pRes)*sizeof(PgCol);
-  pCur = sqlite3_malloc64(nByte);
-  if( pCur==0 ){
-    PQclear(pRes);
-    pgDrain(p);
-    pgSetNoMem(p);
-    return SQLITE_ERROR;
+  /* the cursor and its columns in one allocation, the spare one if it has
+  ** room enough */
+  nCol = PQnfields(pRes);
+  nByte = sizeof(PgCursor) + (nCol>0 ? nCol : 1)*sizeof(PgCol);
+  if( p->pSpare && p->pSpare->nColAlloc>=nCol ){
+    pCur = p->pSpare;
+    p->pSpare = 0;
+    nCol = pCur->nColAlloc;
+    nByte = sizeof(PgCursor) + nCol*sizeof(PgCol);
+  }else{
+    pCur = sqlite3_malloc64(nByte);
+    if( pCur==0 ){
+      PQclear(pRes);
+      pgDrain(p);
+      pgSetNoMem(p);
+      return SQLITE_ERROR;
+    }
+    nCol = nCol>0 ? nCol : 1;
   }
   memset(pCur, 0, nByte);
+  pCur->nColAlloc = nCol;
   pCur->base.pConn = &p->base;
   pCur->pRes = pRes;
   pCur->bFirst = 1;

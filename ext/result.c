@@ -42,6 +42,7 @@ struct RemoteResult {
   char *zDrainErr;
   RemoteValue *aParam;      /* the caller's parameters, copied: a dialect
                             ** may read them as long as its cursor lives */
+  sqlite3_int64 nRoom;      /* bytes allocated after the struct for them */
 };
 
 static void freeBuf(RemoteResult *p){
@@ -186,12 +187,21 @@ int remoteResultOpen(SessConn *pSc, const char *zSql, int nParam,
   int nTry = 0;
   int rc;
   *ppRes = 0;
-  /* the result and a copy of the parameters in one allocation */
+  /* the result and a copy of the parameters in one allocation, the CONN's
+  ** spare one if it has room enough */
   {
     sqlite3_int64 nParamByte = nParam>0 ? paramBytes(nParam, aParam) : 0;
-    p = sqlite3_malloc64(sizeof(*p) + nParamByte);
-    if( p==0 ) return SQLITE_NOMEM;
+    sqlite3_int64 nRoom = nParamByte;
+    p = pSc->pSpareRes;
+    if( p && p->nRoom>=nParamByte ){
+      pSc->pSpareRes = 0;
+      nRoom = p->nRoom;
+    }else{
+      p = sqlite3_malloc64(sizeof(*p) + nParamByte);
+      if( p==0 ) return SQLITE_NOMEM;
+    }
     memset(p, 0, sizeof(*p));
+    p->nRoom = nRoom;
     if( nParam>0 ){
       p->aParam = copyParams(nParam, aParam, (RemoteValue*)&p[1]);
       aParam = p->aParam;
@@ -335,5 +345,9 @@ void remoteResultClose(RemoteResult *p){
     sqlite3_free(p->azName);
   }
   sqlite3_free(p->zDrainErr);
-  sqlite3_free(p);
+  if( p->pSc->pSpareRes==0 ){
+    p->pSc->pSpareRes = p;
+  }else{
+    sqlite3_free(p);
+  }
 }

@@ -69,6 +69,8 @@ static void sessUnhold(SessConn*);
 
 static void sessConnFree(SessConn *pSc){
   int i;
+  remoteBatchDiscard(pSc);
+  sqlite3_free(pSc->pSpareRes);
   for(i=0; i<pSc->nSave; i++) sqlite3_free(pSc->azSave[i]);
   sqlite3_free(pSc->azSave);
   sqlite3_free(pSc->zEngine);

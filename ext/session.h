@@ -60,6 +60,9 @@ struct SessConn {
   char **azMap;             /* 2*nMap: from ("" = no schema), to (NULL = none) */
   int bNoCompiledCache;     /* compiled_cache=0 */
   char *zToken;             /* logging_token */
+  struct RemoteBatch *pBatch;  /* rows a statement queued here (batch.c) */
+  RemoteResult *pSpareRes;  /* a closed result kept for the next query
+                            ** (result.c; one allocation, freed with pSc) */
 };
 
 struct RemoteSession {
