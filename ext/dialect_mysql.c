@@ -85,6 +85,7 @@ struct MyConn {
   const char *zIsoVar;        /* "tx_isolation" or "transaction_isolation" */
   MyStmt *pNewest, *pOldest;  /* statement cache, most recently used first */
   int nStmt;                  /* entries in the statement cache */
+  struct MyCursor *pSpare;    /* a finalized cursor's block, for the next */
 };
 
 static void myTrackTz(MyConn *p);
@@ -119,6 +120,7 @@ struct MyCursor {
   char *zOvfl;                /* binary: values longer than their slot */
   char zTsBuf[96];            /* text: a TIMESTAMP shifted to UTC */
   size_t nOvfl;               /* bytes allocated at zOvfl */
+  size_t nAlloc;              /* bytes allocated for the cursor */
 };
 
 /************************************************************************
@@ -1023,7 +1025,7 @@ static enum enum_field_types myBufferType(int eClass){
 */
 static MyCursor *myCursorNew(MyConn *p, const MYSQL_FIELD *aField, int nCol,
                              int bBinary){
-  size_t nByte, nArena = 0, nName = 0;
+  size_t nByte, nAlloc, nArena = 0, nName = 0;
   MyCursor *pCur;
   char *pNext;
   char *zArena = 0;
@@ -1041,9 +1043,17 @@ static MyCursor *myCursorNew(MyConn *p, const MYSQL_FIELD *aField, int nCol,
            + nArena + 2*nCol*sizeof(my_bool);
   }
   nByte += nCol + nName;
-  pCur = sqlite3_malloc64(nByte);
-  if( pCur==0 ) return 0;
+  if( p->pSpare && p->pSpare->nAlloc>=nByte ){
+    pCur = p->pSpare;
+    p->pSpare = 0;
+    nAlloc = pCur->nAlloc;
+  }else{
+    pCur = sqlite3_malloc64(nByte);
+    if( pCur==0 ) return 0;
+    nAlloc = nByte;
+  }
   memset(pCur, 0, nByte);
+  pCur->nAlloc = nAlloc;
   pCur->base.pConn = &p->base;
   pCur->nCol = nCol;
   pNext = (char*)pCur + MY_ROUND8(sizeof(MyCursor));
@@ -1131,7 +1141,11 @@ static void myFinalize(RemoteCursor *pCursor){
   }
   if( p && p->base.pActive==pCursor ) p->base.pActive = 0;
   sqlite3_free(pCur->zOvfl);
-  sqlite3_free(pCur);
+  if( p && p->pSpare==0 ){
+    p->pSpare = pCur;
+  }else{
+    sqlite3_free(pCur);
+  }
 }
 
 /*
@@ -1515,47 +1529,84 @@ static int myParseDatetime(const char *z, unsigned long n, MYSQL_TIME *t){
 static void myTrackTz(MyConn *p){
   const char *zName = 0, *zVal = 0;
   size_t nName = 0, nVal = 0;
+  unsigned int mStatus = 0;
+  /* nothing new unless the last OK said the session state changed */
+  if( mariadb_get_infov(p->db, MARIADB_CONNECTION_SERVER_STATUS, &mStatus)==0
+   && (mStatus & SERVER_SESSION_STATE_CHANGED)==0 ){
+    return;
+  }
   if( mysql_session_track_get_first(p->db, SESSION_TRACK_SYSTEM_VARIABLES,
                                     &zName, &nName) ) return;
   do{
     if( mysql_session_track_get_next(p->db, SESSION_TRACK_SYSTEM_VARIABLES,
                                      &zVal, &nVal) ) return;
     if( nName==9 && memcmp(zName, "time_zone", 9)==0 ){
-      int h = 0, m = 0;
-      char zBuf[16];
-      if( nVal>0 && nVal<sizeof(zBuf) && (zVal[0]=='+' || zVal[0]=='-') ){
-        memcpy(zBuf, zVal, nVal);
-        zBuf[nVal] = 0;
-        if( sscanf(zBuf+1, "%d:%d", &h, &m)==2 ){
-          p->nTzOffset = (zBuf[0]=='-' ? -1 : 1)*(h*3600 + m*60);
-          continue;
-        }
+      /* an offset, "+hh:mm" or "-hh:mm"; anything else is a name */
+      int h = 0, m = 0, nH = 0, nM = 0;
+      size_t i = 1;
+      while( i<nVal && nH<3 && zVal[i]>='0' && zVal[i]<='9' ){
+        h = h*10 + (zVal[i++] - '0');
+        nH++;
       }
-      p->nTzOffset = 0;
+      if( i<nVal && zVal[i]==':' ) i++;
+      while( i<nVal && nM<3 && zVal[i]>='0' && zVal[i]<='9' ){
+        m = m*10 + (zVal[i++] - '0');
+        nM++;
+      }
+      if( nVal>0 && (zVal[0]=='+' || zVal[0]=='-') && nH>0 && nM>0 && i==nVal ){
+        p->nTzOffset = (zVal[0]=='-' ? -1 : 1)*(h*3600 + m*60);
+      }else{
+        p->nTzOffset = 0;
+      }
     }
   }while( mysql_session_track_get_next(p->db, SESSION_TRACK_SYSTEM_VARIABLES,
                                        &zName, &nName)==0 );
 }
 
-/* Format a MYSQL_TIME of class eClass into zBuf (96 bytes): the length */
+/* v in decimal at z, zero-padded to at least nMin digits: the length */
+static int myPutUint(char *z, unsigned long v, int nMin){
+  char a[24];
+  int n = 0, i;
+  do{
+    a[n++] = (char)('0' + v%10);
+    v /= 10;
+  }while( v );
+  while( n<nMin ) a[n++] = '0';
+  for(i=0; i<n; i++) z[i] = a[n-1-i];
+  return n;
+}
+
+/* Format a MYSQL_TIME of class eClass into zBuf (96 bytes): the length.
+** "YYYY-MM-DD", "YYYY-MM-DD hh:mm:ss" or "[-]h..hh:mm:ss", then the
+** fraction of a second without its trailing zeros. */
 static int myFormatTime(const MYSQL_TIME *t, int eClass, char *zBuf){
-  int n;
-  if( eClass==MYC_DATE ){
-    return snprintf(zBuf, 96, "%04u-%02u-%02u", t->year, t->month, t->day);
-  }
-  if( eClass==MYC_DATETIME || eClass==MYC_TSTAMP ){
-    n = snprintf(zBuf, 96, "%04u-%02u-%02u %02u:%02u:%02u", t->year,
-                 t->month, t->day, t->hour, t->minute, t->second);
+  int n = 0;
+  if( eClass==MYC_DATE || eClass==MYC_DATETIME || eClass==MYC_TSTAMP ){
+    n += myPutUint(&zBuf[n], t->year, 4);
+    zBuf[n++] = '-';
+    n += myPutUint(&zBuf[n], t->month, 2);
+    zBuf[n++] = '-';
+    n += myPutUint(&zBuf[n], t->day, 2);
+    if( eClass==MYC_DATE ){
+      zBuf[n] = 0;
+      return n;
+    }
+    zBuf[n++] = ' ';
+    n += myPutUint(&zBuf[n], t->hour, 2);
   }else{
-    unsigned long nHour = (unsigned long)t->day*24 + t->hour;
-    n = snprintf(zBuf, 96, "%s%02lu:%02u:%02u", t->neg ? "-" : "", nHour,
-                 t->minute, t->second);
+    if( t->neg ) zBuf[n++] = '-';
+    n += myPutUint(&zBuf[n], (unsigned long)t->day*24 + t->hour, 2);
   }
-  if( t->second_part>0 && n>0 && n<70 ){
-    n += snprintf(&zBuf[n], 96-n, ".%06lu", t->second_part);
+  zBuf[n++] = ':';
+  n += myPutUint(&zBuf[n], t->minute, 2);
+  zBuf[n++] = ':';
+  n += myPutUint(&zBuf[n], t->second, 2);
+  if( t->second_part>0 ){
+    zBuf[n++] = '.';
+    n += myPutUint(&zBuf[n], t->second_part, 6);
     while( zBuf[n-1]=='0' ) n--;
-    zBuf[n] = 0;
   }
+  zBuf[n] = 0;
   return n;
 }
 
@@ -1712,6 +1763,7 @@ static void myColumn(RemoteCursor *pCursor, int iCol, RemoteValue *pOut){
 
 /* Free p itself (the MYSQL handle and statements are already gone) */
 static void myConnFree(MyConn *p){
+  sqlite3_free(p->pSpare);
   if( p->zPassword ){
     memset(p->zPassword, 0, strlen(p->zPassword));
     sqlite3_free(p->zPassword);
