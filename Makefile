@@ -5,7 +5,7 @@
 CC      ?= cc
 PKGS    := libpq libmariadb sqlite3
 CFLAGS  ?= -O2 -g
-XCFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -Wall -Wextra -Werror \
+XCFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden -Wall -Wextra -Werror \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS    := $(shell pkg-config --libs libpq libmariadb 2>/dev/null) -lpthread -lm
 

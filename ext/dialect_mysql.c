@@ -603,7 +603,10 @@ static int myStmtGet(MyConn *p, const char *zSql, int nParam,
   *ppStmt = 0;
   *ppCached = 0;
   if( p->nStmt>p->base.nStmtCache ) myStmtTrim(p, p->base.nStmtCache);
-  if( p->base.nStmtCache>0 ){
+  if( p->base.nStmtCache>0 && (e = p->pNewest)!=0 && e->nSql==nSql
+   && memcmp(e->zSql, zSql, nSql)==0 ){
+    pStmt = e->pStmt;         /* the statement run last again: no hash */
+  }else if( p->base.nStmtCache>0 ){
     h = myHash(zSql, nSql);
     for(e=p->pNewest; e; e=e->pOlder){
       if( e->h==h && e->nSql==nSql && memcmp(e->zSql, zSql, nSql)==0 ) break;

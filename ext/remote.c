@@ -17,13 +17,13 @@
 SQLITE_EXTENSION_INIT1
 
 #include "func.h"
+#include "remote.h"
 
 /*
 ** Engines are process-wide, but SQLite unloads an extension when the last
 ** connection that loaded it closes: the engines, their pools and the idle
 ** server sessions would go with it. Pin the library in memory once.
 */
-int sqlite3_remote_init(sqlite3*, char**, const sqlite3_api_routines*);
 
 static void pinLibrary(void){
 #ifndef SQLITE_CORE

@@ -29,6 +29,13 @@ extern "C" {
 
 struct RemoteDialect;     /* ext/dialect.h: the driver interface */
 
+/* The library is built with -fvisibility=hidden: only what this header
+** declares is exported (calls inside it then go straight, not through the
+** PLT) */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 /* The extension's entry point (what .load and load_extension() call) */
 int sqlite3_remote_init(sqlite3 *db, char **pzErrMsg,
                         const sqlite3_api_routines *pApi);
@@ -58,6 +65,10 @@ int remote_event_unlisten(remote_event_callback xEvent, void *pArg);
 ** held by handle iHandle (from remote_connect) in db, or NULL when there is
 ** none. Valid until that handle is closed or invalidated. */
 void *remote_native_handle(sqlite3 *db, sqlite3_int64 iHandle);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }
