@@ -7,7 +7,8 @@ PKGS    := libpq libmariadb sqlite3
 CFLAGS  ?= -O2 -g
 XCFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden -Wall -Wextra -Werror \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS    := $(shell pkg-config --libs libpq libmariadb 2>/dev/null) -lpthread -lm
+LIBS    := $(shell pkg-config --libs libpq libmariadb 2>/dev/null) -lpthread -lm \
+           -Wl,-Bsymbolic-functions
 
 ifeq ($(SANITIZE),1)
 XCFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

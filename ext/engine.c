@@ -282,6 +282,24 @@ RemoteEngine *remoteEngineFind(const char *zName){
   return p;
 }
 
+RemotePool *remoteEnginePoolNamed(const char *zName){
+  RemotePool *pPool = 0;
+  int i;
+  if( zName==0 ) return 0;
+  pthread_mutex_lock(&engineMutex);
+  for(i=0; i<nEngine; i++){
+    if( strcmp(apEngine[i]->zName, zName)==0 ){
+      pPool = apEngine[i]->pPool;
+      pthread_mutex_lock(&pPool->mu);
+      pPool->nRef++;
+      pthread_mutex_unlock(&pPool->mu);
+      break;
+    }
+  }
+  pthread_mutex_unlock(&engineMutex);
+  return pPool;
+}
+
 RemotePool *remoteEnginePool(RemoteEngine *p){
   RemotePool *pPool;
   pthread_mutex_lock(&engineMutex);

@@ -89,7 +89,7 @@ int remotePoolReconnect(PoolConn*, char **pzErr, int *peErr);
 
 /* Make a pool for pEngine (takes a reference on it). */
 RemotePool *remotePoolNew(RemoteEngine *pEngine);
-void remotePoolRelease(RemotePool*);
+REMOTE_TEST_EXPORT void remotePoolRelease(RemotePool*);
 
 /*
 ** Check a connection out. bNoWait: fail with SQLITE_BUSY at once instead of
@@ -97,11 +97,12 @@ void remotePoolRelease(RemotePool*);
 ** timeout, *pzErr set) or SQLITE_ERROR (connect failed, *pzErr set and
 ** *peErr the REMOTE_ERR_* class).
 */
-int remotePoolCheckout(RemotePool*, int bNoWait, PoolConn **ppPc,
-                       char **pzErr, int *peErr);
+REMOTE_TEST_EXPORT int remotePoolCheckout(RemotePool*, int bNoWait,
+                                          PoolConn **ppPc, char **pzErr,
+                                          int *peErr);
 
 /* Return a checked-out slot: reset on return, then idle or closed. */
-void remotePoolCheckin(PoolConn*);
+REMOTE_TEST_EXPORT void remotePoolCheckin(PoolConn*);
 
 /*
 ** Invalidate: hard closes pConn now (the slot reconnects at its next

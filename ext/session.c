@@ -239,14 +239,14 @@ static int checkoutError(SessConn *pSc, int rc, char *zErr, char **pzErr){
 static int checkoutShared(SessConn *pSc, int bShare, PoolConn **ppPc,
                           char **pzErr){
   RemoteSession *pSess = pSc->pSess;
-  RemoteEngine *pE = remoteSessEngine(pSc, pzErr);
-  RemotePool *pPool;
+  RemotePool *pPool = remoteEnginePoolNamed(pSc->zEngine);
   PoolConn *pc = 0;
   char *zErr = 0;
   int rc;
-  if( pE==0 ) return SQLITE_ERROR;
-  pPool = remoteEnginePool(pE);
-  remoteEngineRelease(pE);
+  if( pPool==0 ){
+    *pzErr = sqlite3_mprintf("no such remote engine: %s", pSc->zEngine);
+    return SQLITE_ERROR;
+  }
   rc = remotePoolCheckout(pPool, bShare, &pc, &zErr, 0);
   if( rc==SQLITE_BUSY && bShare ){
     SessUse *pU = findUseOfPool(pSess, pPool);
