@@ -266,36 +266,40 @@ void remoteEngineRef(RemoteEngine *p){
   pthread_mutex_unlock(&engineMutex);
 }
 
-RemoteEngine *remoteEngineFind(const char *zName){
-  RemoteEngine *p = 0;
+/* The registered engine named zName (engineMutex held), or NULL */
+static RemoteEngine *engineNamed(const char *zName){
   int i;
-  if( zName==0 ) return 0;
-  pthread_mutex_lock(&engineMutex);
-  for(i=0; i<nEngine; i++){
-    if( strcmp(apEngine[i]->zName, zName)==0 ){
-      p = apEngine[i];
-      p->nRef++;
-      break;
-    }
+  for(i=0; zName && i<nEngine; i++){
+    if( strcmp(apEngine[i]->zName, zName)==0 ) return apEngine[i];
   }
+  return 0;
+}
+
+RemoteEngine *remoteEngineFind(const char *zName){
+  RemoteEngine *p;
+  pthread_mutex_lock(&engineMutex);
+  p = engineNamed(zName);
+  if( p ) p->nRef++;
   pthread_mutex_unlock(&engineMutex);
   return p;
 }
 
+/* Takes the pool's reference under engineMutex (pool mutexes come after
+** it, as in remoteEnginePool) */
+static RemotePool *poolRef(RemoteEngine *p){
+  RemotePool *pPool = p->pPool;
+  pthread_mutex_lock(&pPool->mu);
+  pPool->nRef++;
+  pthread_mutex_unlock(&pPool->mu);
+  return pPool;
+}
+
 RemotePool *remoteEnginePoolNamed(const char *zName){
   RemotePool *pPool = 0;
-  int i;
-  if( zName==0 ) return 0;
+  RemoteEngine *p;
   pthread_mutex_lock(&engineMutex);
-  for(i=0; i<nEngine; i++){
-    if( strcmp(apEngine[i]->zName, zName)==0 ){
-      pPool = apEngine[i]->pPool;
-      pthread_mutex_lock(&pPool->mu);
-      pPool->nRef++;
-      pthread_mutex_unlock(&pPool->mu);
-      break;
-    }
-  }
+  p = engineNamed(zName);
+  if( p ) pPool = poolRef(p);
   pthread_mutex_unlock(&engineMutex);
   return pPool;
 }
@@ -303,10 +307,7 @@ RemotePool *remoteEnginePoolNamed(const char *zName){
 RemotePool *remoteEnginePool(RemoteEngine *p){
   RemotePool *pPool;
   pthread_mutex_lock(&engineMutex);
-  pPool = p->pPool;
-  pthread_mutex_lock(&pPool->mu);
-  pPool->nRef++;
-  pthread_mutex_unlock(&pPool->mu);
+  pPool = poolRef(p);
   pthread_mutex_unlock(&engineMutex);
   return pPool;
 }
