@@ -8,10 +8,13 @@
 **   pgConnect()  keywords from the URL, session set to UTC and ISO output
 **   pgRun()      every statement goes through it: binding, the cache of
 **                prepared statements, the first result
-**   pgColumn()   API.md's type mapping from PostgreSQL's text output
+**   pgColumn()   API.md's type mapping from PostgreSQL's text output (or
+**                binary values, read as the binary COPY's)
 **
 ** Conventions: values are sent as int8 / float8 (binary), untyped text, or
-** bytea (binary); results are requested in text form. Errors are filled in
+** bytea (binary); results are requested in text form, except a cursor's
+** from a cached statement whose every column has a binary reading (PGB_*,
+** the binary COPY's): binary from its second run on. Errors are filled in
 ** by pgSetError() alone, and classified by pgErrorClass() alone.
 */
 #include <assert.h>
@@ -171,6 +174,8 @@ struct PgStmt {
   int nParam;
   Oid *aType;             /* nParam parameter types */
   char *zSql;
+  int eResFmt;            /* 0: not run yet; 1: every result column has a
+                          ** binary reading (pgBinKind); -1: some has none */
 };
 
 typedef struct PgConn PgConn;
@@ -213,6 +218,7 @@ struct PgCursor {
   int bEof;               /* every result of the query has been read */
   int bCancel;            /* may be cancelled when abandoned (see pgFinalize) */
   int bCopy;              /* rows come from a binary COPY (pgCopyQuery) */
+  int bBinary;            /* pRes holds binary values (see pgRun) */
   int bCopyHead;          /* the COPY header is still to be read */
   char *zRow;             /* binary COPY: current row, PQfreemem'd */
   int nColAlloc;          /* PgCols allocated after the cursor, 0 if aCol
@@ -663,12 +669,16 @@ static void pgStmtFreeAll(PgConn *p){
 ** and not bSingle, zSql may hold several statements (simple protocol).
 ** With parameters and nStmtCache>0 the statement is prepared once and
 ** reused; if the server lost it or its plan changed result type, it is
-** prepared again, once, when no transaction is open.
+** prepared again, once, when no transaction is open. ppStmt, if not NULL,
+** asks for binary results when the cached statement is known to allow
+** them (PgStmt.eResFmt) and gets the statement run (NULL if none): the
+** caller reads PQfformat() and records eResFmt after a first run.
 ** On failure returns SQLITE_ERROR with the error set, every result
 ** consumed, and *ppRes NULL.
 */
 static int pgRun(PgConn *p, const char *zSql, int nParam,
-                 const RemoteValue *aParam, int bSingle, PGresult **ppRes){
+                 const RemoteValue *aParam, int bSingle, PGresult **ppRes,
+                 PgStmt **ppStmt){
   PgBind bind;
   PgStmt *pStmt;
   PGresult *pRes = 0;
@@ -676,6 +686,7 @@ static int pgRun(PgConn *p, const char *zSql, int nParam,
   int rc;
 
   *ppRes = 0;
+  if( ppStmt ) *ppStmt = 0;
   remoteConnClearError(&p->base);
   rc = pgBindInit(&bind, nParam, aParam);
   if( rc!=SQLITE_OK ){
@@ -692,7 +703,8 @@ static int pgRun(PgConn *p, const char *zSql, int nParam,
     }
     if( pStmt ){
       bSent = PQsendQueryPrepared(p->pg, pStmt->zName, bind.n, bind.azVal,
-                                  bind.anLen, bind.aFmt, 0);
+                                  bind.anLen, bind.aFmt,
+                                  ppStmt!=0 && pStmt->eResFmt>0);
     }else if( bind.n==0 && !bSingle ){
       bSent = PQsendQuery(p->pg, zSql);
     }else{
@@ -729,6 +741,7 @@ static int pgRun(PgConn *p, const char *zSql, int nParam,
   }
   pgBindFree(&bind);
   *ppRes = pRes;
+  if( ppStmt && rc==SQLITE_OK ) *ppStmt = pStmt;
   return rc;
 }
 
@@ -1072,7 +1085,7 @@ static int pgExec(RemoteConn *pConn, const char *zSql, int nParam,
   sqlite3_int64 nChange = 0;
   int rc;
   assert( p->base.pActive==0 );
-  rc = pgRun(p, zSql, nParam, aParam, 0, &pRes);
+  rc = pgRun(p, zSql, nParam, aParam, 0, &pRes, 0);
   while( rc==SQLITE_OK && pRes ){
     nChange = strtoll(PQcmdTuples(pRes), 0, 10);
     PQclear(pRes);
@@ -1242,22 +1255,28 @@ static int pgTzSplit(const char *z, int n){
 
 /*
 ** A timestamptz as PostgreSQL prints it in any session time zone
-** ("2020-01-02 03:04:05.5+05:30") rewritten in UTC as
-** "YYYY-MM-DD HH:MM:SS[.f]+00:00" into zOut (at least 48 bytes). Returns
-** the length, or -1 when z is not of that form (infinity, BC dates).
+** ("2020-01-02 03:04:05.5+05:30", "1850-01-01 00:00:00-04:56:02",
+** "0044-03-15 07:03:58-04:56:02 BC") rewritten in UTC as
+** "YYYY-MM-DD HH:MM:SS[.f]+00:00[ BC]" into zOut (at least 48 bytes), as
+** the binary reading gives it. Returns the length, or -1 when z is not of
+** that form (infinity).
 */
 static int pgTstzToUtc(const char *z, int n, char *zOut){
   char zBuf[64];
   const char *zFrac = "";
   char zFracBuf[16];
   long long y;
-  int mo, d, h, mi, sec, nRead = 0, i, iTz = -1;
+  int mo, d, h, mi, sec, nRead = 0, i, iTz = -1, bBC = 0;
   int tzh = 0, tzm = 0, tzs = 0, sign;
   sqlite3_int64 t, days;
   if( n<=0 || n>=(int)sizeof(zBuf) ) return -1;
   memcpy(zBuf, z, n);
   zBuf[n] = 0;
-  if( strstr(zBuf, " BC") ) return -1;
+  if( n>3 && memcmp(&zBuf[n-3], " BC", 3)==0 ){
+    bBC = 1;                  /* year Y BC is the astronomical year 1-Y */
+    n -= 3;
+    zBuf[n] = 0;
+  }
   for(i=n-1; i>10; i--){
     if( zBuf[i]=='+' || zBuf[i]=='-' ){ iTz = i; break; }
   }
@@ -1276,6 +1295,7 @@ static int pgTstzToUtc(const char *z, int n, char *zOut){
   }
   sign = zBuf[iTz]=='-' ? -1 : 1;
   if( sscanf(&zBuf[iTz+1], "%d:%d:%d", &tzh, &tzm, &tzs)<1 ) return -1;
+  if( bBC ) y = 1 - y;
   t = remoteDaysFromCivil(y, mo, d)*86400 + h*3600 + mi*60 + sec
     - sign*(tzh*3600 + tzm*60 + tzs);
   days = t>=0 ? t/86400 : -((-t+86399)/86400);
@@ -1285,9 +1305,12 @@ static int pgTstzToUtc(const char *z, int n, char *zOut){
     remoteCivilFromDays(days, &yy, &mo, &d);
     y = yy;
   }
-  if( y<0 || y>99999 ) return -1;
-  return snprintf(zOut, 48, "%04lld-%02d-%02d %02d:%02d:%02d%s+00:00",
-                  y, mo, d, (int)(t/3600), (int)(t/60%60), (int)(t%60), zFrac);
+  bBC = y<=0;
+  if( bBC ) y = 1 - y;
+  if( y>99999 ) return -1;
+  return snprintf(zOut, 48, "%04lld-%02d-%02d %02d:%02d:%02d%s+00:00%s",
+                  y, mo, d, (int)(t/3600), (int)(t/60%60), (int)(t%60), zFrac,
+                  bBC ? " BC" : "");
 }
 
 /* True if z[0..n) is a JSON number */
@@ -2141,6 +2164,7 @@ static int pgQuery(RemoteConn *pConn, const char *zSql, int nParam,
   PgConn *p = (PgConn*)pConn;
   PgCursor *pCur = 0;
   PGresult *pRes = 0;
+  PgStmt *pStmt = 0;
   PGTransactionStatusType eTxn;
   sqlite3_int64 nByte;
   int rc, i, nCol;
@@ -2167,7 +2191,8 @@ static int pgQuery(RemoteConn *pConn, const char *zSql, int nParam,
     pCur = 0;
     if( rc!=SQLITE_NOTFOUND ) return SQLITE_ERROR;
   }
-  rc = pgRun(p, zSql, nParam, aParam, (mFlags & REMOTE_QUERY_ONE)==0, &pRes);
+  rc = pgRun(p, zSql, nParam, aParam, (mFlags & REMOTE_QUERY_ONE)==0, &pRes,
+             &pStmt);
   if( rc!=SQLITE_OK ) return rc;
   /* the cursor and its columns in one allocation, the spare one if it has
   ** room enough */
@@ -2201,7 +2226,19 @@ static int pgQuery(RemoteConn *pConn, const char *zSql, int nParam,
     pgDrain(p);
     pCur->bEof = 1;
   }
-  for(i=0; i<pCur->nCol; i++) pgKind(p, PQftype(pRes, i), &pCur->aCol[i]);
+  pCur->bBinary = pCur->nCol>0 && PQfformat(pRes, 0)==1;
+  if( pStmt && pStmt->eResFmt==0 && PQresultStatus(pRes)!=PGRES_COMMAND_OK ){
+    /* first run (text): the next ones come binary if every column can */
+    for(i=0; i<pCur->nCol && pgBinKind(PQftype(pRes, i))!=PGB_NONE; i++){}
+    pStmt->eResFmt = i==pCur->nCol ? 1 : -1;
+  }
+  for(i=0; i<pCur->nCol; i++){
+    if( pCur->bBinary ){
+      pCur->aCol[i].eBin = pgBinKind(PQftype(pRes, i));
+    }else{
+      pgKind(p, PQftype(pRes, i), &pCur->aCol[i]);
+    }
+  }
   *ppCur = &pCur->base;
   return SQLITE_OK;
 }
@@ -2245,6 +2282,13 @@ static void pgColumn(RemoteCursor *pCursor, int iCol, RemoteValue *pOut){
     return;
   }
   pCol = &pCur->aCol[iCol];
+  if( pCur->bBinary ){
+    /* the binary COPY's readings: the same values as the text below */
+    pCol->aRaw = (const unsigned char*)PQgetvalue(pCur->pRes, pCur->iRow, iCol);
+    pCol->nRaw = PQgetlength(pCur->pRes, pCur->iRow, iCol);
+    if( pgBinLengthOk(pCol, pCol->aRaw, pCol->nRaw) ) pgColumnCopy(pCol, pOut);
+    return;
+  }
   z = PQgetvalue(pCur->pRes, pCur->iRow, iCol);
   n = PQgetlength(pCur->pRes, pCur->iRow, iCol);
   switch( pCol->eKind ){
@@ -2276,11 +2320,11 @@ static void pgColumn(RemoteCursor *pCursor, int iCol, RemoteValue *pOut){
       return;
     }
     case PGK_TSTZ: {
-      int e = pgTzSplit(z, n);
+      int e = pgTzSplit(z, n);    /* the end of a "+hh" offset, or -1 */
       /* The session is not in UTC (a SET TIME ZONE): an offset other than
-      ** "+00", or one with minutes ("+05:30"), is converted */
-      if( e>=0 ? !(z[e-3]=='+' && z[e-2]=='0' && z[e-1]=='0')
-               : (n>6 && (z[n-6]=='+' || z[n-6]=='-') && z[n-3]==':') ){
+      ** "+00", one with minutes ("+05:30") or seconds (a local mean time,
+      ** "-04:56:02"), is converted; so is nothing else but "infinity" */
+      if( e<0 || !(z[e-3]=='+' && z[e-2]=='0' && z[e-1]=='0') ){
         char *zBuf = pgColBuf(pCol, 48);
         int nUtc;
         if( zBuf==0 ) return;
