@@ -1033,10 +1033,20 @@ static MyCursor *myCursorNew(MyConn *p, const MYSQL_FIELD *aField, int nCol,
   char *pNext;
   char *zArena = 0;
   int i;
+  /* each column's class and name length, worked out once (most queries
+  ** have few columns; beyond 64 they are worked out again below) */
+  unsigned char aCls[64];
+  unsigned int anName[64];
 
   for(i=0; i<nCol; i++){
-    nName += strlen(aField[i].name ? aField[i].name : "") + 1;
-    if( bBinary ) nArena += mySlotSize(myFieldClass(&aField[i]), &aField[i]);
+    size_t n = strlen(aField[i].name ? aField[i].name : "") + 1;
+    int eClass = myFieldClass(&aField[i]);
+    if( i<64 ){
+      aCls[i] = (unsigned char)eClass;
+      anName[i] = (unsigned int)n;
+    }
+    nName += n;
+    if( bBinary ) nArena += mySlotSize(eClass, &aField[i]);
   }
   nByte = MY_ROUND8(sizeof(MyCursor)) + MY_ROUND8(nCol*sizeof(char*));
   if( bBinary ){
@@ -1080,11 +1090,11 @@ static MyCursor *myCursorNew(MyConn *p, const MYSQL_FIELD *aField, int nCol,
   pNext += nCol;
   for(i=0; i<nCol; i++){
     const MYSQL_FIELD *f = &aField[i];
-    size_t n = strlen(f->name ? f->name : "") + 1;
+    size_t n = i<64 ? anName[i] : strlen(f->name ? f->name : "") + 1;
     pCur->azName[i] = pNext;
     memcpy(pNext, f->name ? f->name : "", n);
     pNext += n;
-    pCur->aClass[i] = (unsigned char)myFieldClass(f);
+    pCur->aClass[i] = i<64 ? aCls[i] : (unsigned char)myFieldClass(f);
     if( bBinary ){
       MYSQL_BIND *b = &pCur->aBind[i];
       size_t nSlot = mySlotSize(pCur->aClass[i], f);
@@ -1570,6 +1580,11 @@ static void myTrackTz(MyConn *p){
 static int myPutUint(char *z, unsigned long v, int nMin){
   char a[24];
   int n = 0, i;
+  if( v<100 && nMin==2 ){     /* month, day, hour, minute, second */
+    z[0] = (char)('0' + v/10);
+    z[1] = (char)('0' + v%10);
+    return 2;
+  }
   do{
     a[n++] = (char)('0' + v%10);
     v /= 10;
