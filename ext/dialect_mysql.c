@@ -73,6 +73,8 @@ struct MyStmt {
   int nSql;
   char *zSql;                 /* points just past this struct */
   MyStmt *pNewer, *pOlder;    /* LRU list of the connection */
+  struct MyCursor *pIdle;     /* a finalized cursor of pStmt whose buffers
+                              ** are still bound to its results (myCursorFits) */
 };
 
 struct MyConn {
@@ -121,6 +123,7 @@ struct MyCursor {
   char zTsBuf[96];            /* text: a TIMESTAMP shifted to UTC */
   size_t nOvfl;               /* bytes allocated at zOvfl */
   size_t nAlloc;              /* bytes allocated for the cursor */
+  int bBound;                 /* aBind is bound to pStmt's results */
 };
 
 /************************************************************************
@@ -577,6 +580,7 @@ static void myStmtLinkNewest(MyConn *p, MyStmt *e){
 static void myStmtDrop(MyConn *p, MyStmt *e){
   myStmtUnlink(p, e);
   mysql_stmt_close(e->pStmt);
+  sqlite3_free(e->pIdle);
   sqlite3_free(e);
 }
 
@@ -1112,6 +1116,36 @@ static MyCursor *myCursorNew(MyConn *p, const MYSQL_FIELD *aField, int nCol,
   return pCur;
 }
 
+/*
+** 1 if pCur, a binary cursor built by myCursorNew for the same statement,
+** has the layout the result columns aField now ask for: the same count,
+** names, classes, unsignedness and slot sizes. A server re-prepares a
+** statement by itself after an ALTER TABLE, with new column types.
+*/
+static int myCursorFits(const MyCursor *pCur, const MYSQL_FIELD *aField,
+                        int nCol){
+  int i;
+  if( pCur->nCol!=nCol || pCur->aBind==0 ) return 0;
+  for(i=0; i<nCol; i++){
+    const MYSQL_FIELD *f = &aField[i];
+    const MYSQL_BIND *b = &pCur->aBind[i];
+    int eClass = myFieldClass(f);
+    size_t nSlot;
+    if( eClass!=pCur->aClass[i] ) return 0;
+    if( b->is_unsigned!=((f->flags & UNSIGNED_FLAG) ? 1 : 0) ) return 0;
+    nSlot = mySlotSize(eClass, f);
+    if( b->buffer_length!=(eClass>=MYC_DATE && eClass<=MYC_TIME
+                           ? sizeof(MYSQL_TIME) : (unsigned long)nSlot) ){
+      return 0;
+    }
+    if( i+1<nCol && (size_t)((char*)pCur->aBind[i+1].buffer - (char*)b->buffer)!=nSlot ){
+      return 0;
+    }
+    if( strcmp(pCur->azName[i], f->name ? f->name : "")!=0 ) return 0;
+  }
+  return 1;
+}
+
 /* Read and free what is left of a text-protocol stream (pRes may be NULL)
 ** and of the results after it, ignoring errors: the next use of the
 ** connection sees a broken one. */
@@ -1154,7 +1188,12 @@ static void myFinalize(RemoteCursor *pCursor){
   }
   if( p && p->base.pActive==pCursor ) p->base.pActive = 0;
   sqlite3_free(pCur->zOvfl);
-  if( p && p->pSpare==0 ){
+  pCur->zOvfl = 0;
+  pCur->nOvfl = 0;
+  if( pCur->pCached && pCur->bBound && pCur->pCached->pIdle==0 ){
+    /* its buffers stay bound to the statement's results: kept with it */
+    pCur->pCached->pIdle = pCur;
+  }else if( p && p->pSpare==0 ){
     p->pSpare = pCur;
   }else{
     sqlite3_free(pCur);
@@ -1181,6 +1220,7 @@ static int myQuery(RemoteConn *pConn, const char *zSql, int nParam,
   MyStmt *e = 0;
   MyCursor *pCur = 0;
   int bExecuted = 0;
+  int bBound = 0;             /* pCur's buffers are bound already */
   int rc = SQLITE_OK;
 
   (void)nFetch;
@@ -1242,8 +1282,22 @@ static int myQuery(RemoteConn *pConn, const char *zSql, int nParam,
         goto query_error;
       }
     }
-    pCur = myCursorNew(p, pMeta ? mysql_fetch_fields(pMeta) : 0,
-                       pMeta ? (int)mysql_num_fields(pMeta) : 0, 1);
+    if( e && e->pIdle && pMeta
+     && myCursorFits(e->pIdle, mysql_fetch_fields(pMeta), (int)mysql_num_fields(pMeta)) ){
+      /* the last cursor of this statement, its buffers still bound */
+      pCur = e->pIdle;
+      e->pIdle = 0;
+      pCur->eState = MYCUR_START;
+      bBound = 1;
+    }else{
+      if( e && e->pIdle ){
+        /* the columns changed: the new cursor's buffers are bound instead */
+        sqlite3_free(e->pIdle);
+        e->pIdle = 0;
+      }
+      pCur = myCursorNew(p, pMeta ? mysql_fetch_fields(pMeta) : 0,
+                         pMeta ? (int)mysql_num_fields(pMeta) : 0, 1);
+    }
     if( pCur==0 ){
       rc = myNoMem(p);
       goto query_error;
@@ -1252,10 +1306,13 @@ static int myQuery(RemoteConn *pConn, const char *zSql, int nParam,
     pCur->pCached = e;
     pStmt = 0;
     e = 0;
-    if( pCur->nCol>0 && mysql_stmt_bind_result(pCur->pStmt, pCur->aBind) ){
-      myStmtError(p, pCur->pStmt);
-      rc = SQLITE_ERROR;
-      goto query_error;
+    if( pCur->nCol>0 && !bBound ){
+      if( mysql_stmt_bind_result(pCur->pStmt, pCur->aBind) ){
+        myStmtError(p, pCur->pStmt);
+        rc = SQLITE_ERROR;
+        goto query_error;
+      }
+      pCur->bBound = 1;
     }
   }
   if( pCur->nCol==0 ) pCur->eState = MYCUR_DONE;
