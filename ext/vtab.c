@@ -753,6 +753,14 @@ static char *dequote(const char *z){
   return sqlite3_mprintf("%s", z);
 }
 
+/* Free a closed cursor (cursorReset2 done) */
+static void cursorFree(RemoteCursor2 *p){
+  if( p ){
+    sqlite3_free(p->aMap);
+    sqlite3_free(p);
+  }
+}
+
 /* Drop the table's kept unique lookup SQL */
 static void lookupForget(RemoteVtab *p){
   sqlite3_free(p->zOneIdx);
@@ -771,10 +779,7 @@ static void vtabFree(RemoteVtab *p){
   sqlite3_free(p->zInsSuffix);
   sqlite3_free(p->zInsSchema);
   lookupForget(p);
-  if( p->pSpare ){
-    sqlite3_free(p->pSpare->aMap);
-    sqlite3_free(p->pSpare);
-  }
+  cursorFree(p->pSpare);
   for(i=0; i<p->nCol; i++){
     if( p->azCol ) sqlite3_free(p->azCol[i]);
     if( p->azDecl ) sqlite3_free(p->azDecl[i]);
@@ -1746,8 +1751,7 @@ static int remoteClose(sqlite3_vtab_cursor *pCur){
   if( pTab->pSpare==0 ){
     pTab->pSpare = p;
   }else{
-    sqlite3_free(p->aMap);
-    sqlite3_free(p);
+    cursorFree(p);
   }
   return SQLITE_OK;
 }
@@ -1989,13 +1993,13 @@ static int remoteFilter(sqlite3_vtab_cursor *pCur, int idxNum,
   /* aMap is the cursor's for its life: the table's columns never change */
   if( p->aMap==0 ) p->aMap = sqlite3_malloc64(sizeof(int)*(pTab->nCol+1));
   if( p->aMap==0 ){ rc = SQLITE_NOMEM; goto filter_done; }
+  for(i=0; i<pTab->nCol; i++){
+    p->aMap[i] = (mUsed & ((sqlite3_uint64)1<<(i<63 ? i : 63))) ? nSel++ : -1;
+  }
   zSchema = remoteSessMapSchema(pSc, pTab->zSchema);
   if( bPlain ){
     RemoteValue aOne[REMOTE_ONE_MAX];
     if( lookupReuse(pTab, idxStr, zSchema, argc, argv, aOne) ){
-      for(i=0; i<pTab->nCol; i++){
-        p->aMap[i] = (mUsed & ((sqlite3_uint64)1<<(i<63 ? i : 63))) ? nSel++ : -1;
-      }
       rc = filterOpen(p, pTab, pSc, pE, idxNum, pTab->zOneSql, pTab->nOne, aOne,
                       1, 0, &zErr);
       goto filter_done;
@@ -2008,22 +2012,16 @@ static int remoteFilter(sqlite3_vtab_cursor *pCur, int idxNum,
     if( !bReuse ){
       sqlite3_str_appendall(q.pStr, bDistinct ? "SELECT DISTINCT " : "SELECT ");
     }
-    for(i=0; i<pTab->nCol; i++){
-      if( (mUsed & ((sqlite3_uint64)1<<(i<63 ? i : 63))) ){
-        if( !bReuse ){
-          if( nSel ) sqlite3_str_appendall(q.pStr, ", ");
-          if( bDistinct ){
-            /* the distinct values as they compare (ORDER BY is by position) */
-            appendColCmp(q.pStr, pTab, pD, i);
-          }else{
-            char *zQ = pD->xQuoteIdent(pTab->azCol[i]);
-            sqlite3_str_appendall(q.pStr, zQ);
-            sqlite3_free(zQ);
-          }
-        }
-        p->aMap[i] = nSel++;
+    for(i=0; !bReuse && i<pTab->nCol; i++){
+      if( p->aMap[i]<0 ) continue;
+      if( p->aMap[i]>0 ) sqlite3_str_appendall(q.pStr, ", ");
+      if( bDistinct ){
+        /* the distinct values as they compare (ORDER BY is by position) */
+        appendColCmp(q.pStr, pTab, pD, i);
       }else{
-        p->aMap[i] = -1;
+        const char *zQ = colQuoted(pTab, pD, i);
+        if( zQ ) sqlite3_str_appendall(q.pStr, zQ);
+        else q.bFull = 1;
       }
     }
     if( bReuse ){
