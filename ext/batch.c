@@ -21,7 +21,7 @@
 #include "sqlite3ext.h"
 SQLITE_EXTENSION_INIT3
 
-#include "func.h"
+#include "session.h"
 
 typedef struct RemoteBatch RemoteBatch;
 struct RemoteBatch {

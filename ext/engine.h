@@ -106,4 +106,19 @@ const RemoteDialect *remoteDialectFind(const char *zName);
 /* Register an extra dialect (C API). */
 int remoteDialectRegister(const char *zName, const RemoteDialect *pDialect);
 
+/*
+** The engine's table-definition cache (tablecache.c): definitions read
+** from the remote catalog, kept per engine. zSchema NULL = the
+** connection's default schema. Get returns a copy (remoteTableInfoFree)
+** or NULL; Put keeps a copy; Drop forgets one.
+*/
+RemoteTableInfo *remoteTableCacheGet(RemoteEngine*, const char *zSchema,
+                                     const char *zTable);
+void remoteTableCachePut(RemoteEngine*, const char *zSchema, const char *zTable,
+                         const RemoteTableInfo *pInfo);
+void remoteTableCacheDrop(RemoteEngine*, const char *zSchema, const char *zTable);
+/* remote_clear_cache: forget the definitions of engine zName (NULL = of
+** every engine); returns how many were dropped */
+int remoteClearCache(const char *zName);
+
 #endif /* REMOTE_ENGINE_H */

@@ -7,8 +7,8 @@
 **
 ** sqlite3_remote_init() makes this SQLite connection's session (session.h)
 ** and registers the functions (func.c), the remote_query table (query.c),
-** the introspection tables (introspect.c) and the `remote` module
-** (vtab.c). The session is freed with the `remote` module, when the
+** the introspection tables (introspect.c), the `remote` module
+** (vtab.c) and remote_import (import.c). The session is freed with the `remote` module, when the
 ** connection closes.
 */
 #include <dlfcn.h>
@@ -38,6 +38,13 @@ static void pinLibrary(void){
 #endif
 }
 
+/* The session's destructor: the `remote` module frees it with the
+** connection, and remote_native_handle() forgets the connection first */
+static void sessionDestroy(void *pSess){
+  remoteCapiForget((RemoteSession*)pSess);
+  remoteSessionFree(pSess);
+}
+
 #ifdef _WIN32
 __declspec(dllexport)
 #endif
@@ -56,7 +63,8 @@ int sqlite3_remote_init(sqlite3 *db, char **pzErrMsg,
   if( pSess==0 ) return SQLITE_NOMEM;
   /* The module owns the session: registered first, so that a failure below
   ** still frees it with the connection */
-  rc = remoteVtabRegister(db, pSess);
+  rc = remoteVtabRegister(db, pSess, sessionDestroy);
+  if( rc==SQLITE_OK ) rc = remoteImportRegister(db, pSess);
   if( rc==SQLITE_OK ) rc = remoteFuncRegister(db, pSess);
   if( rc==SQLITE_OK ) rc = remoteQueryRegister(db, pSess);
   if( rc==SQLITE_OK ) rc = remoteIntrospectRegister(db, pSess);

@@ -15,7 +15,6 @@
 SQLITE_EXTENSION_INIT3
 
 #include "log.h"
-#include "func.h"
 #include "session.h"
 
 #define MSG_INVALID  "Can't reconnect until invalid transaction is rolled back"
@@ -1027,7 +1026,6 @@ void remoteSessionFree(void *pArg){
   RemoteSession *pSess = (RemoteSession*)pArg;
   SessConn *pSc;
   if( pSess==0 ) return;
-  remoteCapiForget(pSess);
   while( (pSc = pSess->pConns)!=0 ){
     pSess->pConns = pSc->pNext;
     remoteBatchDiscard(pSc);

@@ -176,4 +176,25 @@ int remoteResultDrain(RemoteResult*);
 /* Close and free; gives the connection back. NULL is a no-op. */
 void remoteResultClose(RemoteResult*);
 
+/* ------------------------------------------------------------------ */
+/* Batched INSERT (batch.c): a per-CONN queue of rows                  */
+
+/* Queue a row of the INSERT zPrefix ... zSuffix
+** on pSc (nBatch rows per statement; bDollar: $N placeholders; a plain
+** "INSERT INTO t (cols) VALUES " goes through the dialect's COPY when it
+** has one); flush the queued rows; drop them; how many are queued. */
+int remoteBatchAdd(SessConn *pSc, const char *zPrefix, const char *zSuffix,
+                   int bDollar, int nBatch, int nCol, const RemoteValue *aVal,
+                   char **pzErr);
+int remoteBatchFlush(SessConn *pSc, char **pzErr);
+/* Flush the batch whose COPY is open on a connection (PoolConn.pOpenCopy)
+** before that connection serves anything else */
+int remoteBatchFlushCopy(void *pOpenCopy, char **pzErr);
+void remoteBatchDiscardCopy(void *pOpenCopy);
+/* 1 when pSc has rows queued or a COPY open that no flush is sending now:
+** whoever uses pSc's engine flushes them first (remoteSessAcquire) */
+int remoteBatchUnsent(SessConn *pSc);
+void remoteBatchDiscard(SessConn *pSc);
+int remoteBatchPending(SessConn *pSc);
+
 #endif /* REMOTE_SESSION_H */

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+** import.c: remote_import, the `remote` module's IMPORT FOREIGN SCHEMA.
+**
+**   SELECT remote_import('pg', 'public', 'temp', 'prefix=pg_');
+**
+** Lists the tables and views of a remote schema (the dialect's
+** xListTables) and runs one CREATE VIRTUAL TABLE ... USING remote for each,
+** in the local schema given (default temp).
+*/
+#include <string.h>
+
+#include "sqlite3ext.h"
+SQLITE_EXTENSION_INIT3
+
+#include "engine.h"
+#include "func.h"
+
+/* 1 if zName is in the comma-separated list zList */
+static int inList(const char *zList, const char *zName){
+  int n = (int)strlen(zName);
+  const char *z = zList;
+  while( z && *z ){
+    const char *zEnd = strchr(z, ',');
+    int nItem = zEnd ? (int)(zEnd-z) : (int)strlen(z);
+    while( nItem>0 && *z==' ' ){ z++; nItem--; }
+    while( nItem>0 && z[nItem-1]==' ' ) nItem--;
+    if( nItem==n && strncmp(z, zName, n)==0 ) return 1;
+    z = zEnd ? zEnd+1 : 0;
+  }
+  return 0;
+}
+
+static void fImport(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  RemoteSession *pSess = (RemoteSession*)sqlite3_user_data(ctx);
+  sqlite3 *db = sqlite3_context_db_handle(ctx);
+  const char *zEngine = (const char*)sqlite3_value_text(argv[0]);
+  const char *zRemote = argc>1 ? (const char*)sqlite3_value_text(argv[1]) : 0;
+  const char *zLocal = argc>2 && sqlite3_value_type(argv[2])!=SQLITE_NULL
+                     ? (const char*)sqlite3_value_text(argv[2]) : "temp";
+  const char *zLimit = 0, *zExcept = 0, *zPrefix = "";
+  int bReplace = 0;
+  SessConn *pSc;
+  PoolConn *pc = 0;
+  char **azTable = 0;
+  int nTable = 0, nDone = 0, i, rc;
+  char *zErr = 0;
+
+  if( zEngine==0 ){
+    sqlite3_result_error(ctx, "remote_import: ENGINE is required", -1);
+    return;
+  }
+  for(i=3; i<argc; i++){
+    const char *zOpt = (const char*)sqlite3_value_text(argv[i]);
+    if( zOpt==0 ) continue;
+    if( strncmp(zOpt, "limit_to=", 9)==0 ) zLimit = zOpt+9;
+    else if( strncmp(zOpt, "except=", 7)==0 ) zExcept = zOpt+7;
+    else if( strncmp(zOpt, "prefix=", 7)==0 ) zPrefix = zOpt+7;
+    else if( strncmp(zOpt, "replace=", 8)==0 ) bReplace = remoteParseBool(zOpt+8)==1;
+    else{
+      char *z = sqlite3_mprintf("unknown remote_import option '%s'", zOpt);
+      sqlite3_result_error(ctx, z, -1);
+      sqlite3_free(z);
+      return;
+    }
+  }
+  pSc = remoteSessConnByName(pSess, zEngine, &zErr);
+  if( pSc==0 ) goto import_error;
+  rc = remoteSessAcquire(pSc, &pc, &zErr);
+  if( rc ) goto import_error;
+  rc = pc->pConn->pDialect->xListTables(pc->pConn, remoteSessMapSchema(pSc, zRemote), &nTable, &azTable);
+  if( rc ) rc = remoteSessError(pSc, pc, &zErr);
+  remoteSessRelease(pSc, pc);
+  if( rc ) goto import_error;
+  for(i=0; i<nTable; i++){
+    char *zSql;
+    if( zLimit && !inList(zLimit, azTable[i]) ) continue;
+    if( zExcept && inList(zExcept, azTable[i]) ) continue;
+    if( bReplace ){
+      zSql = sqlite3_mprintf("DROP TABLE IF EXISTS \"%w\".\"%w%w\"",
+                             zLocal, zPrefix, azTable[i]);
+      rc = zSql ? sqlite3_exec(db, zSql, 0, 0, &zErr) : SQLITE_NOMEM;
+      sqlite3_free(zSql);
+      if( rc ) goto import_error;
+    }
+    zSql = sqlite3_mprintf(
+        "CREATE VIRTUAL TABLE \"%w\".\"%w%w\" USING remote(\"%w\", '%q%s%q')",
+        zLocal, zPrefix, azTable[i], zEngine, zRemote ? zRemote : "",
+        zRemote ? "." : "", azTable[i]);
+    rc = zSql ? sqlite3_exec(db, zSql, 0, 0, &zErr) : SQLITE_NOMEM;
+    sqlite3_free(zSql);
+    if( rc ) goto import_error;
+    nDone++;
+  }
+  for(i=0; i<nTable; i++) sqlite3_free(azTable[i]);
+  sqlite3_free(azTable);
+  sqlite3_result_int(ctx, nDone);
+  return;
+
+import_error:
+  for(i=0; i<nTable; i++) sqlite3_free(azTable[i]);
+  sqlite3_free(azTable);
+  sqlite3_result_error(ctx, zErr ? zErr : "remote_import failed", -1);
+  sqlite3_free(zErr);
+}
+
+int remoteImportRegister(sqlite3 *db, RemoteSession *pSess){
+  return sqlite3_create_function_v2(db, "remote_import", -1,
+                                    SQLITE_UTF8|SQLITE_DIRECTONLY, pSess,
+                                    fImport, 0, 0, 0);
+}

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: MIT */
+/*
+** vtab.h: the internal interface of the `remote` virtual-table module.
+**
+**   vtab.c        the module: connect, cursors, the xFilter driver,
+**                 transactions and savepoints, the rowid map of composite
+**                 keys
+**   vtab_plan.c   column kinds, the per-dialect SQL rules, xBestIndex and
+**                 the plan, and the SQL of reads (WHERE, ORDER BY, LIMIT)
+**   vtab_write.c  xUpdate: one builder per statement (DELETE, INSERT,
+**                 upsert, UPDATE)
+**
+** The table-definition cache (tablecache.c) is declared in engine.h, the
+** value conversions (value.c) in value.h, remote_import (import.c) in
+** func.h. Read RemoteVtab first, then "Interface to code in vtab_plan.c".
+*/
+#ifndef REMOTE_VTAB_H
+#define REMOTE_VTAB_H
+
+#include "sqlite3ext.h"
+SQLITE_EXTENSION_INIT3
+
+#include "session.h"
+#include "value.h"
+
+/*
+** A scan without parameters (no pushed-down constraint values) that may
+** return at least this many rows is flagged REMOTE_QUERY_SCAN: the dialect
+** may then stream it its fastest way, which can cost a round trip more.
+** Unique lookups, a LIMIT below it, tables the catalog says are smaller
+** and tables whose last such scan (to the end) returned fewer rows are not
+** flagged; any complete scan without parameters updates that count.
+*/
+#define REMOTE_SCAN_MIN_ROWS 1000
+
+/* Column kinds: what a column's comparisons mean remotely (vtab_plan.c's
+** header says which are exact where) */
+#define K_INT       1
+#define K_TEXT      2
+#define K_TEXTCAST  3
+#define K_REAL8     4
+#define K_REAL4     5
+#define K_NUMERIC   6
+#define K_BLOB      7
+#define K_OTHER     8
+#define K_BOOL      9
+#define K_NATIVE   10
+#define K_MAX      10
+#define KM(k)      (1u<<(k))          /* a set of kinds */
+#define KM_ALL     0x7feu             /* every kind 1..10 */
+
+/* Affinity of a declared type */
+#define AFF_INT   'I'
+#define AFF_REAL  'R'
+#define AFF_NUM   'N'
+#define AFF_TEXT  'T'
+#define AFF_BLOB  'B'
+
+/* Key values a unique lookup's kept SQL may take (composite keys) */
+#define REMOTE_ONE_MAX 8
+
+/* Columns of a primary key the module can handle (rowid map, writes) */
+#define REMOTE_PK_MAX 16
+
+/* How an INSERT OR REPLACE / OR IGNORE is written (VtabRules.eUpsert) */
+#define UPSERT_NONE       0   /* not supported: the statement fails */
+#define UPSERT_ON_CONFLICT 1  /* PostgreSQL: ON CONFLICT (k) DO UPDATE SET */
+#define UPSERT_ON_DUP     2   /* MySQL: ON DUPLICATE KEY UPDATE */
+#define UPSERT_OR_VERB    3   /* SQLite: INSERT OR REPLACE / OR IGNORE */
+
+/*
+** The SQL rules of one dialect: everything the module writes differently
+** for one backend, as data. vtab_plan.c holds one row per built-in dialect
+** and a conservative row for a dialect registered through the C API, which
+** pushes nothing and claims nothing exact (vtabRulesFor()).
+**
+** Format strings: %c is the quoted column, %p the placeholder.
+*/
+typedef struct VtabRules VtabRules;
+struct VtabRules {
+  const char *zDialect;     /* RemoteDialect.zName, NULL = any other */
+  int bDollar;              /* $N placeholders (else ?) */
+  int (*xKind)(const char *zDecl, const char *zRemote);  /* K_* of a column */
+  unsigned mCmpExact;       /* kinds whose = != < <= > >= IS IS NOT are exact */
+  unsigned mCmpSuperset;    /* kinds whose comparisons go as a superset */
+  unsigned mNullExact;      /* kinds whose IS [NOT] NULL is exact */
+  unsigned mNotNull;        /* kinds IS NOT NULL may be pushed for at all */
+  unsigned mLike;           /* kinds LIKE and GLOB may be pushed for */
+  unsigned mOrder;          /* kinds ORDER BY orders exactly as SQLite */
+  unsigned mDistinct;       /* kinds remote DISTINCT keeps SQLite's rows for */
+  const char *azCmp[K_MAX+1];    /* a column as compared and ordered */
+  const char *azParam[K_MAX+1];  /* a compared parameter, by column kind */
+  const char *azWrite[K_MAX+1];  /* a written parameter, by column kind */
+  int bAnyText;             /* takes any SQLite text (else valid UTF-8, no NUL) */
+  int bLikeNative;          /* LIKE/GLOB sent as they are: SQLite's own */
+  const char *zLike;        /* LIKE, ASCII case folded, pattern as given */
+  int bLikeExact;           /* ... and it is exact */
+  int bLikeNoBackslash;     /* ... only for a pattern without '\' */
+  const char *zGlob;        /* GLOB as LIKE with escaped pattern ('\') */
+  int bGlobNoQmark;         /* ... only for a pattern without '?' */
+  const char *zNumericGe;   /* a NUMERIC column's ">=" also takes the
+                            ** compared column followed by this */
+  const char *zAsc, *zDesc; /* ORDER BY direction, NULLs as SQLite puts them */
+  const char *zNoLimit;     /* LIMIT text for "no limit" before an OFFSET */
+  int eUpsert;              /* UPSERT_* */
+  int bCopyBools;           /* a batched plain INSERT may carry booleans
+                            ** (the COPY path takes 1/0) */
+  int bWriteGuard;          /* a failed write aborts the remote transaction:
+                            ** each write in a transaction gets a savepoint */
+};
+
+/*
+** A composite primary key cannot be SQLite's key of a WITHOUT ROWID virtual
+** table that is writable, so such a table is declared with a rowid: the
+** rowid of a row is a number this map hands out for its key values, the
+** same number each time within a statement (and a transaction). xUpdate
+** finds the key of a row to change by it.
+*/
+typedef struct RowKey RowKey;
+struct RowKey {
+  RowKey *pHashNext;
+  sqlite3_int64 iId;        /* the rowid */
+  int n;                    /* bytes of the encoded key at a[] */
+  char a[8];                /* the key values, encoded by keyEncode() */
+};
+typedef struct RowMap RowMap;
+struct RowMap {
+  int nHash;                /* buckets in aHash (power of 2) */
+  RowKey **aHash;
+  int nKey, nAlloc;
+  RowKey **aKey;            /* aKey[iId-1] */
+};
+
+typedef struct RemoteVtab RemoteVtab;
+typedef struct RemoteVtabCursor RemoteVtabCursor;
+
+struct RemoteVtab {
+  sqlite3_vtab base;        /* Base class - must be first */
+  sqlite3 *db;
+  RemoteSession *pSess;
+  char *zEngine;
+  char *zSchema;            /* remote schema/database, or NULL */
+  char *zTable;             /* remote table, or NULL for query= */
+  char *zQuery;             /* query= text, or NULL */
+  const VtabRules *pRules;  /* the dialect's SQL rules */
+  int nCol;
+  char **azCol;             /* column names */
+  char **azQuoted;          /* azCol quoted for the remote, made when needed */
+  char **azDecl;            /* declared types */
+  int *aKind;               /* K_* per column */
+  char *aAff;               /* AFF_* per column */
+  int iPk;                  /* single-column primary key index, -1 none */
+  int nPk;                  /* columns in the primary key (0: none) */
+  int *aiPk;                /* their indexes, in key order */
+  RowMap *pMap;             /* composite key: rowid <-> key values */
+  int nOpen;                /* cursors open */
+  int bWritable;
+  int nFetch;               /* fetch_size option, 0 = engine's */
+  int nBatch;               /* batch_size option */
+  sqlite3_int64 nRowEst;
+  sqlite3_int64 nScanRows;  /* rows the last complete scan without
+                            ** parameters returned, -1 none yet */
+  /* The last scan's "SELECT cols FROM target", reused while the columns
+  ** used, DISTINCT and the mapped schema stay the same (point lookups
+  ** build the same prefix every time) */
+  char *zSel;
+  sqlite3_uint64 mSel;
+  int bSelDistinct;
+  char *zSelSchema;
+  /* The last batched INSERT's text, reused while the conflict mode and the
+  ** mapped schema stay the same: a bulk INSERT then only collects values */
+  char *zInsPrefix;         /* "INSERT INTO t (cols) VALUES " */
+  char *zInsSuffix;         /* its conflict clause, may be "" */
+  int eInsConflict;
+  char *zInsSchema;
+  /* The last unique lookup's whole SQL, reused while the plan, the mapped
+  ** schema and the types of the key values stay the same (see
+  ** vtabLookupReuse): its parameters are those values as they are */
+  char *zOneIdx;            /* the plan (idxStr) it was built for */
+  char *zOneSql;
+  char *zOneSchema;
+  int nOne;                 /* parameters, at most REMOTE_ONE_MAX */
+  int aOneArg[REMOTE_ONE_MAX];   /* xFilter argument of each */
+  int aOneType[REMOTE_ONE_MAX];  /* its type, SQLITE_INTEGER or SQLITE_TEXT */
+  RemoteVtabCursor *pSpare; /* a closed cursor, for the next xOpen */
+};
+
+struct RemoteVtabCursor {
+  sqlite3_vtab_cursor base; /* Base class - must be first */
+  RemoteResult *pRes;
+  int *aMap;                /* vtab column -> result column, -1 not selected */
+  int bEof;
+  int bCount;               /* a scan without parameters or LIMIT: its row
+                            ** count is kept in RemoteVtab.nScanRows */
+  sqlite3_int64 nRow;       /* rows returned so far */
+};
+
+/*
+** A statement being built, with its bound parameters: a sticky-error
+** builder (bFull once memory ran out: every later append is harmless, one
+** check at the end). Text and blob parameters are copied (bCopy) when the
+** values they point at do not outlive the statement (xFilter's, an IN
+** list's); kept buffers are freed by vtabSqlClear().
+*/
+typedef struct VtabSql VtabSql;
+struct VtabSql {
+  sqlite3_str *pStr;
+  const VtabRules *pRules;
+  int nParam, nParamAlloc;
+  RemoteValue *aParam;      /* sqlite3_malloc'd, nParamAlloc slots */
+  char **azBuf;             /* converted values to free */
+  int nBuf, nBufAlloc;
+  int bCopy;                /* copy text/blob parameters */
+  int bNone;                /* a constant-false predicate: no rows */
+  int bFull;                /* out of memory while building */
+};
+
+/*
+** One term of a plan, parsed from idxStr (grammar in vtab_plan.c's header).
+*/
+typedef struct VtabTerm VtabTerm;
+struct VtabTerm {
+  char eTerm;               /* 'w' constraint, 'i' IN list, 'o' ORDER BY */
+  int iCol;
+  int op;                   /* 'w': SQLITE_INDEX_CONSTRAINT_* */
+  int iArg;                 /* argv index (1-based; 0 = none) */
+  int bExact;               /* omitted: the remote result is exact */
+  int bConst;               /* 'w': a constant known at planning time */
+  int bDesc;                /* 'o': descending */
+};
+typedef struct VtabPlan VtabPlan;
+struct VtabPlan {
+  int nTerm;
+  VtabTerm *aTerm;          /* sqlite3_malloc'd */
+  sqlite3_uint64 mUsed;     /* columns read (bit 63: 63 and above) */
+  int bDistinct;
+  int iLimitArg, iOffsetArg;  /* argv index (1-based) of LIMIT / OFFSET, 0 */
+};
+
+/**************************************************************************
+** Interface to code in vtab.c
+*/
+/* Set the table's error message (takes zErr, sqlite3_malloc'd) */
+void vtabSetError(sqlite3_vtab*, char *zErr);
+/* The engine-name CONN of pTab's engine in this session, or NULL with the
+** table's error set */
+SessConn *vtabConn(RemoteVtab *pTab);
+/* Column iCol's name quoted by pD, kept with the table; NULL on OOM */
+const char *vtabColQuoted(RemoteVtab*, const RemoteDialect *pD, int iCol);
+/* Append the FROM target: "schema"."table" or (query) AS sr_q */
+void vtabAppendTarget(sqlite3_str*, RemoteVtab*, SessConn*, const RemoteDialect*);
+/* A statement on pTab failed with zErr: forget a stale cached definition */
+void vtabStaleCheck(RemoteVtab*, RemoteEngine*, const char *zErr);
+/* Composite keys: the rowid of key values aVal (handed out now when new;
+** 0 on OOM), and the key values of a rowid (0 if unknown) */
+sqlite3_int64 vtabRowidOf(RemoteVtab*, const RemoteValue *aVal);
+int vtabKeyOf(RemoteVtab*, sqlite3_int64 iRowid, RemoteValue *aVal);
+/* 1 if texts z1 and z2 (either possibly NULL) are the same */
+int vtabSameText(const char *z1, const char *z2);
+/*
+** End of interface to vtab.c
+**************************************************************************/
+
+/**************************************************************************
+** Interface to code in vtab_plan.c
+*/
+/* The rules of dialect pD (the conservative row for one not built in) */
+const VtabRules *vtabRulesFor(const RemoteDialect *pD);
+/* The affinity (AFF_*) of a declared type */
+char vtabAffinity(const char *zDecl);
+/* 1 if text z[0..n) can be sent to the remote as it is */
+int vtabTextSendable(const VtabRules*, const unsigned char *z, int n);
+/* Apply the comparison affinity of a column of kind k to v; the result may
+** point into *pzBuf (sqlite3_malloc'd, caller frees) */
+void vtabApplyAffinity(int k, RemoteValue *v, char **pzBuf);
+
+int vtabBestIndex(sqlite3_vtab*, sqlite3_index_info*);
+
+/* Parse idxStr into *pPlan (free with vtabPlanFree) */
+int vtabPlanParse(const char *idxStr, int nCol, VtabPlan *pPlan);
+void vtabPlanFree(VtabPlan*);
+
+/* The SQL builder */
+void vtabSqlInit(VtabSql*, const VtabRules*, int bCopy);
+void vtabSqlClear(VtabSql*);
+void vtabSqlKeep(VtabSql*, char *zBuf);           /* freed with q */
+int vtabSqlBind(VtabSql*, const RemoteValue *v);  /* no text appended */
+void vtabSqlParam(VtabSql*, const RemoteValue *v);
+void vtabSqlFmt(VtabSql*, const char *zFmt, const char *zCol, const RemoteValue *v);
+
+/*
+** The SELECT of a scan: SQL text and parameters for plan pPlan (parsed
+** from idxStr) with xFilter's arguments, into q (whose pStr holds the
+** text; q->bNone when no row can match). aMap is the cursor's column map
+** (vtab column -> result column). A unique lookup (idxNum 1) keeps its SQL
+** for vtabLookupReuse(). Returns an SQLite code with *pzErr set.
+*/
+int vtabScanSql(RemoteVtab*, SessConn*, const RemoteDialect*, const char *idxStr,
+                int idxNum, const VtabPlan *pPlan, int argc, sqlite3_value **argv,
+                const int *aMap, VtabSql *q, char **pzErr);
+
+/* Unique lookups: the kept SQL fits (1, parameters in aParam) or not (0);
+** keep zSql for the next one; forget it */
+int vtabLookupReuse(RemoteVtab*, const char *idxStr, const char *zSchema,
+                    int argc, sqlite3_value **argv, RemoteValue *aParam);
+void vtabLookupForget(RemoteVtab*);
+/*
+** End of interface to vtab_plan.c
+**************************************************************************/
+
+/**************************************************************************
+** Interface to code in vtab_write.c
+*/
+int vtabUpdate(sqlite3_vtab*, int argc, sqlite3_value **argv,
+               sqlite3_int64 *pRowid);
+/*
+** End of interface to vtab_write.c
+**************************************************************************/
+
+#endif /* REMOTE_VTAB_H */

@@ -1,0 +1,1351 @@
+/* SPDX-License-Identifier: MIT */
+/*
+** vtab_plan.c: what a scan of a `remote` table sends to the server.
+**
+**   SELECT name FROM items WHERE id = 42;
+**     -> SELECT "id", "name" FROM "public"."items" WHERE "id" = $1
+**
+** Read vtabBestIndex() and vtabScanSql() first: they decide what runs on
+** the server. The rule (README, "Results are the local results"): a
+** constraint is pushed with omit=1 only where the remote evaluates it
+** exactly as SQLite would; anything else is pushed as a superset (omit=0,
+** SQLite checks again) or not at all. Each column has a kind (the rules'
+** xKind) that says which of its comparisons are exact:
+**
+**   K_INT       integers: every comparison exact
+**   K_BOOL      PostgreSQL boolean (INTEGER 0/1): compared as "col"::int4
+**   K_TEXT      a native string type: exact in byte order (COLLATE "C" /
+**               BINARY), LIKE and GLOB exact where the dialect can be
+**   K_TEXTCAST  (PostgreSQL) a type whose ::text is the value we return
+**               (date, timestamp, uuid, json, ...): compared as text
+**   K_REAL8     double: pushed as a superset (NaN becomes NULL here)
+**   K_REAL4     float4 / MySQL FLOAT: IS NOT NULL only
+**   K_NUMERIC   numeric/decimal: pushed as a superset
+**   K_BLOB      bytea/binary: exact on PostgreSQL and SQLite
+**   K_OTHER     only pushed as IS NULL / IS NOT NULL
+**   K_NATIVE    the sqlite dialect: the remote is SQLite itself, so every
+**               comparison means the same there (the column keeps its
+**               affinity); only the affinity question below remains
+**
+** What each kind allows on each backend, and how the SQL is written, is a
+** row of the rules table (VtabRules, below): one row per built-in dialect
+** and a conservative one for a dialect registered through the C API, which
+** pushes nothing, so that SQLite evaluates everything.
+**
+** Affinity. SQLite converts one side of a comparison by the affinities of
+** both sides (datatype3.html 4.2). Against a numeric column the other side
+** always gets NUMERIC affinity, which vtabScanSql() applies before sending
+** the value. Against a TEXT column (or a BLOB-affinity one holding values of
+** several classes, the sqlite dialect) the conversion depends on the other
+** side's affinity, which xBestIndex cannot see: `t = 10` compares '10' but
+** `t = CAST(10 AS INTEGER)` or `t = other.intcol` converts t to a number.
+** Such a comparison is pushed only for values where both readings agree
+** (cmpValueOk()); other values leave the constraint to SQLite, so it is
+** never omitted unless its value is a constant known at planning time.
+**
+** A comparison between different storage classes (an integer column with a
+** text value, ...) is decided here as SQLite orders classes (NULL < numbers
+** < text < blob) and sent as a constant predicate.
+**
+** Plan encoding (idxStr, sqlite3_malloc'd): tokens separated by spaces
+**   wC:O:A:X:K constraint on column C, operator O (SQLITE_INDEX_CONSTRAINT_*),
+**              argv index A (0 = none), X = 1 when exact (omitted), K = 1
+**              when its value was a constant known at planning time
+**   iC:A:X     C IN (all values at argv A), X = 1 when exact (omitted)
+**   oC:D       ORDER BY column C, D = 1 for DESC
+**   lA / fA    LIMIT / OFFSET at argv A
+**   d          DISTINCT over the ORDER BY columns (every used column is one)
+**   uMASK      hex mask of the columns used (bit 63: 63 and above)
+** idxNum is 1 for a lookup of one row by an exact primary-key equality (the
+** plan is also flagged SQLITE_INDEX_SCAN_UNIQUE), else 0. xFilter parses
+** the text once into a VtabPlan (vtabPlanParse).
+*/
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vtab.h"
+
+/* ------------------------------------------------------------------ */
+/* Column kinds and the dialect rules                                  */
+
+static int startsWith(const char *z, const char *zPrefix){
+  return sqlite3_strnicmp(z, zPrefix, (int)strlen(zPrefix))==0;
+}
+
+char vtabAffinity(const char *zDecl){
+  if( strcmp(zDecl, "INTEGER")==0 ) return AFF_INT;
+  if( strcmp(zDecl, "REAL")==0 ) return AFF_REAL;
+  if( strcmp(zDecl, "NUMERIC")==0 ) return AFF_NUM;
+  if( strcmp(zDecl, "TEXT")==0 ) return AFF_TEXT;
+  return AFF_BLOB;
+}
+
+/* PostgreSQL: the kind of a column from its declared and catalog type */
+static int pgKind(const char *zDecl, const char *zRemote){
+  if( strcmp(zDecl, "INTEGER")==0 ){
+    /* a whitelist: domains, oid, ... are compared only in SQLite */
+    if( strcmp(zRemote, "smallint")==0 || strcmp(zRemote, "integer")==0
+     || strcmp(zRemote, "bigint")==0 ) return K_INT;
+    if( strcmp(zRemote, "boolean")==0 ) return K_BOOL;
+    return K_OTHER;
+  }
+  if( strcmp(zDecl, "NUMERIC")==0 ){
+    if( strcmp(zRemote, "unknown")!=0 && !startsWith(zRemote, "numeric") ){
+      return K_OTHER;
+    }
+    return K_NUMERIC;
+  }
+  if( strcmp(zDecl, "BLOB")==0 ){
+    return strcmp(zRemote, "bytea")==0 ? K_BLOB : K_OTHER;
+  }
+  if( strcmp(zDecl, "REAL")==0 ){
+    if( strcmp(zRemote, "double precision")==0 ) return K_REAL8;
+    if( strcmp(zRemote, "real")==0 ) return K_REAL4;
+    return K_OTHER;
+  }
+  /* TEXT */
+  if( strstr(zRemote, "[]") ) return K_OTHER;
+  if( strcmp(zRemote, "text")==0 || startsWith(zRemote, "character varying")
+   || strcmp(zRemote, "name")==0 ) return K_TEXT;
+  if( strcmp(zRemote, "date")==0
+   || (startsWith(zRemote, "timestamp") && !strstr(zRemote, "with time zone"))
+   || (startsWith(zRemote, "time") && strstr(zRemote, "without time zone"))
+   || strcmp(zRemote, "uuid")==0
+   || strcmp(zRemote, "json")==0 || strcmp(zRemote, "jsonb")==0 ){
+    return K_TEXTCAST;
+  }
+  return K_OTHER;
+}
+
+/* MySQL/MariaDB: string types compare as their UTF-8 bytes */
+static int mysqlKind(const char *zDecl, const char *zRemote){
+  if( strcmp(zDecl, "INTEGER")==0 ){
+    return startsWith(zRemote, "bit") ? K_OTHER : K_INT;
+  }
+  if( strcmp(zDecl, "NUMERIC")==0 ) return K_NUMERIC;
+  if( strcmp(zDecl, "BLOB")==0 ){
+    if( startsWith(zRemote, "binary") || startsWith(zRemote, "varbinary")
+     || strstr(zRemote, "blob") ) return K_BLOB;
+    return K_OTHER;
+  }
+  if( strcmp(zDecl, "REAL")==0 ){
+    return startsWith(zRemote, "double") ? K_REAL8 : K_REAL4;
+  }
+  if( startsWith(zRemote, "varchar") || startsWith(zRemote, "char")
+   || strstr(zRemote, "text") || startsWith(zRemote, "enum") ){
+    return K_TEXT;
+  }
+  return K_OTHER;
+}
+
+/* SQLite: every column keeps its meaning there */
+static int sqliteKind(const char *zDecl, const char *zRemote){
+  (void)zDecl; (void)zRemote;
+  return K_NATIVE;
+}
+
+/* A dialect not built in: nothing is known of its comparisons */
+static int otherKind(const char *zDecl, const char *zRemote){
+  (void)zDecl; (void)zRemote;
+  return K_OTHER;
+}
+
+#define KM_CMP_EXACT (KM(K_INT)|KM(K_BOOL)|KM(K_TEXT)|KM(K_TEXTCAST)|KM(K_NATIVE))
+#define KM_ORDER     (KM(K_INT)|KM(K_BOOL)|KM(K_TEXT)|KM(K_NATIVE))
+
+static const VtabRules aRules[] = {
+  { "postgresql", 1, pgKind,
+    /* mCmpExact */    KM_CMP_EXACT|KM(K_BLOB),
+    /* mCmpSuperset */ KM(K_REAL4)|KM(K_REAL8)|KM(K_NUMERIC)|KM(K_BLOB),
+    /* mNullExact: NaN arrives as NULL */ KM_ALL & ~(KM(K_REAL8)|KM(K_REAL4)),
+    /* mNotNull */     KM_ALL,
+    /* mLike */        KM(K_TEXT)|KM(K_NATIVE),
+    /* mOrder */       KM_ORDER|KM(K_TEXTCAST)|KM(K_BLOB),
+    /* mDistinct */    KM(K_INT)|KM(K_BOOL)|KM(K_NATIVE)|KM(K_TEXT)|KM(K_BLOB),
+    { [K_TEXT] = "%c COLLATE \"C\"", [K_TEXTCAST] = "%c::text COLLATE \"C\"",
+      [K_BOOL] = "%c::int4", [K_REAL4] = "%c::text::float8",
+      [K_NUMERIC] = "%c::float8" },
+    { [K_TEXT] = "%p::text", [K_TEXTCAST] = "%p::text" },
+    { [K_BOOL] = "(%p::int8 <> 0)" },
+    0, 0,
+    /* lower() under "C" folds ASCII only, as SQLite's LIKE does */
+    "lower(%c COLLATE \"C\") LIKE lower(%p::text COLLATE \"C\") ESCAPE ''", 1, 0,
+    "%c COLLATE \"C\" LIKE %p::text ESCAPE '\\'", 0,
+    /* PostgreSQL numeric '-Infinity' is text here: above every number */
+    " = '-Infinity'::float8",
+    " ASC NULLS FIRST", " DESC NULLS LAST", "ALL",
+    UPSERT_ON_CONFLICT, 1, 1 },
+  { "mysql", 0, mysqlKind,
+    KM_CMP_EXACT,
+    KM(K_REAL8)|KM(K_NUMERIC)|KM(K_BLOB),
+    KM_ALL, KM_ALL,
+    KM(K_TEXT)|KM(K_NATIVE),
+    KM_ORDER|KM(K_REAL8)|KM(K_NUMERIC),
+    KM(K_INT)|KM(K_BOOL)|KM(K_NATIVE),
+    { [K_TEXT] = "BINARY CONVERT(%c USING utf8mb4)" },
+    { [K_TEXT] = "BINARY %p" },
+    { 0 },
+    0, 0,
+    /* a superset: LOWER folds more than ASCII */
+    "LOWER(%c) LIKE LOWER(%p)", 0, 1,
+    /* '_' would match one byte, not one character */
+    "BINARY CONVERT(%c USING utf8mb4) LIKE BINARY %p", 1,
+    0,
+    " ASC", " DESC", "18446744073709551615",
+    UPSERT_ON_DUP, 0, 0 },
+  { "sqlite", 0, sqliteKind,
+    KM_CMP_EXACT|KM(K_BLOB),
+    KM(K_REAL8)|KM(K_NUMERIC)|KM(K_BLOB),
+    KM_ALL, KM_ALL,
+    KM(K_TEXT)|KM(K_NATIVE),
+    KM_ORDER,
+    KM(K_INT)|KM(K_BOOL)|KM(K_NATIVE),
+    { [K_NATIVE] = "%c COLLATE BINARY" },
+    { 0 },
+    { 0 },
+    1, 1,
+    0, 1, 0,
+    0, 0,
+    0,
+    " ASC", " DESC", "-1",
+    UPSERT_OR_VERB, 0, 0 },
+  /* any other dialect: no pushdown, no upsert, ? placeholders */
+  { 0, 0, otherKind,
+    0, 0, 0, 0, 0, 0, 0,
+    { 0 }, { 0 }, { 0 },
+    0, 0,
+    0, 0, 0,
+    0, 0,
+    0,
+    " ASC", " DESC", 0,
+    UPSERT_NONE, 0, 0 },
+};
+
+const VtabRules *vtabRulesFor(const RemoteDialect *pD){
+  int i;
+  for(i=0; aRules[i].zDialect; i++){
+    if( pD->zName && strcmp(pD->zName, aRules[i].zDialect)==0 ) break;
+  }
+  return &aRules[i];
+}
+
+/* ------------------------------------------------------------------ */
+/* What may be pushed, and how exactly                                 */
+
+static int isCmpOp(int op){
+  switch( op ){
+    case SQLITE_INDEX_CONSTRAINT_EQ: case SQLITE_INDEX_CONSTRAINT_NE:
+    case SQLITE_INDEX_CONSTRAINT_LT: case SQLITE_INDEX_CONSTRAINT_LE:
+    case SQLITE_INDEX_CONSTRAINT_GT: case SQLITE_INDEX_CONSTRAINT_GE:
+    case SQLITE_INDEX_CONSTRAINT_IS: case SQLITE_INDEX_CONSTRAINT_ISNOT:
+      return 1;
+  }
+  return 0;
+}
+
+static int isLikeOp(int op){
+  return op==SQLITE_INDEX_CONSTRAINT_LIKE || op==SQLITE_INDEX_CONSTRAINT_GLOB;
+}
+
+static int isNullOp(int op){
+  return op==SQLITE_INDEX_CONSTRAINT_ISNULL || op==SQLITE_INDEX_CONSTRAINT_ISNOTNULL;
+}
+
+/* 1 if comparisons against column iCol convert its values by the other
+** side's affinity, which the vtab cannot see (see the header comment) */
+static int affinityAmbiguous(RemoteVtab *pTab, int iCol){
+  int k = pTab->aKind[iCol];
+  if( k==K_TEXT || k==K_TEXTCAST ) return 1;
+  if( k==K_NATIVE ) return pTab->aAff[iCol]==AFF_TEXT || pTab->aAff[iCol]==AFF_BLOB;
+  return 0;
+}
+
+/* Is constraint op on a column of kind k evaluated exactly remotely (for
+** the values cmpValueOk() accepts)? */
+static int isExact(RemoteVtab *pTab, int k, int op){
+  const VtabRules *pR = pTab->pRules;
+  if( isNullOp(op) ) return (pR->mNullExact & KM(k))!=0;
+  if( isCmpOp(op) ) return (pR->mCmpExact & KM(k))!=0;
+  return 0;
+}
+
+/* Can constraint op on kind k be pushed at all (exactly or as a superset)? */
+static int isPushable(RemoteVtab *pTab, int k, int op){
+  const VtabRules *pR = pTab->pRules;
+  if( op==SQLITE_INDEX_CONSTRAINT_ISNULL ) return isExact(pTab, k, op);
+  if( op==SQLITE_INDEX_CONSTRAINT_ISNOTNULL ) return (pR->mNotNull & KM(k))!=0;
+  if( isLikeOp(op) ) return (pR->mLike & KM(k))!=0;
+  if( !isCmpOp(op) ) return 0;
+  return ((pR->mCmpExact|pR->mCmpSuperset) & KM(k))!=0;
+}
+
+/* Column class of a kind (what its values are), for cross-class folding */
+static int kindRank(int k){
+  if( k==K_INT || k==K_BOOL || k==K_REAL8 || k==K_REAL4 ) return 1;
+  if( k==K_TEXT || k==K_TEXTCAST ) return 2;
+  if( k==K_BLOB ) return 3;
+  return -1;          /* values of several classes: never folded */
+}
+
+/*
+** 1 if text z[0..n) can be sent to the remote as it is: PostgreSQL and
+** MySQL take valid UTF-8 without NUL bytes (SQLite text may be anything).
+*/
+int vtabTextSendable(const VtabRules *pR, const unsigned char *z, int n){
+  int i = 0;
+  if( pR->bAnyText ) return 1;
+  if( z==0 ) return 0;
+  while( i<n ){
+    unsigned char c = z[i];
+    int nExtra, j;
+    unsigned int u;
+    if( c==0 ) return 0;
+    if( c<0x80 ){ i++; continue; }
+    if( c>=0xc2 && c<=0xdf ){ nExtra = 1; u = c & 0x1f; }
+    else if( c>=0xe0 && c<=0xef ){ nExtra = 2; u = c & 0x0f; }
+    else if( c>=0xf0 && c<=0xf4 ){ nExtra = 3; u = c & 0x07; }
+    else return 0;
+    for(j=1; j<=nExtra; j++){
+      if( i+j>=n || (z[i+j] & 0xc0)!=0x80 ) return 0;
+      u = (u<<6) | (z[i+j] & 0x3f);
+    }
+    /* overlong forms, surrogates, beyond U+10FFFF */
+    if( (nExtra==2 && u<0x800) || (nExtra==3 && (u<0x10000 || u>0x10ffff))
+     || (u>=0xd800 && u<=0xdfff) ) return 0;
+    i += nExtra+1;
+  }
+  return 1;
+}
+
+/* vtabTextSendable() for a text sqlite3_value (other classes: 1) */
+static int valueSendable(RemoteVtab *pTab, sqlite3_value *pVal){
+  if( sqlite3_value_type(pVal)!=SQLITE_TEXT ) return 1;
+  return vtabTextSendable(pTab->pRules, sqlite3_value_text(pVal),
+                          sqlite3_value_bytes(pVal));
+}
+
+/*
+** May comparison op of column iCol with a value of storage class eType
+** (before any conversion) be pushed? bConst: the value is a constant
+** known at planning time (not a column of another table or a parameter).
+** See "Affinity" in the header comment.
+*/
+static int cmpValueOk(RemoteVtab *pTab, int iCol, int op, int eType, int bConst){
+  if( eType==SQLITE_NULL || eType==SQLITE_BLOB ) return 1;
+  if( !affinityAmbiguous(pTab, iCol) ) return 1;
+  if( pTab->aAff[iCol]==AFF_BLOB ) return 0;     /* sqlite dialect, no type */
+  if( eType!=SQLITE_TEXT ) return 0;
+  /* text against text: only a range with a value from another column can
+  ** differ (that column's NUMERIC affinity turns numeric-looking text of
+  ** ours into numbers) */
+  if( bConst ) return 1;
+  return op==SQLITE_INDEX_CONSTRAINT_EQ || op==SQLITE_INDEX_CONSTRAINT_IS
+      || op==SQLITE_INDEX_CONSTRAINT_NE || op==SQLITE_INDEX_CONSTRAINT_ISNOT;
+}
+
+/* Can column iCol be ordered remotely exactly as SQLite orders it (NULLs
+** first ascending, text in byte order, classes as SQLite orders them)? */
+static int isOrderable(RemoteVtab *pTab, int iCol){
+  if( iCol<0 || iCol>=pTab->nCol ) return 0;
+  return (pTab->pRules->mOrder & KM(pTab->aKind[iCol]))!=0;
+}
+
+/* Does remote DISTINCT on column iCol keep exactly the rows SQLite's
+** DISTINCT would (equality is identity of the values we return)? */
+static int isDistinctable(RemoteVtab *pTab, int iCol){
+  if( iCol<0 || iCol>=pTab->nCol ) return 0;
+  return (pTab->pRules->mDistinct & KM(pTab->aKind[iCol]))!=0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Planning                                                            */
+
+/* The RHS of constraint i when it is a constant known now, else NULL */
+static sqlite3_value *rhsConst(sqlite3_index_info *pInfo, int i){
+  sqlite3_value *pVal = 0;
+  if( sqlite3_vtab_rhs_value(pInfo, i, &pVal)!=SQLITE_OK ) return 0;
+  return pVal;
+}
+
+/* What xBestIndex has decided so far */
+typedef struct BestState BestState;
+struct BestState {
+  sqlite3_str *pPlan;       /* the idxStr being written */
+  double rRows;             /* estimated rows */
+  int nArg;                 /* argv slots handed out */
+  int bAllExact;            /* every constraint omitted so far */
+  sqlite3_uint64 mEqExact;  /* columns with an exact = or IS */
+  int iLimit, iOffset;      /* LIMIT / OFFSET constraints, -1 none */
+};
+
+/* Is LIKE/GLOB constraint i pushed exactly? -1: not pushed at all */
+static int bestLikeExact(RemoteVtab *pTab, sqlite3_index_info *pInfo, int i,
+                         sqlite3_value *pRhs){
+  const VtabRules *pR = pTab->pRules;
+  int eType = pRhs ? sqlite3_value_type(pRhs) : -1;
+  (void)pInfo; (void)i;
+  if( pR->bLikeNative ) return 1;       /* any pattern: SQLite's own */
+  if( pRhs && !valueSendable(pTab, pRhs) ) return -1;
+  if( pR->bLikeExact && eType>=0 && eType!=SQLITE_BLOB ){
+    /* a known pattern that is not a blob (for GLOB: no [...] class) */
+    return pInfo->aConstraint[i].op==SQLITE_INDEX_CONSTRAINT_LIKE
+        || eType==SQLITE_NULL
+        || strchr((const char*)sqlite3_value_text(pRhs), '[')==0;
+  }
+  return 0;
+}
+
+/* Plan constraint i (usable, on a column); updates *pS */
+static void bestConstraint(RemoteVtab *pTab, sqlite3_index_info *pInfo, int i,
+                           BestState *pS){
+  const struct sqlite3_index_constraint *c = &pInfo->aConstraint[i];
+  int op = c->op, iCol = c->iColumn, k = pTab->aKind[iCol], bExact;
+  sqlite3_value *pRhs;
+  if( !isPushable(pTab, k, op) ){ pS->bAllExact = 0; return; }
+  if( !isNullOp(op) && !isLikeOp(op)
+   && sqlite3_stricmp(sqlite3_vtab_collation(pInfo, i), "BINARY")!=0 ){
+    pS->bAllExact = 0;
+    return;
+  }
+  pRhs = rhsConst(pInfo, i);
+  bExact = isExact(pTab, k, op);
+  if( isLikeOp(op) ){
+    bExact = bestLikeExact(pTab, pInfo, i, pRhs);
+    if( bExact<0 ){ pS->bAllExact = 0; return; }
+  }else if( isCmpOp(op) ){
+    if( op==SQLITE_INDEX_CONSTRAINT_EQ && sqlite3_vtab_in(pInfo, i, -1) ){
+      /* all values at once; the LHS affinity applies to an IN list, the
+      ** combined one to IN (SELECT ...): ambiguous as a column RHS */
+      if( affinityAmbiguous(pTab, iCol) ) bExact = 0;
+      sqlite3_vtab_in(pInfo, i, 1);
+      sqlite3_str_appendf(pS->pPlan, "i%d:%d:%d ", iCol, ++pS->nArg, bExact);
+      pInfo->aConstraintUsage[i].argvIndex = pS->nArg;
+      pInfo->aConstraintUsage[i].omit = (unsigned char)bExact;
+      if( !bExact ) pS->bAllExact = 0;
+      pS->rRows /= 5.0;
+      return;
+    }
+    if( pRhs==0 ){
+      if( affinityAmbiguous(pTab, iCol) ) bExact = 0;
+    }else if( !cmpValueOk(pTab, iCol, op, sqlite3_value_type(pRhs), 1)
+           || (!valueSendable(pTab, pRhs) && kindRank(k)!=1 && k!=K_BLOB) ){
+      pS->bAllExact = 0;
+      return;                 /* not pushed at all */
+    }
+  }
+  if( isNullOp(op) ){
+    sqlite3_str_appendf(pS->pPlan, "w%d:%d:0:%d:1 ", iCol, op, bExact);
+  }else{
+    pInfo->aConstraintUsage[i].argvIndex = ++pS->nArg;
+    sqlite3_str_appendf(pS->pPlan, "w%d:%d:%d:%d:%d ", iCol, op, pS->nArg,
+                        bExact, pRhs!=0);
+  }
+  pInfo->aConstraintUsage[i].omit = (unsigned char)bExact;
+  if( !bExact ) pS->bAllExact = 0;
+  if( op==SQLITE_INDEX_CONSTRAINT_EQ || op==SQLITE_INDEX_CONSTRAINT_IS ){
+    if( bExact ) pS->mEqExact |= (sqlite3_uint64)1 << (iCol<63 ? iCol : 63);
+    pS->rRows /= 10.0;
+  }else{
+    pS->rRows /= 3.0;
+  }
+}
+
+/*
+** ORDER BY and DISTINCT: ORDER BY is consumed when every term is exactly
+** orderable remotely (for an unordered DISTINCT, when every term is exactly
+** distinctable); DISTINCT is pushed when every column used is a distinct
+** column. Returns 1 when DISTINCT was pushed.
+*/
+static int bestOrder(RemoteVtab *pTab, sqlite3_index_info *pInfo, BestState *pS){
+  int eDistinct = sqlite3_vtab_distinct(pInfo);
+  int bOrderOk = 1, bDistinct = 0, i;
+  for(i=0; i<pInfo->nOrderBy; i++){
+    if( !isOrderable(pTab, pInfo->aOrderBy[i].iColumn) ){ bOrderOk = 0; break; }
+  }
+  if( pInfo->nOrderBy>0 && eDistinct>=2 ){
+    sqlite3_uint64 mOb = 0;
+    int bDistOk = 1;
+    for(i=0; i<pInfo->nOrderBy; i++){
+      int iCol = pInfo->aOrderBy[i].iColumn;
+      if( !isDistinctable(pTab, iCol) ){ bDistOk = 0; break; }
+      mOb |= (sqlite3_uint64)1 << (iCol<63 ? iCol : 63);
+    }
+    if( bDistOk && (pInfo->colUsed & ~mOb)==0 && (mOb>>63)==0
+     && (eDistinct==2 || bOrderOk) ){
+      sqlite3_str_appendall(pS->pPlan, "d ");
+      bDistinct = 1;
+      if( eDistinct==2 ) bOrderOk = 0;     /* no ORDER BY needed */
+      pInfo->orderByConsumed = 1;
+      pS->rRows /= 2.0;
+    }
+  }
+  if( pInfo->nOrderBy>0 && bOrderOk ){
+    for(i=0; i<pInfo->nOrderBy; i++){
+      sqlite3_str_appendf(pS->pPlan, "o%d:%d ", pInfo->aOrderBy[i].iColumn,
+                          pInfo->aOrderBy[i].desc);
+    }
+    pInfo->orderByConsumed = 1;
+  }
+  return bDistinct;
+}
+
+/* LIMIT/OFFSET only when the remote computes exactly this result */
+static void bestLimit(RemoteVtab *pTab, sqlite3_index_info *pInfo, BestState *pS){
+  if( pS->bAllExact && pTab->pRules->zNoLimit
+   && (pInfo->nOrderBy==0 || pInfo->orderByConsumed) && pS->iLimit>=0 ){
+    pInfo->aConstraintUsage[pS->iLimit].argvIndex = ++pS->nArg;
+    pInfo->aConstraintUsage[pS->iLimit].omit = 1;
+    sqlite3_str_appendf(pS->pPlan, "l%d ", pS->nArg);
+    if( pS->iOffset>=0 ){
+      pInfo->aConstraintUsage[pS->iOffset].argvIndex = ++pS->nArg;
+      pInfo->aConstraintUsage[pS->iOffset].omit = 1;
+      sqlite3_str_appendf(pS->pPlan, "f%d ", pS->nArg);
+    }
+  }
+}
+
+/*
+** xBestIndex: see the plan encoding in the header comment. A constraint is
+** used when isPushable(); it is omitted (exact) when isExact() and, for a
+** comparison, its value is a constant that cmpValueOk() accepts. LIMIT and
+** OFFSET go remote only when every constraint is omitted and the ORDER BY
+** (if any) is consumed; DISTINCT when SQLite allows it and every column
+** used is one of the distinct columns.
+*/
+int vtabBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
+  RemoteVtab *pTab = (RemoteVtab*)pVtab;
+  BestState s;
+  int i, bUnique = 0, bDistinct;
+  sqlite3_uint64 mUsed = pInfo->colUsed;
+
+  memset(&s, 0, sizeof(s));
+  s.pPlan = sqlite3_str_new(0);
+  s.rRows = pTab->nRowEst>0 ? (double)pTab->nRowEst : 100000.0;
+  s.bAllExact = 1;
+  s.iLimit = s.iOffset = -1;
+  for(i=0; i<pInfo->nConstraint; i++){
+    const struct sqlite3_index_constraint *c = &pInfo->aConstraint[i];
+    if( c->op==SQLITE_INDEX_CONSTRAINT_LIMIT ){ if( c->usable ) s.iLimit = i; continue; }
+    if( c->op==SQLITE_INDEX_CONSTRAINT_OFFSET ){ if( c->usable ) s.iOffset = i; continue; }
+    if( !c->usable || c->iColumn<0 || c->iColumn>=pTab->nCol ){
+      s.bAllExact = 0;
+      continue;
+    }
+    bestConstraint(pTab, pInfo, i, &s);
+  }
+
+  /* A unique lookup: every key column equal to one value, exactly */
+  if( pTab->nPk>0 ){
+    bUnique = 1;
+    for(i=0; i<pTab->nPk; i++){
+      int iCol = pTab->aiPk[i];
+      if( iCol>=63 || (s.mEqExact & ((sqlite3_uint64)1<<iCol))==0 ) bUnique = 0;
+    }
+  }
+  bDistinct = bestOrder(pTab, pInfo, &s);
+  bestLimit(pTab, pInfo, &s);
+
+  /* The primary key is always read: SQLite identifies rows by it (the
+  ** OR optimization merges the rows of several scans on it, xRowid of a
+  ** composite key reads it) even when colUsed leaves it out */
+  if( !bDistinct ){
+    for(i=0; i<pTab->nPk; i++){
+      int iCol = pTab->aiPk[i];
+      mUsed |= (sqlite3_uint64)1 << (iCol<63 ? iCol : 63);
+    }
+  }
+  if( mUsed & ((sqlite3_uint64)1<<63) ) mUsed |= ~(sqlite3_uint64)0 << 63;
+  sqlite3_str_appendf(s.pPlan, "u%llx", (unsigned long long)mUsed);
+  pInfo->idxStr = sqlite3_str_finish(s.pPlan);
+  if( pInfo->idxStr==0 ) return SQLITE_NOMEM;
+  pInfo->needToFreeIdxStr = 1;
+  if( bUnique ){
+    pInfo->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
+    pInfo->idxNum = 1;
+    s.rRows = 1;
+  }
+  if( s.rRows<1 ) s.rRows = 1;
+  pInfo->estimatedRows = (sqlite3_int64)s.rRows;
+  /* One round trip plus the rows. Without a primary key, rows have no
+  ** identity (xRowid is 0): a plan must never look cheaper than half a
+  ** full scan, so that SQLite never merges several scans by rowid (the OR
+  ** optimization) */
+  if( pTab->nPk>0 ){
+    pInfo->estimatedCost = 1000.0 + s.rRows;
+  }else{
+    double rFull = pTab->nRowEst>0 ? (double)pTab->nRowEst : 100000.0;
+    pInfo->estimatedCost = 1000.0 + rFull/2.0 + s.rRows;
+  }
+  return SQLITE_OK;
+}
+
+/*
+** Read n integers separated by ':' from a plan token at z (what follows
+** its letter) into a[]. 1 if all n were there.
+*/
+static int planInts(const char *z, int *a, int n){
+  int i;
+  for(i=0; i<n; i++){
+    int bNeg = 0, v = 0, nDigit = 0;
+    if( i>0 ){
+      if( *z!=':' ) return 0;
+      z++;
+    }
+    if( *z=='-' ){ bNeg = 1; z++; }
+    while( *z>='0' && *z<='9' && nDigit<9 ){ v = v*10 + (*z - '0'); z++; nDigit++; }
+    if( nDigit==0 ) return 0;
+    a[i] = bNeg ? -v : v;
+  }
+  return 1;
+}
+
+void vtabPlanFree(VtabPlan *p){
+  sqlite3_free(p->aTerm);
+  memset(p, 0, sizeof(*p));
+}
+
+/* Parse idxStr (see the header comment) into *p; tokens naming a column
+** outside 0..nCol-1 are dropped. SQLITE_OK or SQLITE_NOMEM. */
+int vtabPlanParse(const char *idxStr, int nCol, VtabPlan *p){
+  const char *z;
+  int nAlloc = 1;
+  memset(p, 0, sizeof(*p));
+  p->mUsed = ~(sqlite3_uint64)0;
+  for(z=idxStr; z && *z; z++) if( *z==' ' ) nAlloc++;
+  p->aTerm = sqlite3_malloc64(sizeof(VtabTerm)*nAlloc);
+  if( p->aTerm==0 ) return SQLITE_NOMEM;
+  for(z=idxStr; z && *z; ){
+    char c = *z++;
+    int a[5];
+    VtabTerm *t = &p->aTerm[p->nTerm];
+    memset(t, 0, sizeof(*t));
+    t->eTerm = c;
+    if( c=='w' && planInts(z, a, 5) && a[0]>=0 && a[0]<nCol ){
+      t->iCol = a[0]; t->op = a[1]; t->iArg = a[2]; t->bExact = a[3]; t->bConst = a[4];
+      p->nTerm++;
+    }else if( c=='i' && planInts(z, a, 3) && a[0]>=0 && a[0]<nCol ){
+      t->iCol = a[0]; t->iArg = a[1]; t->bExact = a[2];
+      p->nTerm++;
+    }else if( c=='o' && planInts(z, a, 2) && a[0]>=0 && a[0]<nCol ){
+      t->iCol = a[0]; t->bDesc = a[1];
+      p->nTerm++;
+    }else if( c=='l' ){
+      p->iLimitArg = atoi(z);
+    }else if( c=='f' ){
+      p->iOffsetArg = atoi(z);
+    }else if( c=='d' ){
+      p->bDistinct = 1;
+    }else if( c=='u' ){
+      p->mUsed = strtoull(z, 0, 16);
+    }
+    while( *z && *z!=' ' ) z++;
+    while( *z==' ' ) z++;
+  }
+  return SQLITE_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* The SQL builder                                                     */
+
+void vtabSqlInit(VtabSql *q, const VtabRules *pR, int bCopy){
+  memset(q, 0, sizeof(*q));
+  q->pRules = pR;
+  q->bCopy = bCopy;
+  q->pStr = sqlite3_str_new(0);
+}
+
+/* Free everything q holds (the text too, unless taken) */
+void vtabSqlClear(VtabSql *q){
+  int i;
+  if( q->pStr ) sqlite3_free(sqlite3_str_finish(q->pStr));
+  for(i=0; i<q->nBuf; i++) sqlite3_free(q->azBuf[i]);
+  sqlite3_free(q->azBuf);
+  sqlite3_free(q->aParam);
+  memset(q, 0, sizeof(*q));
+}
+
+/* Keep a sqlite3_malloc'd buffer until the query is done */
+void vtabSqlKeep(VtabSql *q, char *z){
+  if( z==0 ) return;
+  if( q->nBuf>=q->nBufAlloc ){
+    int nNew = q->nBufAlloc ? q->nBufAlloc*2 : 16;
+    char **azNew = sqlite3_realloc64(q->azBuf, sizeof(char*)*nNew);
+    if( azNew==0 ){ sqlite3_free(z); q->bFull = 1; return; }
+    q->azBuf = azNew;
+    q->nBufAlloc = nNew;
+  }
+  q->azBuf[q->nBuf++] = z;
+}
+
+/* Bind v as the next parameter (no text appended); its number, or 0 on
+** OOM. With q->bCopy the bytes of a text or blob are copied: xFilter's
+** values (and an IN list's, which live only until the next
+** sqlite3_vtab_in_next()) must stay readable while the query streams. */
+int vtabSqlBind(VtabSql *q, const RemoteValue *v){
+  RemoteValue *pP;
+  if( q->nParam>=q->nParamAlloc ){
+    int nNew = q->nParamAlloc ? q->nParamAlloc*2 : 16;
+    RemoteValue *aNew = sqlite3_realloc64(q->aParam, sizeof(RemoteValue)*nNew);
+    if( aNew==0 ){ q->bFull = 1; return 0; }
+    q->aParam = aNew;
+    q->nParamAlloc = nNew;
+  }
+  pP = &q->aParam[q->nParam++];
+  *pP = *v;
+  if( q->bCopy && (v->eType==SQLITE_TEXT || v->eType==SQLITE_BLOB) ){
+    char *z = sqlite3_malloc64(v->n+1);
+    if( z==0 ){
+      q->bFull = 1;
+    }else{
+      if( v->n>0 ) memcpy(z, v->z, v->n);
+      z[v->n] = 0;
+      pP->z = z;
+      vtabSqlKeep(q, z);
+    }
+  }
+  return q->nParam;
+}
+
+/* Append a placeholder bound to v */
+void vtabSqlParam(VtabSql *q, const RemoteValue *v){
+  int iParam = vtabSqlBind(q, v);
+  if( iParam==0 ){
+    sqlite3_str_appendall(q->pStr, "NULL");
+  }else if( q->pRules->bDollar ){
+    sqlite3_str_appendf(q->pStr, "$%d", iParam);
+  }else{
+    sqlite3_str_appendchar(q->pStr, 1, '?');
+  }
+}
+
+/* Append zFmt with %c replaced by zCol and %p by a placeholder bound to v
+** (zFmt NULL: "%p" when v is given, else "%c") */
+void vtabSqlFmt(VtabSql *q, const char *zFmt, const char *zCol,
+                const RemoteValue *v){
+  const char *z;
+  if( zFmt==0 ) zFmt = v ? "%p" : "%c";
+  for(z=zFmt; *z; z++){
+    const char *zEnd = strchr(z, '%');
+    if( zEnd==0 ){ sqlite3_str_appendall(q->pStr, z); break; }
+    sqlite3_str_append(q->pStr, z, (int)(zEnd-z));
+    z = zEnd+1;
+    if( *z=='c' ) sqlite3_str_appendall(q->pStr, zCol ? zCol : "NULL");
+    else if( *z=='p' && v ) vtabSqlParam(q, v);
+    else if( *z==0 ) break;
+    else sqlite3_str_appendchar(q->pStr, 1, *z);
+  }
+}
+
+/* Truncate q's SQL back to nLen bytes and its parameters back to nParam
+** (undo a partial append) */
+static void sqlTruncate(VtabSql *q, int nLen, int nParam){
+  char *zCur = sqlite3_str_finish(q->pStr);
+  q->nParam = nParam;
+  q->pStr = sqlite3_str_new(0);
+  if( zCur ) sqlite3_str_append(q->pStr, zCur, nLen);
+  sqlite3_free(zCur);
+}
+
+/* ------------------------------------------------------------------ */
+/* WHERE                                                               */
+
+/* Storage-class rank as SQLite orders classes */
+static int classRank(int eType){
+  switch( eType ){
+    case SQLITE_NULL: return 0;
+    case SQLITE_INTEGER: case SQLITE_FLOAT: return 1;
+    case SQLITE_TEXT: return 2;
+    default: return 3;
+  }
+}
+
+void vtabApplyAffinity(int k, RemoteValue *v, char **pzBuf){
+  if( k==K_TEXT || k==K_TEXTCAST ){
+    if( v->eType==SQLITE_INTEGER ){
+      *pzBuf = sqlite3_mprintf("%lld", v->i);
+    }else if( v->eType==SQLITE_FLOAT ){
+      *pzBuf = sqlite3_mprintf("%!.15g", v->r);
+    }else{
+      return;
+    }
+    v->eType = SQLITE_TEXT;
+    v->z = *pzBuf ? *pzBuf : "";
+    v->n = (int)strlen(v->z);
+  }else if( k==K_INT || k==K_BOOL || k==K_REAL8 || k==K_REAL4 || k==K_NUMERIC ){
+    if( v->eType==SQLITE_TEXT ){
+      RemoteValue w;
+      remoteNumericAffinity(v->z, v->n, &w);
+      if( w.eType!=SQLITE_TEXT ) *v = w;
+    }
+  }
+}
+
+static const char *opSql(int op){
+  switch( op ){
+    case SQLITE_INDEX_CONSTRAINT_EQ: return "=";
+    case SQLITE_INDEX_CONSTRAINT_NE: return "<>";
+    case SQLITE_INDEX_CONSTRAINT_LT: return "<";
+    case SQLITE_INDEX_CONSTRAINT_LE: return "<=";
+    case SQLITE_INDEX_CONSTRAINT_GT: return ">";
+    case SQLITE_INDEX_CONSTRAINT_GE: return ">=";
+    case SQLITE_INDEX_CONSTRAINT_IS: return "=";
+    case SQLITE_INDEX_CONSTRAINT_ISNOT: return "<>";
+  }
+  return "=";
+}
+
+/* The column iCol as it is compared and ordered: exact text (byte) order,
+** integers for PostgreSQL booleans, the value we return for float4 */
+static void appendColCmp(VtabSql *q, RemoteVtab *pTab, const RemoteDialect *pD,
+                         int iCol){
+  const char *zQ = vtabColQuoted(pTab, pD, iCol);
+  if( zQ==0 ){ q->bFull = 1; return; }
+  vtabSqlFmt(q, q->pRules->azCmp[pTab->aKind[iCol]], zQ, 0);
+}
+
+/* "col OP value" with the column and the value as the kind compares them */
+static void appendCmpParam(VtabSql *q, RemoteVtab *pTab, const RemoteDialect *pD,
+                           int iCol, const char *zOp, const RemoteValue *v){
+  appendColCmp(q, pTab, pD, iCol);
+  sqlite3_str_appendf(q->pStr, " %s ", zOp);
+  vtabSqlFmt(q, q->pRules->azParam[pTab->aKind[iCol]], 0, v);
+}
+
+/* GLOB pattern z[0..n) as a LIKE pattern escaped with '\': sqlite3_malloc'd */
+static char *globAsLike(const char *z, int n){
+  sqlite3_str *pPat = sqlite3_str_new(0);
+  char *zPat;
+  int j;
+  for(j=0; j<n; j++){
+    char c = z[j];
+    if( c=='*' ) sqlite3_str_appendchar(pPat, 1, '%');
+    else if( c=='?' ) sqlite3_str_appendchar(pPat, 1, '_');
+    else if( c=='%' || c=='_' || c=='\\' ){
+      sqlite3_str_appendchar(pPat, 1, '\\');
+      sqlite3_str_appendchar(pPat, 1, c);
+    }else sqlite3_str_appendchar(pPat, 1, c);
+  }
+  zPat = sqlite3_str_finish(pPat);
+  if( zPat==0 && n==0 ) zPat = sqlite3_mprintf("%s", "");
+  return zPat;
+}
+
+/*
+** LIKE or GLOB of column iCol with the pattern pVal. Returns 1 if a
+** predicate was appended (or q->bNone set), 0 if nothing was (only for a
+** constraint that is not exact).
+*/
+static int appendLike(VtabSql *q, RemoteVtab *pTab, const RemoteDialect *pD,
+                      int iCol, int op, sqlite3_value *pVal){
+  const VtabRules *pR = q->pRules;
+  const char *zQ = vtabColQuoted(pTab, pD, iCol);
+  RemoteValue v;
+  if( zQ==0 ) return 0;
+  if( pR->bLikeNative ){
+    remoteValueFromSqlite(pVal, &v);
+    vtabSqlFmt(q, op==SQLITE_INDEX_CONSTRAINT_LIKE ? "%c LIKE %p" : "%c GLOB %p",
+               zQ, &v);
+    return 1;
+  }
+  if( sqlite3_value_type(pVal)==SQLITE_NULL ){
+    q->bNone = 1;
+    return 1;
+  }
+  if( sqlite3_value_type(pVal)==SQLITE_BLOB ) return 0;
+  if( !vtabTextSendable(pR, sqlite3_value_text(pVal), sqlite3_value_bytes(pVal)) ){
+    return 0;
+  }
+  /* the pattern as SQLite's like()/glob() read it */
+  memset(&v, 0, sizeof(v));
+  v.eType = SQLITE_TEXT;
+  v.z = (const char*)sqlite3_value_text(pVal);
+  v.n = sqlite3_value_bytes(pVal);
+  if( v.z==0 ) return 0;
+  if( op==SQLITE_INDEX_CONSTRAINT_LIKE ){
+    if( pR->zLike==0 || (pR->bLikeNoBackslash && memchr(v.z, '\\', v.n)) ) return 0;
+    vtabSqlFmt(q, pR->zLike, zQ, &v);
+    return 1;
+  }
+  if( pR->zGlob==0 || memchr(v.z, '[', v.n)
+   || (pR->bGlobNoQmark && memchr(v.z, '?', v.n)) ){
+    return 0;
+  }else{
+    char *zPat = globAsLike(v.z, v.n);
+    RemoteValue w = v;
+    if( zPat==0 ) return 0;
+    vtabSqlKeep(q, zPat);
+    w.z = zPat;
+    w.n = (int)strlen(zPat);
+    vtabSqlFmt(q, pR->zGlob, zQ, &w);
+    return 1;
+  }
+}
+
+/* A comparison of values of different classes, decided by class order
+** (bColLess: the column's class sorts first) */
+static void appendClassCmp(VtabSql *q, const char *zQ, int op, int bColLess){
+  const char *zPred = 0;    /* 0 = false */
+  switch( op ){
+    case SQLITE_INDEX_CONSTRAINT_EQ: case SQLITE_INDEX_CONSTRAINT_IS: break;
+    case SQLITE_INDEX_CONSTRAINT_NE: zPred = "NN"; break;
+    case SQLITE_INDEX_CONSTRAINT_ISNOT: zPred = "TRUE"; break;
+    case SQLITE_INDEX_CONSTRAINT_LT: case SQLITE_INDEX_CONSTRAINT_LE:
+      if( bColLess ) zPred = "NN";
+      break;
+    default:
+      if( !bColLess ) zPred = "NN";
+      break;
+  }
+  if( zPred==0 ){
+    q->bNone = 1;
+  }else if( zPred[0]=='N' ){
+    sqlite3_str_appendf(q->pStr, "%s IS NOT NULL", zQ);
+  }else{
+    sqlite3_str_appendall(q->pStr, "1=1");
+  }
+}
+
+/* A real or NUMERIC column: a superset, compared as doubles one ulp wider
+** on each side (the local value may be a rounding of the remote one, an
+** integer may not be a double). 0 when v is not a number. */
+static int appendRealCmp(VtabSql *q, RemoteVtab *pTab, const RemoteDialect *pD,
+                         int iCol, int op, const RemoteValue *v, const char *zQ){
+  RemoteValue lo, hi;
+  double r;
+  if( v->eType!=SQLITE_INTEGER && v->eType!=SQLITE_FLOAT ) return 0;
+  r = v->eType==SQLITE_INTEGER ? (double)v->i : v->r;
+  memset(&lo, 0, sizeof(lo));
+  lo.eType = SQLITE_FLOAT;
+  hi = lo;
+  lo.r = nextafter(r, -INFINITY);
+  hi.r = nextafter(r, INFINITY);
+  switch( op ){
+    case SQLITE_INDEX_CONSTRAINT_EQ: case SQLITE_INDEX_CONSTRAINT_IS:
+      sqlite3_str_appendchar(q->pStr, 1, '(');
+      appendColCmp(q, pTab, pD, iCol);
+      sqlite3_str_appendall(q->pStr, " >= ");
+      vtabSqlParam(q, &lo);
+      sqlite3_str_appendall(q->pStr, " AND ");
+      appendColCmp(q, pTab, pD, iCol);
+      sqlite3_str_appendall(q->pStr, " <= ");
+      vtabSqlParam(q, &hi);
+      sqlite3_str_appendchar(q->pStr, 1, ')');
+      break;
+    case SQLITE_INDEX_CONSTRAINT_NE:
+      sqlite3_str_appendf(q->pStr, "%s IS NOT NULL", zQ);
+      break;
+    case SQLITE_INDEX_CONSTRAINT_ISNOT:
+      sqlite3_str_appendall(q->pStr, "1=1");
+      break;
+    case SQLITE_INDEX_CONSTRAINT_LT: case SQLITE_INDEX_CONSTRAINT_LE:
+      appendColCmp(q, pTab, pD, iCol);
+      sqlite3_str_appendall(q->pStr, " <= ");
+      vtabSqlParam(q, &hi);
+      break;
+    default: {
+      const char *zExtra = pTab->aKind[iCol]==K_NUMERIC ? q->pRules->zNumericGe : 0;
+      if( zExtra ) sqlite3_str_appendchar(q->pStr, 1, '(');
+      appendColCmp(q, pTab, pD, iCol);
+      sqlite3_str_appendall(q->pStr, " >= ");
+      vtabSqlParam(q, &lo);
+      if( zExtra ){
+        sqlite3_str_appendall(q->pStr, " OR ");
+        appendColCmp(q, pTab, pD, iCol);
+        sqlite3_str_appendall(q->pStr, zExtra);
+        sqlite3_str_appendchar(q->pStr, 1, ')');
+      }
+      break;
+    }
+  }
+  return 1;
+}
+
+/*
+** An integer column against a real: the real becomes an integral bound
+** (*pv, *pzOp changed) or the predicate is decided here. Returns 1 when
+** the predicate was appended (or q->bNone set).
+*/
+static int intAgainstReal(VtabSql *q, const char *zQ, int op, RemoteValue *pv,
+                          const char **pzOp){
+  double r = pv->r;
+  if( r==floor(r) && r>=-9.2233720368547758e18 && r<9.2233720368547758e18 ){
+    pv->eType = SQLITE_INTEGER;
+    pv->i = (sqlite3_int64)r;
+  }else if( r!=r ){
+    q->bNone = 1;             /* NaN: not reachable from SQL values */
+    return 1;
+  }else if( op==SQLITE_INDEX_CONSTRAINT_EQ || op==SQLITE_INDEX_CONSTRAINT_IS ){
+    q->bNone = 1;
+    return 1;
+  }else if( op==SQLITE_INDEX_CONSTRAINT_NE ){
+    sqlite3_str_appendf(q->pStr, "%s IS NOT NULL", zQ);
+    return 1;
+  }else if( op==SQLITE_INDEX_CONSTRAINT_ISNOT ){
+    sqlite3_str_appendall(q->pStr, "1=1");
+    return 1;
+  }else{
+    int bUpper = op==SQLITE_INDEX_CONSTRAINT_LT || op==SQLITE_INDEX_CONSTRAINT_LE;
+    double b = bUpper ? floor(r) : ceil(r);
+    if( b>=9.2233720368547758e18 || b<-9.2233720368547758e18 ){
+      /* beyond every integer */
+      if( (b>0)==bUpper ) sqlite3_str_appendf(q->pStr, "%s IS NOT NULL", zQ);
+      else q->bNone = 1;
+      return 1;
+    }
+    pv->eType = SQLITE_INTEGER;
+    pv->i = (sqlite3_int64)b;
+    *pzOp = bUpper ? "<=" : ">=";
+  }
+  return 0;
+}
+
+/*
+** Append one comparison "col OP value" for column iCol, evaluated remotely
+** as SQLite would (bExact) or as a superset of it. Returns 1 if a
+** predicate was appended or q->bNone set (never true), 0 if nothing was:
+** the constraint stays with SQLite (only allowed when !bExact). bConst:
+** the value was a constant known at planning time.
+*/
+static int appendCompare(VtabSql *q, RemoteVtab *pTab, const RemoteDialect *pD,
+                         int iCol, int op, sqlite3_value *pVal, int bExact,
+                         int bConst){
+  int k = pTab->aKind[iCol];
+  int rCol = kindRank(k), rVal;
+  const char *zOp = opSql(op);
+  const char *zQ;
+  char *zBuf = 0;
+  RemoteValue v;
+
+  if( isLikeOp(op) ) return appendLike(q, pTab, pD, iCol, op, pVal);
+  remoteValueFromSqlite(pVal, &v);
+  if( !bExact && !cmpValueOk(pTab, iCol, op, v.eType, bConst) ) return 0;
+  zQ = vtabColQuoted(pTab, pD, iCol);
+  if( zQ==0 ) return 0;
+  if( v.eType==SQLITE_NULL ){
+    /* comparisons with NULL are never true; IS / IS NOT test for NULL */
+    if( op==SQLITE_INDEX_CONSTRAINT_IS ){
+      sqlite3_str_appendf(q->pStr, "%s IS NULL", zQ);
+    }else if( op==SQLITE_INDEX_CONSTRAINT_ISNOT ){
+      sqlite3_str_appendf(q->pStr, "%s IS NOT NULL", zQ);
+    }else{
+      q->bNone = 1;
+    }
+    return 1;
+  }
+  if( k==K_NATIVE ){
+    /* the remote is SQLite: same affinity, same comparison */
+    if( op==SQLITE_INDEX_CONSTRAINT_IS ) zOp = "IS";
+    if( op==SQLITE_INDEX_CONSTRAINT_ISNOT ) zOp = "IS NOT";
+    appendCmpParam(q, pTab, pD, iCol, zOp, &v);
+    return 1;
+  }
+  vtabApplyAffinity(k, &v, &zBuf);
+  vtabSqlKeep(q, zBuf);
+  rVal = classRank(v.eType);
+  if( v.eType==SQLITE_TEXT && rVal==rCol
+   && !vtabTextSendable(q->pRules, (const unsigned char*)v.z, v.n) ){
+    return 0;                   /* cannot be sent (never exact, see xBestIndex) */
+  }
+  if( rCol>0 && rCol!=rVal ){
+    appendClassCmp(q, zQ, op, rCol<rVal);
+    return 1;
+  }
+  if( k==K_REAL8 || k==K_REAL4 || k==K_NUMERIC ){
+    return appendRealCmp(q, pTab, pD, iCol, op, &v, zQ);
+  }
+  if( rCol<0 ) return 0;        /* K_OTHER: never pushed */
+  if( (k==K_INT || k==K_BOOL) && v.eType==SQLITE_FLOAT
+   && intAgainstReal(q, zQ, op, &v, &zOp) ){
+    return 1;
+  }
+  if( op==SQLITE_INDEX_CONSTRAINT_ISNOT ){
+    sqlite3_str_appendchar(q->pStr, 1, '(');
+    appendCmpParam(q, pTab, pD, iCol, "<>", &v);
+    sqlite3_str_appendf(q->pStr, " OR %s IS NULL)", zQ);
+  }else{
+    appendCmpParam(q, pTab, pD, iCol, zOp, &v);
+  }
+  return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* The SELECT of a scan                                                */
+
+/* The select list and FROM, reusing the table's last one when the columns
+** used, DISTINCT and the mapped schema are the same */
+static void appendSelect(VtabSql *q, RemoteVtab *pTab, SessConn *pSc,
+                         const RemoteDialect *pD, const VtabPlan *pPlan,
+                         const int *aMap){
+  const char *zSchema = remoteSessMapSchema(pSc, pTab->zSchema);
+  int i, nSel = 0;
+  if( pTab->zSel && pTab->mSel==pPlan->mUsed && pTab->bSelDistinct==pPlan->bDistinct
+   && vtabSameText(zSchema, pTab->zSelSchema) ){
+    sqlite3_str_appendall(q->pStr, pTab->zSel);
+    return;
+  }
+  sqlite3_str_appendall(q->pStr, pPlan->bDistinct ? "SELECT DISTINCT " : "SELECT ");
+  for(i=0; i<pTab->nCol; i++){
+    if( aMap[i]<0 ) continue;
+    if( nSel++ ) sqlite3_str_appendall(q->pStr, ", ");
+    if( pPlan->bDistinct ){
+      /* the distinct values as they compare (ORDER BY is by position) */
+      appendColCmp(q, pTab, pD, i);
+    }else{
+      const char *zQ = vtabColQuoted(pTab, pD, i);
+      if( zQ ) sqlite3_str_appendall(q->pStr, zQ);
+      else q->bFull = 1;
+    }
+  }
+  if( nSel==0 ) sqlite3_str_appendall(q->pStr, "1");
+  sqlite3_str_appendall(q->pStr, " FROM ");
+  vtabAppendTarget(q->pStr, pTab, pSc, pD);
+  if( sqlite3_str_errcode(q->pStr)==SQLITE_OK ){
+    sqlite3_free(pTab->zSel);
+    sqlite3_free(pTab->zSelSchema);
+    pTab->zSel = sqlite3_mprintf("%s", sqlite3_str_value(q->pStr));
+    pTab->zSelSchema = zSchema ? sqlite3_mprintf("%s", zSchema) : 0;
+    pTab->mSel = pPlan->mUsed;
+    pTab->bSelDistinct = pPlan->bDistinct;
+    if( zSchema && pTab->zSelSchema==0 ){
+      sqlite3_free(pTab->zSel);
+      pTab->zSel = 0;
+    }
+  }
+}
+
+/* A 'w' term: one constraint. 1 if something was appended */
+static int appendWhere(VtabSql *q, RemoteVtab *pTab, const RemoteDialect *pD,
+                       const VtabTerm *t, int nWhere, int argc,
+                       sqlite3_value **argv, char **pzErr){
+  int nBefore = sqlite3_str_length(q->pStr);
+  int nParamBefore = q->nParam;
+  int bDone = 0;
+  sqlite3_str_appendall(q->pStr, nWhere ? " AND " : " WHERE ");
+  if( isNullOp(t->op) ){
+    const char *zQ = vtabColQuoted(pTab, pD, t->iCol);
+    sqlite3_str_appendf(q->pStr, "%s IS %sNULL", zQ ? zQ : "NULL",
+                        t->op==SQLITE_INDEX_CONSTRAINT_ISNULL ? "" : "NOT ");
+    if( zQ==0 ) q->bFull = 1;
+    bDone = 1;
+  }else if( t->iArg>0 && t->iArg<=argc ){
+    bDone = appendCompare(q, pTab, pD, t->iCol, t->op, argv[t->iArg-1],
+                          t->bExact, t->bConst);
+  }
+  if( bDone ){
+    if( sqlite3_str_length(q->pStr)==nBefore+(nWhere ? 5 : 7) ){
+      sqlite3_str_appendall(q->pStr, "1=0");   /* q->bNone: never true */
+    }
+    return 1;
+  }
+  /* nothing appended: take the connective back */
+  sqlTruncate(q, nBefore, nParamBefore);
+  if( t->bExact ){
+    *pzErr = sqlite3_mprintf("remote: %s: cannot push an exact constraint "
+                             "on %s", pTab->zEngine, pTab->azCol[t->iCol]);
+    return -1;
+  }
+  return 0;
+}
+
+/* An 'i' term: column IN (the values at argv). 1 if something was
+** appended, 0 if not, -1 on error (*pzErr set, or an SQLite code in *pRc) */
+static int appendIn(VtabSql *q, RemoteVtab *pTab, const RemoteDialect *pD,
+                    const VtabTerm *t, int nWhere, sqlite3_value *pList,
+                    int *pRc, char **pzErr){
+  sqlite3_value *pVal = 0;
+  int nBefore = sqlite3_str_length(q->pStr);
+  int nParamBefore = q->nParam;
+  int nIn = 0, bSkip = 0, rc;
+  int bNoneBefore = q->bNone;
+  if( !t->bExact ){
+    /* pushed only when every value compares the same either way */
+    for(rc=sqlite3_vtab_in_first(pList, &pVal);
+        rc==SQLITE_OK && pVal; rc=sqlite3_vtab_in_next(pList, &pVal)){
+      if( !cmpValueOk(pTab, t->iCol, SQLITE_INDEX_CONSTRAINT_EQ,
+                      sqlite3_value_type(pVal), 0) ) bSkip = 1;
+    }
+    if( rc!=SQLITE_DONE && rc!=SQLITE_OK ){ *pRc = rc; return -1; }
+  }
+  if( !bSkip ){
+    sqlite3_str_appendall(q->pStr, nWhere ? " AND (" : " WHERE (");
+    for(rc=sqlite3_vtab_in_first(pList, &pVal);
+        rc==SQLITE_OK && pVal; rc=sqlite3_vtab_in_next(pList, &pVal)){
+      int nValBefore = sqlite3_str_length(q->pStr);
+      int nValParam = q->nParam;
+      if( nIn ) sqlite3_str_appendall(q->pStr, " OR ");
+      q->bNone = 0;
+      if( !appendCompare(q, pTab, pD, t->iCol, SQLITE_INDEX_CONSTRAINT_EQ, pVal, 1, 1) ){
+        bSkip = 1;          /* a value that cannot go: push nothing */
+      }else if( q->bNone ){
+        sqlTruncate(q, nValBefore, nValParam);  /* never equal: left out */
+      }else{
+        nIn++;
+      }
+    }
+    q->bNone = bNoneBefore;
+    if( rc!=SQLITE_DONE && rc!=SQLITE_OK ){ *pRc = rc; return -1; }
+    if( nIn==0 ){
+      sqlite3_str_appendall(q->pStr, "1=0");
+      q->bNone = 1;
+    }
+    sqlite3_str_appendchar(q->pStr, 1, ')');
+  }
+  if( !bSkip ) return 1;
+  sqlTruncate(q, nBefore, nParamBefore);
+  if( t->bExact ){
+    *pzErr = sqlite3_mprintf("remote: %s: cannot push an exact IN "
+                             "on %s", pTab->zEngine, pTab->azCol[t->iCol]);
+    return -1;
+  }
+  return 0;
+}
+
+/* ORDER BY of the plan's 'o' terms, if any */
+static void appendOrderBy(VtabSql *q, RemoteVtab *pTab, const RemoteDialect *pD,
+                          const VtabPlan *pPlan, const int *aMap){
+  int i, nOrder = 0;
+  for(i=0; i<pPlan->nTerm; i++){
+    const VtabTerm *t = &pPlan->aTerm[i];
+    if( t->eTerm!='o' ) continue;
+    sqlite3_str_appendall(q->pStr, nOrder++ ? ", " : " ORDER BY ");
+    if( pPlan->bDistinct ){
+      sqlite3_str_appendf(q->pStr, "%d", aMap[t->iCol]+1);
+    }else{
+      appendColCmp(q, pTab, pD, t->iCol);
+    }
+    sqlite3_str_appendall(q->pStr, t->bDesc ? q->pRules->zDesc : q->pRules->zAsc);
+  }
+}
+
+/* LIMIT / OFFSET with xFilter's values */
+static void appendLimit(VtabSql *q, const VtabPlan *pPlan, int argc,
+                        sqlite3_value **argv){
+  sqlite3_int64 nLimit, nOffset = 0;
+  if( pPlan->iLimitArg<=0 || pPlan->iLimitArg>argc ) return;
+  nLimit = sqlite3_value_int64(argv[pPlan->iLimitArg-1]);
+  if( pPlan->iOffsetArg>0 && pPlan->iOffsetArg<=argc ){
+    nOffset = sqlite3_value_int64(argv[pPlan->iOffsetArg-1]);
+  }
+  if( nOffset<0 ) nOffset = 0;
+  if( nLimit<0 ){
+    if( nOffset>0 ){
+      sqlite3_str_appendf(q->pStr, " LIMIT %s OFFSET %lld", q->pRules->zNoLimit,
+                          nOffset);
+    }
+  }else{
+    sqlite3_str_appendf(q->pStr, " LIMIT %lld", nLimit);
+    if( nOffset>0 ) sqlite3_str_appendf(q->pStr, " OFFSET %lld", nOffset);
+  }
+}
+
+/*
+** 1 if appendCompare() builds the constraint op on column iCol against a
+** value of type eType as "column = parameter" with the value unchanged,
+** whatever the value (a text one must also be sendable): what a unique
+** lookup's kept SQL may be reused for.
+*/
+static int plainKey(RemoteVtab *pTab, int iCol, int op, int eType){
+  int k = pTab->aKind[iCol];
+  if( op!=SQLITE_INDEX_CONSTRAINT_EQ && op!=SQLITE_INDEX_CONSTRAINT_IS ) return 0;
+  if( eType==SQLITE_INTEGER ) return k==K_INT || k==K_BOOL || k==K_NATIVE;
+  if( eType==SQLITE_TEXT ) return k==K_TEXT || k==K_TEXTCAST || k==K_NATIVE;
+  return 0;
+}
+
+void vtabLookupForget(RemoteVtab *p){
+  sqlite3_free(p->zOneIdx);
+  sqlite3_free(p->zOneSql);
+  sqlite3_free(p->zOneSchema);
+  p->zOneIdx = p->zOneSql = p->zOneSchema = 0;
+  p->nOne = 0;
+}
+
+/*
+** The unique lookup kept in pTab fits plan idxStr, the mapped schema
+** zSchema and these arguments: 1 with its parameters in aParam (OUT,
+** REMOTE_ONE_MAX slots, pointing into argv), else 0.
+*/
+int vtabLookupReuse(RemoteVtab *pTab, const char *idxStr, const char *zSchema,
+                    int argc, sqlite3_value **argv, RemoteValue *aParam){
+  int i;
+  if( pTab->zOneSql==0 || idxStr==0 || strcmp(idxStr, pTab->zOneIdx)!=0
+   || !vtabSameText(zSchema, pTab->zOneSchema) ){
+    return 0;
+  }
+  for(i=0; i<pTab->nOne; i++){
+    sqlite3_value *pVal;
+    if( pTab->aOneArg[i]>=argc ) return 0;
+    pVal = argv[pTab->aOneArg[i]];
+    if( sqlite3_value_type(pVal)!=pTab->aOneType[i] ) return 0;
+    remoteValueFromSqlite(pVal, &aParam[i]);
+    if( aParam[i].eType==SQLITE_TEXT
+     && !vtabTextSendable(pTab->pRules, (const unsigned char*)aParam[i].z,
+                          aParam[i].n) ){
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/*
+** Keep zSql, built for the unique lookup plan idxStr, as the table's
+** lookup SQL when its only parameters are the plan's 'w' terms' values
+** as they are (plainKey).
+*/
+static void lookupKeep(RemoteVtab *pTab, const char *idxStr, const VtabPlan *pPlan,
+                       const char *zSchema, const char *zSql, int nParam,
+                       int argc, sqlite3_value **argv){
+  int aArg[REMOTE_ONE_MAX], aType[REMOTE_ONE_MAX];
+  int i, n = 0;
+  for(i=0; i<pPlan->nTerm; i++){
+    const VtabTerm *t = &pPlan->aTerm[i];
+    int eType;
+    if( t->eTerm!='w' || n>=REMOTE_ONE_MAX || t->iArg<=0 || t->iArg>argc ) return;
+    eType = sqlite3_value_type(argv[t->iArg-1]);
+    if( !plainKey(pTab, t->iCol, t->op, eType) ) return;
+    aArg[n] = t->iArg-1;
+    aType[n++] = eType;
+  }
+  if( n!=nParam || pPlan->bDistinct || pPlan->iLimitArg ) return;
+  vtabLookupForget(pTab);
+  pTab->zOneIdx = sqlite3_mprintf("%s", idxStr);
+  pTab->zOneSql = sqlite3_mprintf("%s", zSql);
+  pTab->zOneSchema = zSchema ? sqlite3_mprintf("%s", zSchema) : 0;
+  if( pTab->zOneIdx==0 || pTab->zOneSql==0 || (zSchema && pTab->zOneSchema==0) ){
+    vtabLookupForget(pTab);
+    return;
+  }
+  pTab->nOne = n;
+  memcpy(pTab->aOneArg, aArg, sizeof(int)*n);
+  memcpy(pTab->aOneType, aType, sizeof(int)*n);
+}
+
+int vtabScanSql(RemoteVtab *pTab, SessConn *pSc, const RemoteDialect *pD,
+                const char *idxStr, int idxNum, const VtabPlan *pPlan,
+                int argc, sqlite3_value **argv, const int *aMap, VtabSql *q,
+                char **pzErr){
+  int i, nWhere = 0, rc = SQLITE_OK;
+  appendSelect(q, pTab, pSc, pD, pPlan, aMap);
+  for(i=0; i<pPlan->nTerm && rc==SQLITE_OK; i++){
+    const VtabTerm *t = &pPlan->aTerm[i];
+    int r = 0;
+    if( t->eTerm=='w' ){
+      r = appendWhere(q, pTab, pD, t, nWhere, argc, argv, pzErr);
+      if( r<0 ) rc = SQLITE_INTERNAL;
+    }else if( t->eTerm=='i' && t->iArg>0 && t->iArg<=argc ){
+      r = appendIn(q, pTab, pD, t, nWhere, argv[t->iArg-1], &rc, pzErr);
+      if( r<0 && rc==SQLITE_OK ) rc = SQLITE_INTERNAL;
+    }
+    if( r>0 ) nWhere++;
+  }
+  if( rc ) return rc;
+  appendOrderBy(q, pTab, pD, pPlan, aMap);
+  appendLimit(q, pPlan, argc, argv);
+  if( q->bFull || sqlite3_str_errcode(q->pStr) ) return SQLITE_NOMEM;
+  if( idxNum==1 && !q->bNone ){
+    lookupKeep(pTab, idxStr, pPlan, remoteSessMapSchema(pSc, pTab->zSchema),
+               sqlite3_str_value(q->pStr), q->nParam, argc, argv);
+  }
+  return SQLITE_OK;
+}
