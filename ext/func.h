@@ -27,9 +27,10 @@ int remoteJsonArray(sqlite3 *db, const char *zJson, RemoteValue **paVal,
 ** returns how many were dropped (vtab.c) */
 int remoteClearCache(const char *zName);
 
-/* Client library versions for remote_debug() (the dialect files) */
+/* Client library versions, and remote_debug()'s text (version.c) */
 const char *remotePgLibVersion(void);
 const char *remoteMysqlLibVersion(void);
+char *remoteDebugText(void);
 
 /* The db -> session map behind remote_native_handle() (capi.c) */
 int remoteCapiRemember(sqlite3 *db, RemoteSession *pSess);

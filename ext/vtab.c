@@ -1325,7 +1325,7 @@ static void applyAffinity(int k, RemoteValue *v, char **pzBuf){
     if( v->eType==SQLITE_INTEGER ){
       *pzBuf = sqlite3_mprintf("%lld", v->i);
     }else if( v->eType==SQLITE_FLOAT ){
-      *pzBuf = sqlite3_mprintf("%!.15g", v->r);
+      *pzBuf = sqlite3_mprintf("%!.*g", remoteFpDigits(0), v->r);
     }else{
       return;
     }
@@ -2885,6 +2885,9 @@ static sqlite3_module remoteModule = {
   remoteRelease,
   remoteRollbackTo,
   0                         /* xShadowName */
+#if SQLITE_VERSION_NUMBER>=3044000
+  , 0                       /* xIntegrity: SQLite 3.44's headers have it */
+#endif
 };
 
 /* ------------------------------------------------------------------ */
