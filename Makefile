@@ -5,7 +5,32 @@
 CC      ?= cc
 PKGS    := libpq libmariadb sqlite3
 CFLAGS  ?= -O2 -g
+
+# SQLITE=latest: build against (and test on) the newest SQLite, a shared
+# libsqlite3.so.0 that tool/sqlite.sh builds from the amalgamation the
+# newest better-sqlite3@12 npm package carries (cached in .cache/sqlite/).
+# Unset: the system's libsqlite3. SQLITE_DIR is where that library and its
+# headers are (set once here, then inherited by the recursive makes).
+SQLITE  ?=
+ifeq ($(SQLITE),latest)
+ifeq ($(SQLITE_DIR),)
+SQLITE_DIR := $(shell tool/sqlite.sh latest)
+ifeq ($(SQLITE_DIR),)
+$(error SQLITE=latest: no SQLite library (tool/sqlite.sh latest failed: see its message above))
+endif
+endif
+else ifneq ($(SQLITE),)
+$(error SQLITE=$(SQLITE): only SQLITE=latest is known (unset: the system's SQLite))
+else
+SQLITE_DIR :=
+endif
+export SQLITE_DIR
+# The sqlite3.h the extension is compiled with (harness.test checks that the
+# SQLite the tests run on is that one)
+SQLITE_HEADER := $(if $(SQLITE_DIR),$(SQLITE_DIR),$(shell pkg-config --variable=includedir sqlite3 2>/dev/null || echo /usr/include))/sqlite3.h
+
 XCFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden -Wall -Wextra -Werror \
+           $(if $(SQLITE_DIR),-I$(SQLITE_DIR)) \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS    := $(shell pkg-config --libs libpq libmariadb 2>/dev/null) -lpthread -lm \
            -Wl,-Bsymbolic-functions
@@ -34,6 +59,7 @@ clean:
 #   make test                      deps, build, servers, the whole suite
 #   make test TESTS="exec pool"    only test/exec.test and test/pool.test
 #   make test SANITIZE=1           ASan+UBSan build, runtimes preloaded into tclsh
+#   make test SQLITE=latest        the suite on the newest SQLite (tool/sqlite.sh)
 #   make servers / stop-servers    start (and print the env) / stop the servers
 #   make demo                      tool/demo.sh: tool/demo.sql on PostgreSQL
 #   make bench                     tool/bench (BENCH_ARGS="--rows 100000 ...")
@@ -46,7 +72,7 @@ BENCH_ARGS ?=
 # rebuilds dist/remote.so.  A sanitized build is linked -z nodelete: it stays
 # mapped after sqlite3_close() unloads it, so leak reports at exit can name
 # its functions.
-FLAVOR := $(if $(filter 1,$(SANITIZE)),sanitize,plain)
+FLAVOR := $(if $(filter 1,$(SANITIZE)),sanitize,plain) $(SQLITE_HEADER)
 ifeq ($(SANITIZE),1)
 LIBS += -Wl,-z,nodelete
 endif
@@ -67,6 +93,12 @@ TEST_ENV := LD_PRELOAD="$(shell $(CC) -print-file-name=libasan.so) $(shell $(CC)
             UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 else
 TEST_ENV :=
+endif
+# The SQLite the suite runs on: Tcl's sqlite3 package and Python's sqlite3
+# module load libsqlite3.so.0 from SQLITE_DIR first
+TEST_ENV += REMOTE_SQLITE_HEADER=$(SQLITE_HEADER) REMOTE_SQLITE=$(SQLITE)
+ifneq ($(SQLITE_DIR),)
+TEST_ENV += LD_LIBRARY_PATH=$(SQLITE_DIR)$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}
 endif
 
 # The exit status is the suite's.  Under CI the servers are stopped after.

@@ -241,6 +241,12 @@ void remoteNumericAffinity(const char *z, int n, RemoteValue *pOut);
 #define REMOTE_DOUBLE_TEXT_MAX 32
 int remoteDoubleText(double r, char *zOut);
 
+/* The significant digits SQLite's own text of a REAL has (CAST(r AS TEXT),
+** TEXT affinity): 15 before SQLite 3.52, then the connection's
+** SQLITE_DBCONFIG_FP_DIGITS (17 unless changed; db NULL: 17). The text is
+** sqlite3_mprintf("%!.*g", remoteFpDigits(db), r). */
+int remoteFpDigits(sqlite3 *db);
+
 /* The double strtod() reads from the plain decimal z[0..n) ([+-]digits
 ** [.digits][e[+-]digits], nothing before or after), when it can be had
 ** exactly without strtod(): returns 1 with *pr set, or 0 (anything else,

@@ -45,20 +45,8 @@ static void fVersion(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 }
 
 static void fDebug(sqlite3_context *ctx, int argc, sqlite3_value **argv){
-  char *z;
   (void)argc; (void)argv;
-  z = sqlite3_mprintf(
-      "version: %s\nsqlite: %s\ndialects: postgresql mysql mariadb sqlite\n"
-      "libpq: %s\nmysqlclient: %s\nbuild: %s",
-      REMOTE_VERSION, SQLITE_VERSION, remotePgLibVersion(),
-      remoteMysqlLibVersion(),
-#ifdef __SANITIZE_ADDRESS__
-      "sanitize " __DATE__
-#else
-      __DATE__ " " __TIME__
-#endif
-      );
-  sqlite3_result_text(ctx, z, -1, sqlite3_free);
+  sqlite3_result_text(ctx, remoteDebugText(), -1, sqlite3_free);
 }
 
 /* Variadic functions check their minimum argument count */

@@ -15,9 +15,10 @@
 /* Register the scalar functions in db with pSess as user data */
 int remoteFuncRegister(sqlite3 *db, RemoteSession *pSess);
 
-/* Client library versions for remote_debug() (the dialect files) */
+/* Client library versions, and remote_debug()'s text (version.c) */
 const char *remotePgLibVersion(void);
 const char *remoteMysqlLibVersion(void);
+char *remoteDebugText(void);
 
 /* The db -> session map behind remote_native_handle() (capi.c) */
 int remoteCapiRemember(sqlite3 *db, RemoteSession *pSess);

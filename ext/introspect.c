@@ -302,6 +302,9 @@ static sqlite3_module snapModule = {
   0, 0, snapConnect, snapBestIndex, snapDisconnect, 0,
   snapOpen, snapClose, snapFilter, snapNext, snapEof, snapColumn, snapRowid,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+#if SQLITE_VERSION_NUMBER>=3044000
+  , 0                       /* xIntegrity: SQLite 3.44's headers have it */
+#endif
 };
 
 int remoteIntrospectRegister(sqlite3 *db, RemoteSession *pSess){

@@ -313,6 +313,9 @@ static sqlite3_module queryModule = {
   queryColumn,
   queryRowid,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+#if SQLITE_VERSION_NUMBER>=3044000
+  , 0                       /* xIntegrity: SQLite 3.44's headers have it */
+#endif
 };
 
 int remoteQueryRegister(sqlite3 *db, RemoteSession *pSess){

@@ -463,6 +463,24 @@ int remoteDoubleText(double r, char *zOut){
   return n>0 ? n : doubleTextPrintf(r, zOut);
 }
 
+/* SQLite 3.52's setting, named here for older headers too: the library is
+** asked only when it is 3.52 or later (a build made with Debian's 3.40
+** headers may run on a newer SQLite, e.g. inside Node's better-sqlite3) */
+#ifndef SQLITE_DBCONFIG_FP_DIGITS
+# define SQLITE_DBCONFIG_FP_DIGITS 1023
+#endif
+
+int remoteFpDigits(sqlite3 *db){
+  int n = 0;
+  if( sqlite3_libversion_number()<3052000 ) return 15;
+  if( db==0 ) return 17;
+  if( sqlite3_db_config(db, SQLITE_DBCONFIG_FP_DIGITS, 0, &n)!=SQLITE_OK
+   || n<=0 ){
+    n = 17;
+  }
+  return n;
+}
+
 int remoteTextDouble(const char *z, int n, double *pr){
   static const double aPow[23] = {
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,

@@ -1075,6 +1075,9 @@ static sqlite3_module remoteModule = {
   remoteRelease,
   remoteRollbackTo,
   0                         /* xShadowName */
+#if SQLITE_VERSION_NUMBER>=3044000
+  , 0                       /* xIntegrity: SQLite 3.44's headers have it */
+#endif
 };
 
 int remoteVtabRegister(sqlite3 *db, RemoteSession *pSess, void (*xDestroy)(void*)){

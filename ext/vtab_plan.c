@@ -765,7 +765,7 @@ void vtabApplyAffinity(int k, RemoteValue *v, char **pzBuf){
     if( v->eType==SQLITE_INTEGER ){
       *pzBuf = sqlite3_mprintf("%lld", v->i);
     }else if( v->eType==SQLITE_FLOAT ){
-      *pzBuf = sqlite3_mprintf("%!.15g", v->r);
+      *pzBuf = sqlite3_mprintf("%!.*g", remoteFpDigits(0), v->r);
     }else{
       return;
     }

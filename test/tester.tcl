@@ -15,6 +15,7 @@
 #   sqlfor pg {...} mysql {...} default {...}  the value for the current ::D
 #   remote_cli TAG SQL                      run SQL with psql / mariadb / sqlite3 CLI
 #   test_exec ARGS                          exec without LD_PRELOAD (sanitizer runs)
+#   sqlite_shell ARGS                       exec the system's sqlite3 shell
 #   test_fail NAME MESSAGE                  record a failure outside do_test
 #   test_tmpdir                             per-run scratch directory
 #   finish_test                             prints "N passed, N failed", exits
@@ -289,7 +290,7 @@ proc remote_cli {tag sql} {
     }
     sqlite {
       set path [string range $url [string length "sqlite:///"] end]
-      return [test_exec sqlite3 -batch -separator "\t" $path $sql <@ [dev_null]]
+      return [sqlite_shell -batch -separator "\t" $path $sql <@ [dev_null]]
     }
   }
   error "unknown dialect '$tag'"
@@ -301,6 +302,14 @@ proc remote_cli {tag sql} {
 # deadlock under it (psql does, in glibc's locale lock).
 proc test_exec {args} {
   exec env -u LD_PRELOAD {*}$args
+}
+
+# sqlite_shell ARGS: exec the system's sqlite3 shell (as test_exec) on the
+# system's libsqlite3: in a `make test SQLITE=latest` run LD_LIBRARY_PATH
+# points at the newest library, which the shell refuses ("SQLite header and
+# source version mismatch"). The file format is the same for both.
+proc sqlite_shell {args} {
+  exec env -u LD_PRELOAD -u LD_LIBRARY_PATH sqlite3 {*}$args
 }
 
 proc dev_null {} {
