@@ -31,10 +31,20 @@ static int inList(const char *zList, const char *zName){
   return 0;
 }
 
+/* zName as one part of the remote table argument (see connectTarget in
+** vtab.c): "quoted" when it holds a dot or a double quote or is empty,
+** so that it names exactly that table. sqlite3_malloc'd. */
+static char *importPart(const char *zName){
+  if( zName[0]==0 || strpbrk(zName, ".\"") ){
+    return sqlite3_mprintf("\"%w\"", zName);
+  }
+  return sqlite3_mprintf("%s", zName);
+}
+
 static void fImport(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   RemoteSession *pSess = (RemoteSession*)sqlite3_user_data(ctx);
   sqlite3 *db = sqlite3_context_db_handle(ctx);
-  const char *zEngine = (const char*)sqlite3_value_text(argv[0]);
+  const char *zEngine = argc>0 ? (const char*)sqlite3_value_text(argv[0]) : 0;
   const char *zRemote = argc>1 ? (const char*)sqlite3_value_text(argv[1]) : 0;
   const char *zLocal = argc>2 && sqlite3_value_type(argv[2])!=SQLITE_NULL
                      ? (const char*)sqlite3_value_text(argv[2]) : "temp";
@@ -73,7 +83,7 @@ static void fImport(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   remoteSessRelease(pSc, pc);
   if( rc ) goto import_error;
   for(i=0; i<nTable; i++){
-    char *zSql;
+    char *zSql, *zS, *zT;
     if( zLimit && !inList(zLimit, azTable[i]) ) continue;
     if( zExcept && inList(zExcept, azTable[i]) ) continue;
     if( bReplace ){
@@ -83,12 +93,16 @@ static void fImport(sqlite3_context *ctx, int argc, sqlite3_value **argv){
       sqlite3_free(zSql);
       if( rc ) goto import_error;
     }
-    zSql = sqlite3_mprintf(
+    zS = zRemote ? importPart(zRemote) : 0;
+    zT = importPart(azTable[i]);
+    zSql = (zT && (zS || !zRemote)) ? sqlite3_mprintf(
         "CREATE VIRTUAL TABLE \"%w\".\"%w%w\" USING remote(\"%w\", '%q%s%q')",
-        zLocal, zPrefix, azTable[i], zEngine, zRemote ? zRemote : "",
-        zRemote ? "." : "", azTable[i]);
+        zLocal, zPrefix, azTable[i], zEngine, zS ? zS : "",
+        zS ? "." : "", zT) : 0;
     rc = zSql ? sqlite3_exec(db, zSql, 0, 0, &zErr) : SQLITE_NOMEM;
     sqlite3_free(zSql);
+    sqlite3_free(zS);
+    sqlite3_free(zT);
     if( rc ) goto import_error;
     nDone++;
   }

@@ -420,21 +420,67 @@ static int connectOption(RemoteVtab *p, ConnectArgs *pA, const char *zArg,
   return rc;
 }
 
-/* 'schema.table' (the first argument after the engine) into p */
-static int connectTarget(RemoteVtab *p, const char *zArg){
-  char *zName = dequote(zArg);
-  char *zDot;
+/*
+** One part of a remote table name at *pz, advanced past it: "quoted" (""
+** stands for "), or bare up to the first '.' (bRest: to the end).
+** sqlite3_malloc'd; NULL on OOM, or for a quoted part not closed.
+*/
+static char *namePart(const char **pz, int bRest){
+  const char *z = *pz;
+  sqlite3_str *p;
+  if( *z!='"' ){
+    int n = bRest ? (int)strlen(z) : (int)strcspn(z, ".");
+    *pz = z+n;
+    return sqlite3_mprintf("%.*s", n, z);
+  }
+  p = sqlite3_str_new(0);
+  for(z++; *z; z++){
+    if( *z=='"' ){
+      if( z[1]!='"' ) break;
+      z++;
+    }
+    sqlite3_str_appendchar(p, 1, *z);
+  }
+  if( *z!='"' ){
+    sqlite3_free(sqlite3_str_finish(p));
+    return 0;
+  }
+  *pz = z+1;
+  if( sqlite3_str_length(p)==0 ){
+    sqlite3_free(sqlite3_str_finish(p));
+    return sqlite3_mprintf("%s", "");
+  }
+  return sqlite3_str_finish(p);
+}
+
+/*
+** The remote table (the first argument after the engine) into p:
+** 'table', 'schema.table' (split at the first dot), or with either part
+** "quoted" as an SQL identifier, so that any name can be given:
+** '"s.d"."x.y"' is table x.y of schema s.d. The argument itself may be an
+** SQL string or identifier ('...', `...`, [...]) around that.
+*/
+static int connectTarget(RemoteVtab *p, const char *zArg, char **pzErr){
+  char *zName = (zArg[0]=='\'' || zArg[0]=='`' || zArg[0]=='[')
+              ? dequote(zArg) : sqlite3_mprintf("%s", zArg);
+  const char *z = zName;
+  char *zFirst;
+  int rc = SQLITE_OK;
   if( zName==0 ) return SQLITE_NOMEM;
-  zDot = strchr(zName, '.');
-  if( zDot ){
-    *zDot = 0;
-    p->zSchema = sqlite3_mprintf("%s", zName);
-    p->zTable = sqlite3_mprintf("%s", zDot+1);
+  zFirst = namePart(&z, 0);
+  if( zFirst && *z=='.' ){
+    z++;
+    p->zSchema = zFirst;
+    p->zTable = namePart(&z, 1);
   }else{
-    p->zTable = sqlite3_mprintf("%s", zName);
+    p->zTable = zFirst;
+  }
+  if( p->zTable==0 || *z ){
+    *pzErr = sqlite3_mprintf("remote: malformed remote table name: %s", zArg);
+    rc = SQLITE_ERROR;
   }
   sqlite3_free(zName);
-  return p->zTable && (zDot==0 || p->zSchema) ? SQLITE_OK : SQLITE_NOMEM;
+  return rc;
 }
 
 /* The module arguments argv[4..argc) into p and pA */
@@ -445,7 +491,7 @@ static int connectArgs(RemoteVtab *p, ConnectArgs *pA, int argc,
     const char *zArg = argv[i];
     const char *zEq = strchr(zArg, '=');
     if( i==4 && (zEq==0 || zArg[0]=='\'' || zArg[0]=='"') ){
-      rc = connectTarget(p, zArg);
+      rc = connectTarget(p, zArg, pzErr);
     }else if( zEq==0 ){
       *pzErr = sqlite3_mprintf("unknown remote table argument: %s", zArg);
       rc = SQLITE_ERROR;
