@@ -105,7 +105,18 @@ struct RemoteTableInfo {
   sqlite3_int64 nRowEst;    /* remote statistics' row estimate, -1 unknown */
 };
 
+/*
+** The struct's version: members are only ever added at the end, and a
+** dialect says in iVersion which of them it fills (the core reads a later
+** member only when iVersion is at least the version that added it). Fill
+** it with designated initialisers: .iVersion = REMOTE_DIALECT_VERSION,
+** .zName = "...", .xConnect = ..., so that a new member never shifts the
+** others. Version 1 is every member up to xSetSchema.
+*/
+#define REMOTE_DIALECT_VERSION 1
+
 struct RemoteDialect {
+  int iVersion;             /* REMOTE_DIALECT_VERSION this dialect was written for */
   const char *zName;        /* "postgresql", "mysql" (also serves "mariadb"), "sqlite" */
   const char *zDriver;      /* default driver name: "libpq", "mysqlclient", "sqlite3" */
 

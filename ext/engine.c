@@ -57,7 +57,11 @@ const RemoteDialect *remoteDialectFind(const char *zName){
 }
 
 int remoteDialectRegister(const char *zName, const RemoteDialect *pDialect){
-  int rc = SQLITE_FULL;
+  int rc;
+  if( zName==0 || pDialect==0 || pDialect->iVersion<1 ) return SQLITE_MISUSE;
+  rc = remoteUrlDialectAdd(zName);
+  if( rc ) return rc;
+  rc = SQLITE_FULL;
   pthread_mutex_lock(&engineMutex);
   if( nExtra<MAX_EXTRA_DIALECT ){
     aExtra[nExtra].zName = sqlite3_mprintf("%s", zName);

@@ -12,6 +12,7 @@
 ** RemoteUrl.zMasked and remoteUrlMask(), so a password never reaches a
 ** result, an error or a log line.
 */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -428,6 +429,45 @@ static const struct UrlDialect {
   { "sqlite",     "sqlite",     { "pysqlite", "sqlite3", 0 } },
 };
 
+/* Dialect names registered through the C API (remote_register_dialect):
+** accepted as they are, with any driver name */
+#define URL_EXTRA_MAX 16
+static char *azUrlExtra[URL_EXTRA_MAX];
+static int nUrlExtra = 0;
+static pthread_mutex_t urlExtraMutex = PTHREAD_MUTEX_INITIALIZER;
+
+int remoteUrlDialectAdd(const char *zName){
+  int rc = SQLITE_FULL, i;
+  pthread_mutex_lock(&urlExtraMutex);
+  for(i=0; i<nUrlExtra && strcmp(azUrlExtra[i], zName)!=0; i++){}
+  if( i<nUrlExtra ){
+    rc = SQLITE_OK;
+  }else if( nUrlExtra<URL_EXTRA_MAX ){
+    azUrlExtra[nUrlExtra] = urlCopy(zName, (int)strlen(zName));
+    rc = azUrlExtra[nUrlExtra] ? (nUrlExtra++, SQLITE_OK) : SQLITE_NOMEM;
+  }
+  pthread_mutex_unlock(&urlExtraMutex);
+  return rc;
+}
+
+/* z[0..n) is a registered dialect name: its copy in p->zDialect (and the
+** driver as written). 0 if it is not one. */
+static int urlExtraDialect(const char *z, int n, int nDialect, RemoteUrl *p){
+  int i, bFound = 0;
+  pthread_mutex_lock(&urlExtraMutex);
+  for(i=0; i<nUrlExtra; i++){
+    if( (int)strlen(azUrlExtra[i])==nDialect && memcmp(azUrlExtra[i], z, nDialect)==0 ){
+      bFound = 1;
+      break;
+    }
+  }
+  pthread_mutex_unlock(&urlExtraMutex);
+  if( !bFound ) return 0;
+  p->zDialect = urlCopy(z, nDialect);
+  if( nDialect<n ) p->zDriver = urlCopy(&z[nDialect+1], n-nDialect-1);
+  return 1;
+}
+
 /*
 ** Resolve the "dialect[+driver]" text z (n bytes) into p->zDialect and
 ** p->zDriver. Returns SQLITE_OK, SQLITE_ERROR with *pzErr set, or
@@ -445,6 +485,10 @@ static int urlResolveDialect(const char *z, int n, RemoteUrl *p,
       pD = &aUrlDialect[i];
       break;
     }
+  }
+  if( pD==0 && urlExtraDialect(z, n, nDialect, p) ){
+    if( p->zDialect==0 || (nDialect<n && p->zDriver==0) ) return SQLITE_NOMEM;
+    return SQLITE_OK;
   }
   if( pD==0 ){
     *pzErr = sqlite3_mprintf("unknown dialect '%.*s'", nDialect, z);

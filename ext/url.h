@@ -12,7 +12,8 @@
 
 typedef struct RemoteUrl RemoteUrl;
 struct RemoteUrl {
-  char *zDialect;     /* "postgresql", "mysql", "mariadb" or "sqlite" */
+  char *zDialect;     /* "postgresql", "mysql", "mariadb", "sqlite", or a
+                      ** name registered with remoteUrlDialectAdd() */
   char *zDriver;      /* as written after '+', or NULL */
   char *zUser;        /* percent-decoded, or NULL */
   char *zPassword;    /* percent-decoded, or NULL (empty string if "user:@") */
@@ -38,6 +39,10 @@ struct RemoteUrl {
 int remoteUrlParse(const char *zUrl, RemoteUrl **ppUrl, char **pzErr);
 
 void remoteUrlFree(RemoteUrl*);
+
+/* Accept zName as a dialect name from now on (a dialect registered
+** through the C API). SQLITE_OK, SQLITE_FULL (16 at most) or NOMEM. */
+int remoteUrlDialectAdd(const char *zName);
 
 /* Mask the password in a URL string that may not parse: sqlite3_malloc'd. */
 char *remoteUrlMask(const char *zUrl);

@@ -4,7 +4,8 @@
 ** an engine from C, listen to pool events, and reach the driver's own
 ** handle of a held connection.
 **
-**   cc -Iext test/capi.c dist/remote.so -lsqlite3 -lpq -lmariadb -o capi
+**   cc -Iext -DSQLITE_CORE test/capi.c test/capi_dialect.c dist/remote.so \
+**      -lsqlite3 -lpq -lmariadb -o capi
 **   ./capi DIALECT URL        (DIALECT: pg, mysql or sqlite)
 **
 ** Prints "ok NAME" / "FAIL NAME: why" lines and exits non-zero on failure.
@@ -17,6 +18,11 @@
 #include <string.h>
 
 #include "remote.h"
+#include "dialect.h"
+
+/* test/capi_dialect.c */
+extern const RemoteDialect mirrorDialect;
+extern char zMirrorLog[16384];
 
 static int nFail = 0;
 static char zEvents[4096];
@@ -38,6 +44,77 @@ static void onEvent(void *pArg, const char *zEngine, const char *zEvent,
     strcat(zEvents, zEvent);
     strcat(zEvents, " ");
   }
+}
+
+/* First column of the first row of zSql as text (static buffer), or the
+** error message */
+static const char *textOf(sqlite3 *db, const char *zSql){
+  static char zBuf[512];
+  sqlite3_stmt *pStmt = 0;
+  zBuf[0] = 0;
+  if( sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0)==SQLITE_OK ){
+    int rc = sqlite3_step(pStmt);
+    if( rc==SQLITE_ROW ){
+      const char *z = (const char*)sqlite3_column_text(pStmt, 0);
+      snprintf(zBuf, sizeof(zBuf), "%s", z ? z : "NULL");
+    }else if( rc!=SQLITE_DONE ){
+      snprintf(zBuf, sizeof(zBuf), "error: %s", sqlite3_errmsg(db));
+    }
+  }else{
+    snprintf(zBuf, sizeof(zBuf), "error: %s", sqlite3_errmsg(db));
+  }
+  sqlite3_finalize(pStmt);
+  return zBuf;
+}
+
+/*
+** A dialect of the application's own (test/capi_dialect.c, "mirror": an
+** SQLite file): reachable by its URL name, its tables read and written,
+** and nothing pushed to it, since the module does not know its SQL.
+*/
+static void testOwnDialect(sqlite3 *db, const char *zPath){
+  char zUrl[600], *zErr = 0;
+  const char *z;
+  int rc;
+  rc = remote_register_dialect("mirror", &mirrorDialect);
+  check(rc==SQLITE_OK, "capi-4.0-register-dialect", "remote_register_dialect failed");
+  snprintf(zUrl, sizeof(zUrl), "mirror://%s", zPath);
+  rc = remote_engine_create("mir", zUrl, 0, 0, &zErr);
+  check(rc==SQLITE_OK, "capi-4.1-engine", zErr ? zErr : "failed");
+  sqlite3_free(zErr);
+  sqlite3_exec(db,
+    "SELECT remote_execute('mir', 'DROP TABLE IF EXISTS mt');"
+    "SELECT remote_execute('mir', 'CREATE TABLE mt(id INTEGER PRIMARY KEY, "
+    "  name TEXT, n INTEGER)');"
+    "SELECT remote_execute('mir', 'INSERT INTO mt VALUES (1,''a'',1),(2,''b'',2),"
+    "  (3,''b'',3),(4,''B'',4),(5,''b'',5)');"
+    "CREATE VIRTUAL TABLE temp.mt USING remote(mir, 'mt');", 0, 0, 0);
+  zMirrorLog[0] = 0;
+  z = textOf(db, "SELECT group_concat(id) FROM (SELECT id FROM mt "
+                 "WHERE n > 1 AND name = 'b' ORDER BY id DESC LIMIT 2)");
+  check(strcmp(z, "5,3")==0, "capi-4.2-query", z);
+  check(strstr(zMirrorLog, "SELECT")!=0 && strstr(zMirrorLog, "WHERE")==0
+        && strstr(zMirrorLog, "ORDER")==0 && strstr(zMirrorLog, "LIMIT")==0,
+        "capi-4.3-nothing-pushed", zMirrorLog);
+  zMirrorLog[0] = 0;
+  z = textOf(db, "SELECT count(*) FROM mt WHERE name LIKE 'b' OR id IN (1, 2)");
+  check(strcmp(z, "5")==0 && strstr(zMirrorLog, "WHERE")==0
+        && strstr(zMirrorLog, "LIKE")==0, "capi-4.4-like-in", z);
+  zMirrorLog[0] = 0;
+  rc = sqlite3_exec(db, "INSERT INTO mt VALUES (10, 'x', 5)", 0, 0, 0);
+  check(rc==SQLITE_OK && strstr(zMirrorLog, "?")!=0 && strstr(zMirrorLog, "$")==0,
+        "capi-4.5-insert-qmark", rc ? sqlite3_errmsg(db) : zMirrorLog);
+  rc = sqlite3_exec(db, "UPDATE mt SET n = 7 WHERE id = 10", 0, 0, 0);
+  z = textOf(db, "SELECT remote_scalar('mir', 'SELECT n FROM mt WHERE id = 10')");
+  check(rc==SQLITE_OK && strcmp(z, "7")==0, "capi-4.6-update", z);
+  rc = sqlite3_exec(db, "INSERT OR REPLACE INTO mt VALUES (10, 'y', 1)", 0, 0, 0);
+  check(rc!=SQLITE_OK && strstr(sqlite3_errmsg(db), "INSERT OR REPLACE is not "
+        "supported")!=0, "capi-4.7-no-upsert", sqlite3_errmsg(db));
+  rc = sqlite3_exec(db, "DELETE FROM mt WHERE id = 10", 0, 0, 0);
+  z = textOf(db, "SELECT remote_scalar('mir', 'SELECT count(*) FROM mt')");
+  check(rc==SQLITE_OK && strcmp(z, "5")==0, "capi-4.8-delete", z);
+  sqlite3_exec(db, "DROP TABLE temp.mt", 0, 0, 0);
+  check(remote_engine_drop("mir")==1, "capi-4.9-drop", "drop returned 0");
 }
 
 /* First column of the first row of zSql as an integer, -1 on error */
@@ -149,6 +226,10 @@ int main(int argc, char **argv){
 
   check(remote_engine_drop("capi")==1, "capi-3.2-drop", "drop returned 0");
   check(remote_engine_drop("capi")==0, "capi-3.3-drop-again", "drop returned 1");
+
+  if( strcmp(zDialect, "sqlite")==0 && strncmp(zUrl, "sqlite://", 9)==0 ){
+    testOwnDialect(db, zUrl+9);
+  }
 
   sqlite3_close(db);
   printf("%d failed\n", nFail);
