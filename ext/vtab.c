@@ -206,6 +206,7 @@ static void vtabFree(RemoteVtab *p){
   sqlite3_free(p->zInsSuffix);
   sqlite3_free(p->zInsSchema);
   vtabLookupForget(p);
+  vtabPlanForget(p);
   cursorFree(p->pSpare);
   for(i=0; i<p->nCol; i++){
     if( p->azCol ) sqlite3_free(p->azCol[i]);
@@ -796,7 +797,7 @@ static int remoteFilter(sqlite3_vtab_cursor *pCur, int idxNum,
   RemoteVtab *pTab = (RemoteVtab*)pCur->pVtab;
   RemoteEngine *pE = 0;
   SessConn *pSc;
-  VtabPlan plan;
+  const VtabPlan *pPlan = 0;
   RemoteValue aOne[REMOTE_ONE_MAX];
   char *zErr = 0;
   int i, nSel = 0, rc;
@@ -805,14 +806,14 @@ static int remoteFilter(sqlite3_vtab_cursor *pCur, int idxNum,
   pSc = remoteSessConnByName(pTab->pSess, pTab->zEngine, &zErr);
   if( pSc ) pE = remoteSessEngine(pSc, &zErr);
   if( pE==0 ){ vtabSetError(pCur->pVtab, zErr); return SQLITE_ERROR; }
-  rc = vtabPlanParse(idxStr, pTab->nCol, &plan);
+  rc = vtabPlanGet(pTab, idxStr, &pPlan);
   /* aMap is the cursor's for its life: the table's columns never change */
   if( rc==SQLITE_OK && p->aMap==0 ){
     p->aMap = sqlite3_malloc64(sizeof(int)*(pTab->nCol+1));
     if( p->aMap==0 ) rc = SQLITE_NOMEM;
   }
   for(i=0; rc==SQLITE_OK && i<pTab->nCol; i++){
-    p->aMap[i] = (plan.mUsed & ((sqlite3_uint64)1<<(i<63 ? i : 63))) ? nSel++ : -1;
+    p->aMap[i] = (pPlan->mUsed & ((sqlite3_uint64)1<<(i<63 ? i : 63))) ? nSel++ : -1;
   }
   if( rc==SQLITE_OK && idxNum==1
    && vtabLookupReuse(pTab, idxStr, remoteSessMapSchema(pSc, pTab->zSchema),
@@ -822,17 +823,16 @@ static int remoteFilter(sqlite3_vtab_cursor *pCur, int idxNum,
   }else if( rc==SQLITE_OK ){
     VtabSql q;
     vtabSqlInit(&q, pTab->pRules, 1);
-    rc = vtabScanSql(pTab, pSc, pE->pDialect, idxStr, idxNum, &plan, argc, argv,
+    rc = vtabScanSql(pTab, pSc, pE->pDialect, idxStr, idxNum, pPlan, argc, argv,
                      p->aMap, &q, &zErr);
     if( rc==SQLITE_OK && !q.bNone ){
       rc = filterOpen(p, pTab, pSc, pE, idxNum, sqlite3_str_value(q.pStr),
-                      q.nParam, q.aParam, idxNum==1 || limitSmall(&plan, argc, argv),
-                      idxNum!=1 && q.nParam==0 && plan.iLimitArg==0, &zErr);
+                      q.nParam, q.aParam, idxNum==1 || limitSmall(pPlan, argc, argv),
+                      idxNum!=1 && q.nParam==0 && pPlan->iLimitArg==0, &zErr);
     }
     vtabSqlClear(&q);
   }
   if( zErr ) vtabSetError(pCur->pVtab, zErr);
-  vtabPlanFree(&plan);
   remoteEngineRelease(pE);
   return rc;
 }

@@ -131,6 +131,30 @@ struct RowMap {
   RowKey **aKey;            /* aKey[iId-1] */
 };
 
+/*
+** One term of a plan, parsed from idxStr (grammar in vtab_plan.c's header).
+*/
+typedef struct VtabTerm VtabTerm;
+struct VtabTerm {
+  char eTerm;               /* 'w' constraint, 'i' IN list, 'o' ORDER BY */
+  int iCol;
+  int op;                   /* 'w': SQLITE_INDEX_CONSTRAINT_* */
+  int iArg;                 /* argv index (1-based; 0 = none) */
+  int bExact;               /* omitted: the remote result is exact */
+  int bConst;               /* 'w': a constant known at planning time */
+  int bDesc;                /* 'o': descending */
+};
+#define VTAB_PLAN_TERMS 8
+typedef struct VtabPlan VtabPlan;
+struct VtabPlan {
+  int nTerm;
+  VtabTerm *aTerm;          /* aSmall, or sqlite3_malloc'd when longer */
+  VtabTerm aSmall[VTAB_PLAN_TERMS];
+  sqlite3_uint64 mUsed;     /* columns read (bit 63: 63 and above) */
+  int bDistinct;
+  int iLimitArg, iOffsetArg;  /* argv index (1-based) of LIMIT / OFFSET, 0 */
+};
+
 typedef struct RemoteVtab RemoteVtab;
 typedef struct RemoteVtabCursor RemoteVtabCursor;
 
@@ -183,6 +207,10 @@ struct RemoteVtab {
   int aOneArg[REMOTE_ONE_MAX];   /* xFilter argument of each */
   int aOneType[REMOTE_ONE_MAX];  /* its type, SQLITE_INTEGER or SQLITE_TEXT */
   RemoteVtabCursor *pSpare; /* a closed cursor, for the next xOpen */
+  /* The last plan xFilter parsed (a statement run again filters with the
+  ** same idxStr): vtabPlanGet() */
+  char *zPlanIdx;           /* its idxStr */
+  VtabPlan plan;
 };
 
 struct RemoteVtabCursor {
@@ -213,28 +241,6 @@ struct VtabSql {
   int bCopy;                /* copy text/blob parameters */
   int bNone;                /* a constant-false predicate: no rows */
   int bFull;                /* out of memory while building */
-};
-
-/*
-** One term of a plan, parsed from idxStr (grammar in vtab_plan.c's header).
-*/
-typedef struct VtabTerm VtabTerm;
-struct VtabTerm {
-  char eTerm;               /* 'w' constraint, 'i' IN list, 'o' ORDER BY */
-  int iCol;
-  int op;                   /* 'w': SQLITE_INDEX_CONSTRAINT_* */
-  int iArg;                 /* argv index (1-based; 0 = none) */
-  int bExact;               /* omitted: the remote result is exact */
-  int bConst;               /* 'w': a constant known at planning time */
-  int bDesc;                /* 'o': descending */
-};
-typedef struct VtabPlan VtabPlan;
-struct VtabPlan {
-  int nTerm;
-  VtabTerm *aTerm;          /* sqlite3_malloc'd */
-  sqlite3_uint64 mUsed;     /* columns read (bit 63: 63 and above) */
-  int bDistinct;
-  int iLimitArg, iOffsetArg;  /* argv index (1-based) of LIMIT / OFFSET, 0 */
 };
 
 /**************************************************************************
@@ -276,9 +282,10 @@ void vtabApplyAffinity(int k, RemoteValue *v, char **pzBuf);
 
 int vtabBestIndex(sqlite3_vtab*, sqlite3_index_info*);
 
-/* Parse idxStr into *pPlan (free with vtabPlanFree) */
-int vtabPlanParse(const char *idxStr, int nCol, VtabPlan *pPlan);
-void vtabPlanFree(VtabPlan*);
+/* The plan of idxStr, parsed (kept with the table until the next other
+** one): OUT *ppPlan. SQLITE_OK or SQLITE_NOMEM. vtabPlanForget() frees it. */
+int vtabPlanGet(RemoteVtab*, const char *idxStr, const VtabPlan **ppPlan);
+void vtabPlanForget(RemoteVtab*);
 
 /* The SQL builder */
 void vtabSqlInit(VtabSql*, const VtabRules*, int bCopy);

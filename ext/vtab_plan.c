@@ -600,21 +600,27 @@ static int planInts(const char *z, int *a, int n){
   return 1;
 }
 
-void vtabPlanFree(VtabPlan *p){
-  sqlite3_free(p->aTerm);
-  memset(p, 0, sizeof(*p));
+static void planFree(VtabPlan *p){
+  if( p->aTerm!=p->aSmall ) sqlite3_free(p->aTerm);
+  p->aTerm = 0;
+  p->nTerm = 0;
 }
 
 /* Parse idxStr (see the header comment) into *p; tokens naming a column
 ** outside 0..nCol-1 are dropped. SQLITE_OK or SQLITE_NOMEM. */
-int vtabPlanParse(const char *idxStr, int nCol, VtabPlan *p){
+static int planParse(const char *idxStr, int nCol, VtabPlan *p){
   const char *z;
   int nAlloc = 1;
-  memset(p, 0, sizeof(*p));
+  p->nTerm = 0;
+  p->bDistinct = p->iLimitArg = p->iOffsetArg = 0;
   p->mUsed = ~(sqlite3_uint64)0;
   for(z=idxStr; z && *z; z++) if( *z==' ' ) nAlloc++;
-  p->aTerm = sqlite3_malloc64(sizeof(VtabTerm)*nAlloc);
-  if( p->aTerm==0 ) return SQLITE_NOMEM;
+  p->aTerm = p->aSmall;
+  if( nAlloc>VTAB_PLAN_TERMS ){
+    VtabTerm *aTerm = sqlite3_malloc64(sizeof(VtabTerm)*nAlloc);
+    if( aTerm==0 ) return SQLITE_NOMEM;
+    p->aTerm = aTerm;
+  }
   for(z=idxStr; z && *z; ){
     char c = *z++;
     int a[5];
@@ -642,6 +648,31 @@ int vtabPlanParse(const char *idxStr, int nCol, VtabPlan *p){
     while( *z && *z!=' ' ) z++;
     while( *z==' ' ) z++;
   }
+  return SQLITE_OK;
+}
+
+void vtabPlanForget(RemoteVtab *pTab){
+  planFree(&pTab->plan);
+  sqlite3_free(pTab->zPlanIdx);
+  pTab->zPlanIdx = 0;
+}
+
+int vtabPlanGet(RemoteVtab *pTab, const char *idxStr, const VtabPlan **ppPlan){
+  if( idxStr==0 ) idxStr = "";
+  if( pTab->zPlanIdx==0 || strcmp(pTab->zPlanIdx, idxStr)!=0 ){
+    int rc;
+    vtabPlanForget(pTab);
+    rc = planParse(idxStr, pTab->nCol, &pTab->plan);
+    if( rc==SQLITE_OK ){
+      pTab->zPlanIdx = sqlite3_mprintf("%s", idxStr);
+      if( pTab->zPlanIdx==0 ) rc = SQLITE_NOMEM;
+    }
+    if( rc ){
+      vtabPlanForget(pTab);
+      return rc;
+    }
+  }
+  *ppPlan = &pTab->plan;
   return SQLITE_OK;
 }
 
