@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # sqlite-remote: `make` builds dist/remote.so; `make test` installs what is
 # missing, starts throwaway servers and runs the whole suite; `make demo`
 # shows the extension against a real PostgreSQL.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** engine.c: the process-wide registry of named engines.
 **

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** engine.h: the process-wide registry of named engines and their options.
 **

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** remote.c: entry point of the sqlite-remote extension.
 **

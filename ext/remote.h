@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** remote.h: the C API of sqlite-remote for applications that embed SQLite.
 **

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** version.c: the text of remote_debug(): this build's version, the SQLite
 ** it was compiled against and the one it runs on, the client library
