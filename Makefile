@@ -1,11 +1,46 @@
+# SPDX-License-Identifier: MIT
 # sqlite-remote: `make` builds dist/remote.so; `make test` installs what is
 # missing, starts throwaway servers and runs the whole suite; `make demo`
 # shows the extension against a real PostgreSQL.
+#
+#   make                           dist/remote.so (entry point sqlite3_remote_init)
+#   make DIALECTS=postgresql       only libpq linked (or DIALECTS=mysql: only
+#                                  libmariadb); the sqlite dialect is always built
+#   make install / uninstall       PREFIX (/usr/local), DESTDIR: installs
+#                                  $(LIBDIR)/libsqlite_remote.so,
+#                                  $(INCLUDEDIR)/sqlite-remote/remote.h,
+#                                  $(PKGCONFIGDIR)/sqlite-remote.pc, nothing else
+#   make wheel                     dist/python/sqlite_remote-*.whl (python/)
+#   make npm-package               dist/npm/sqlite-remote-*.tgz (npm/)
+#
+# Packagers: CC, CPPFLAGS, CFLAGS and LDFLAGS are on every compile and link
+# line; WERROR=1 adds -Werror (`make test` sets it, a plain `make` does not);
+# GNU-ld-only options are used only when $(CC) links with GNU ld.
 
-CC      ?= cc
-PKGS    := libpq libmariadb sqlite3
-CFLAGS  ?= -O2 -g
+CC           ?= cc
+CFLAGS       ?= -O2 -g
+CPPFLAGS     ?=
+LDFLAGS      ?=
+WERROR       ?=
+DIALECTS     ?= postgresql mysql
+PREFIX       ?= /usr/local
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+INSTALL      ?= install
+comma        := ,
 
+# --- dialects ------------------------------------------------------------------
+ifneq ($(filter-out postgresql mysql sqlite,$(DIALECTS)),)
+$(error DIALECTS=$(DIALECTS): the dialects are postgresql and mysql (sqlite is always built))
+endif
+WITH_PG    := $(filter postgresql,$(DIALECTS))
+WITH_MYSQL := $(filter mysql,$(DIALECTS))
+PKGS       := sqlite3 $(if $(WITH_PG),libpq) $(if $(WITH_MYSQL),libmariadb)
+OMIT_SRC   := $(if $(WITH_PG),,ext/dialect_pg.c) $(if $(WITH_MYSQL),,ext/dialect_mysql.c)
+OMIT_DEFS  := $(if $(WITH_PG),,-DREMOTE_OMIT_PG) $(if $(WITH_MYSQL),,-DREMOTE_OMIT_MYSQL)
+
+# --- which SQLite ----------------------------------------------------------------
 # SQLITE=latest: build against (and test on) the newest SQLite, a shared
 # libsqlite3.so.0 that tool/sqlite.sh builds from the amalgamation the
 # newest better-sqlite3@12 npm package carries (cached in .cache/sqlite/).
@@ -29,30 +64,74 @@ export SQLITE_DIR
 # SQLite the tests run on is that one)
 SQLITE_HEADER := $(if $(SQLITE_DIR),$(SQLITE_DIR),$(shell pkg-config --variable=includedir sqlite3 2>/dev/null || echo /usr/include))/sqlite3.h
 
-XCFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden -Wall -Wextra -Werror \
-           $(if $(SQLITE_DIR),-I$(SQLITE_DIR)) \
-           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS    := $(shell pkg-config --libs libpq libmariadb 2>/dev/null) -lpthread -lm \
-           -Wl,-Bsymbolic-functions
-
+# --- flags ---------------------------------------------------------------------------
+XCPPFLAGS := -D_GNU_SOURCE $(OMIT_DEFS) $(if $(SQLITE_DIR),-I$(SQLITE_DIR)) \
+             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+XCFLAGS   := -std=c11 -fPIC -fvisibility=hidden -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
+LIBS      := $(shell pkg-config --libs $(filter-out sqlite3,$(PKGS)) 2>/dev/null) -lpthread -lm
 ifeq ($(SANITIZE),1)
-XCFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-LIBS    += -fsanitize=address,undefined
+SANFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 endif
+# GNU ld: calls inside the library to its exported API go straight, not
+# through the PLT; a sanitized build is linked -z nodelete (it stays mapped
+# after sqlite3_close() unloads it, so leak reports at exit can name its
+# functions). Other linkers (gold, lld, ...) get neither.
+GNU_LD    ?= $(shell $(CC) $(LDFLAGS) -Wl,--version 2>/dev/null | grep -q '^GNU ld' && echo 1)
+GNU_LDFLAGS := $(if $(GNU_LD),-Wl$(comma)-Bsymbolic-functions $(if $(SANFLAGS),-Wl$(comma)-z$(comma)nodelete))
 
-SRC := $(wildcard ext/*.c)
+SRC := $(filter-out $(OMIT_SRC),$(wildcard ext/*.c))
 HDR := $(wildcard ext/*.h)
+OBJ := $(SRC:ext/%.c=dist/obj/%.o)
 
 all: dist/remote.so
 
-dist/remote.so: $(SRC) $(HDR) Makefile
+# One object per source (make -j), then the library. dist/obj/LINK records
+# the objects and the link options, for the test programs that link the
+# objects themselves (test/fork.c: the internals are not exported).
+dist/obj/%.o: ext/%.c $(HDR) Makefile dist/.flavor
+	@mkdir -p dist/obj
+	$(CC) $(CPPFLAGS) $(XCPPFLAGS) $(CFLAGS) $(XCFLAGS) $(SANFLAGS) -c -o $@ $<
+
+dist/remote.so: $(OBJ)
+	$(CC) $(CFLAGS) $(XCFLAGS) $(SANFLAGS) $(LDFLAGS) -shared -o $@ $(OBJ) $(LIBS) $(GNU_LDFLAGS)
+	@printf '%s\n%s\n' "$(OBJ)" "$(SANFLAGS) $(LDFLAGS) $(LIBS)" > dist/obj/LINK
+
+# The build flavor is kept in dist/.flavor: switching SANITIZE, SQLITE,
+# DIALECTS or the compiler and its flags rebuilds everything.
+FLAVOR := $(if $(filter 1,$(SANITIZE)),sanitize,plain) $(SQLITE_HEADER) dialects=$(WITH_PG),$(WITH_MYSQL) $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)
+dist/.flavor: FORCE
 	@mkdir -p dist
-	$(CC) $(CFLAGS) $(XCFLAGS) -shared -o $@ $(SRC) $(LIBS)
+	@if [ "$$(cat $@ 2>/dev/null)" != "$(FLAVOR)" ]; then echo "$(FLAVOR)" > $@; fi
 
 clean:
 	rm -rf dist
 
-.PHONY: all clean
+# --- install -------------------------------------------------------------------------
+# libsqlite_remote.so: `.load libsqlite_remote` (or a path to it) finds the
+# entry point sqlite3_sqliteremote_init that SQLite derives from the file
+# name; `-lsqlite_remote` links it. The header goes in a directory of its
+# own (no clash with another remote.h); the .pc file gives that directory.
+VERSION := $(shell sed -n 's/^\#define REMOTE_VERSION "\(.*\)"/\1/p' ext/func.h)
+pc_dir   = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
+
+install: all
+	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/sqlite-remote $(DESTDIR)$(PKGCONFIGDIR)
+	$(INSTALL) -m 0755 dist/remote.so $(DESTDIR)$(LIBDIR)/libsqlite_remote.so
+	$(INSTALL) -m 0644 ext/remote.h $(DESTDIR)$(INCLUDEDIR)/sqlite-remote/remote.h
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(call pc_dir,$(LIBDIR))' \
+	  'includedir=$(call pc_dir,$(INCLUDEDIR))' '' 'Name: sqlite-remote' \
+	  'Description: SQLite extension: PostgreSQL and MySQL/MariaDB tables, engines, pools and transactions' \
+	  'Version: $(VERSION)' 'Requires: sqlite3' 'Libs: -L$${libdir} -lsqlite_remote' \
+	  'Cflags: -I$${includedir}/sqlite-remote' > dist/sqlite-remote.pc
+	$(INSTALL) -m 0644 dist/sqlite-remote.pc $(DESTDIR)$(PKGCONFIGDIR)/sqlite-remote.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libsqlite_remote.so \
+	      $(DESTDIR)$(INCLUDEDIR)/sqlite-remote/remote.h \
+	      $(DESTDIR)$(PKGCONFIGDIR)/sqlite-remote.pc
+	rmdir $(DESTDIR)$(INCLUDEDIR)/sqlite-remote 2>/dev/null || true
+
+.PHONY: all clean install uninstall
 
 # --- tests, demo, bench, servers (tool/servers.sh, test/all.tcl) -----------
 #
@@ -67,19 +146,6 @@ clean:
 TCLSH      ?= tclsh
 TESTS      ?=
 BENCH_ARGS ?=
-
-# The build flavor is kept in dist/.flavor, so switching SANITIZE on or off
-# rebuilds dist/remote.so.  A sanitized build is linked -z nodelete: it stays
-# mapped after sqlite3_close() unloads it, so leak reports at exit can name
-# its functions.
-FLAVOR := $(if $(filter 1,$(SANITIZE)),sanitize,plain) $(SQLITE_HEADER)
-ifeq ($(SANITIZE),1)
-LIBS += -Wl,-z,nodelete
-endif
-dist/remote.so: dist/.flavor
-dist/.flavor: FORCE
-	@mkdir -p dist
-	@if [ "$$(cat $@ 2>/dev/null)" != "$(FLAVOR)" ]; then echo "$(FLAVOR)" > $@; fi
 
 # Sanitizer runs: tclsh is not built with ASan, so its runtime (and UBSan's)
 # is preloaded; LSan checks for leaks at exit, with test/lsan.supp for leaks
@@ -104,7 +170,7 @@ endif
 # The exit status is the suite's.  Under CI the servers are stopped after.
 test:
 	tool/deps.sh
-	$(MAKE) all
+	$(MAKE) -j$$(nproc 2>/dev/null || echo 2) all WERROR=1
 	tool/servers.sh start
 	@eval "$$(tool/servers.sh env)"; rc=0; \
 	  $(TEST_ENV) $(TCLSH) test/all.tcl $(TESTS) || rc=$$?; \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** batch.c: batched INSERT for the `remote` module.
 **

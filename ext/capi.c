@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** capi.c: the C API declared in remote.h, a thin layer over engine.c,
 ** log.c and the per-connection sessions. remoteCapiRemember() (called

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** dialect.h: the driver interface every backend implements.
 **

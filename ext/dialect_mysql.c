@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** dialect_mysql.c: the MySQL/MariaDB dialect (remoteMysqlDialect) over
 ** MariaDB Connector/C. It serves the URL dialects "mysql" and "mariadb";

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** dialect_pg.c: the PostgreSQL dialect, over libpq.
 **

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** dialect_sqlite.c: another SQLite database through the same machinery.
 **

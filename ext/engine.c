@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** engine.c: the process-wide registry of named engines.
 **
@@ -48,10 +49,14 @@ const RemoteDialect *remoteDialectFind(const char *zName){
   }
   pthread_mutex_unlock(&engineMutex);
   if( p ) return p;
+#ifndef REMOTE_OMIT_PG
   if( strcmp(zName, "postgresql")==0 ) return &remotePgDialect;
+#endif
+#ifndef REMOTE_OMIT_MYSQL
   if( strcmp(zName, "mysql")==0 || strcmp(zName, "mariadb")==0 ){
     return &remoteMysqlDialect;
   }
+#endif
   if( strcmp(zName, "sqlite")==0 ) return &remoteSqliteDialect;
   return 0;
 }
@@ -363,7 +368,14 @@ int remoteEngineCreate(const char *zName, const char *zUrl, int nOpt,
   }
   p->pDialect = remoteDialectFind(p->pUrl->zDialect);
   if( p->pDialect==0 ){
-    *pzErr = sqlite3_mprintf("unknown dialect '%s'", p->pUrl->zDialect);
+    const char *zBuilt = remoteDialectOmitted(p->pUrl->zDialect);
+    if( zBuilt ){
+      *pzErr = sqlite3_mprintf("dialect '%s' is not in this build (built with "
+          "DIALECTS=%s): rebuild with make DIALECTS=\"postgresql mysql\"",
+          p->pUrl->zDialect, zBuilt);
+    }else{
+      *pzErr = sqlite3_mprintf("unknown dialect '%s'", p->pUrl->zDialect);
+    }
     rc = SQLITE_ERROR;
     goto create_error;
   }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** engine.h: the process-wide registry of named engines and their options.
 **
@@ -102,6 +103,12 @@ int remoteParseBool(const char *z);
 
 /* Dialect for a URL dialect name ("postgresql", "mysql", "mariadb", ...) */
 const RemoteDialect *remoteDialectFind(const char *zName);
+
+/* The dialects of this build (`make DIALECTS=...`, version.c): their URL
+** names for remote_debug(), and for a URL dialect name this build left out
+** the build's DIALECTS value (NULL when it is built or unknown) */
+const char *remoteDialectsBuilt(void);
+const char *remoteDialectOmitted(const char *zName);
 
 /* Register an extra dialect (C API). */
 int remoteDialectRegister(const char *zName, const RemoteDialect *pDialect);

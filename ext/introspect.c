@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** introspect.c: the eponymous read-only tables
 **

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** log.c: process-wide ring buffers of pool events and echo lines.
 **

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** log.h: the process-wide ring buffers behind remote_events and remote_log,
 ** and the echo output to stderr.

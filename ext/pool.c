@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** pool.c: connection pools with SQLAlchemy's semantics.
 **

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** pool.h: connection pools with SQLAlchemy's semantics: QueuePool,
 ** NullPool, StaticPool, SingletonThreadPool, AssertionPool.

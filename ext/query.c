@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** query.c: the remote_query table-valued function.
 **

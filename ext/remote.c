@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** remote.c: entry point of the sqlite-remote extension.
 **
@@ -74,4 +75,19 @@ int sqlite3_remote_init(sqlite3 *db, char **pzErrMsg,
                                 sqlite3_errstr(rc));
   }
   return rc;
+}
+
+/*
+** The same entry point under the name SQLite derives from the installed
+** file name: `.load libsqlite_remote` (or load_extension() of a path to
+** libsqlite_remote.so or sqlite_remote.so) looks for
+** sqlite3_sqliteremote_init (the letters of the name after "lib", up to
+** the first dot).
+*/
+#ifdef _WIN32
+__declspec(dllexport)
+#endif
+int sqlite3_sqliteremote_init(sqlite3 *db, char **pzErrMsg,
+                              const sqlite3_api_routines *pApi){
+  return sqlite3_remote_init(db, pzErrMsg, pApi);
 }

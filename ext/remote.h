@@ -1,9 +1,12 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** remote.h: the C API of sqlite-remote for applications that embed SQLite.
 **
-** Link dist/remote.so (or compile the ext/ sources into the application with
-** -DSQLITE_CORE), register the extension, open a connection, and create the
-** engines before any SQL runs:
+** Link dist/remote.so, or once installed (make install) the library
+** libsqlite_remote.so (`cc app.c $(pkg-config --cflags --libs sqlite-remote)`,
+** this header being <remote.h> there), or compile the ext/ sources into the
+** application with -DSQLITE_CORE; register the extension, open a
+** connection, and create the engines before any SQL runs:
 **
 **   sqlite3_auto_extension((void(*)(void))sqlite3_remote_init);
 **   sqlite3_open(":memory:", &db);
@@ -36,9 +39,13 @@ struct RemoteDialect;     /* ext/dialect.h: the driver interface */
 #pragma GCC visibility push(default)
 #endif
 
-/* The extension's entry point (what .load and load_extension() call) */
+/* The extension's entry point (what .load and load_extension() call for
+** dist/remote.so), and the same under the name SQLite derives from the
+** installed libsqlite_remote.so */
 int sqlite3_remote_init(sqlite3 *db, char **pzErrMsg,
                         const sqlite3_api_routines *pApi);
+int sqlite3_sqliteremote_init(sqlite3 *db, char **pzErrMsg,
+                              const sqlite3_api_routines *pApi);
 
 /* Create or replace engine zName, as remote_engine(NAME, URL, OPTION...) */
 int remote_engine_create(const char *zName, const char *zUrl, int nOpt,

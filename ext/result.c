@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** result.c: result streams over a pooled connection.
 **

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** session.c: per-SQLite-connection state: CONNs, held connections,
 ** transactions, savepoints and execution options.

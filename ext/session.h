@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** session.h: per-SQLite-connection state.
 **

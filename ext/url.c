@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** url.c: engine URLs, read the way SQLAlchemy's make_url() reads them.
 **

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** url.h: parsing engine URLs, percent-decoding, password masking.
 **

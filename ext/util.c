@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** util.c: small helpers shared by the dialects and the core: connection
 ** error fields, table-info cleanup, SQLite's NUMERIC affinity applied

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # test/all.tcl: run the test suite.
 #
 #     tclsh test/all.tcl                  every test/*.test, sorted

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** capi.c: tests of the C API in ext/remote.h, as an embedding application
 ** uses it: link dist/remote.so, register it as an auto extension, create

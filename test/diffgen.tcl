@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # test/diffgen.tcl: the differential checker of diff.test.
 #
 # The contract (API.md, "Results are the local results"): a query over

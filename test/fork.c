@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** test/fork.c: connections across fork(). Built and run by threads.test:
 **

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** numfmt_test.c: unit tests of the number formatting in ext/util.c
 ** (remoteDoubleText, remoteTextDouble, remoteIntText), built as a plain

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # test/tester.tcl: the test harness every test/*.test file sources first:
 #
 #     source [file join [file dirname [info script]] tester.tcl]

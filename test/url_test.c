@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** url_test.c: unit tests of ext/url.c (remoteUrlParse, remoteUrlMask,
 ** remoteUrlQuery), built as a plain program against libsqlite3:

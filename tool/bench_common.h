@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** bench_common.h: what tool/bench_run.c (ours) and the two reference
 ** programs (bench_ref_pg.c, bench_ref_mysql.c) must do identically: the

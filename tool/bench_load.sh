@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # tool/bench_load.sh: load the benchmark tables into the throwaway servers.
 #
 #   tool/bench_load.sh [--rows N] [--force] [pg|mysql ...]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** tool/bench_pool.c: checkout+checkin pairs per second of the pool, on one
 ** thread, with no network round trip (workload 5 of tool/bench).

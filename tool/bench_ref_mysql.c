@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** bench_ref_mysql.c: the MariaDB/MySQL reference side of tool/bench.
 **

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** bench_ref_pg.c: the PostgreSQL reference side of tool/bench.
 **

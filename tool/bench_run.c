@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** bench_run.c: our side of tool/bench, through the extension.
 **

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # tool/demo.sh: the `make demo` tour.  Starts the throwaway servers (if they
 # are not running), (re)creates the sample table public.demo_items in their
 # PostgreSQL with psql, then feeds tool/demo.sql to the sqlite3 shell, which

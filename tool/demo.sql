@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- tool/demo.sql: a tour of sqlite-remote against the throwaway PostgreSQL.
 -- Run it with `make demo` (tool/demo.sh loads public.demo_items and exports
 -- REMOTE_PG_URL first), or by hand from the repository root:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # tool/deps.sh: install the Debian packages sqlite-remote needs to build and
 # test (compiler, client libraries, Tcl + sqlite3 Tcl binding, PostgreSQL and
 # MariaDB servers).  Quiet no-op when everything is present; otherwise one

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # tool/servers.sh: throwaway PostgreSQL and MariaDB servers for the tests.
 #
 #   tool/servers.sh start     start both (no-op when already running and healthy)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** tool/stress.c: many threads against one engine's pool, each thread with
 ** its own sqlite3 connection that loaded the extension.
