@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
 ** func.c: the remote_* scalar SQL functions.
 **
