@@ -261,8 +261,14 @@ static void fPoolStatus(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     return;
   }
   pPool = remoteEnginePool(pE);
-  sqlite3_result_text(ctx, remotePoolStatus(pPool), -1, sqlite3_free);
-  remotePoolRelease(pPool);
+  if( pPool ){
+    sqlite3_result_text(ctx, remotePoolStatus(pPool), -1, sqlite3_free);
+    remotePoolRelease(pPool);
+  }else{
+    /* dropped by another thread since the lookup */
+    resultError(ctx, SQLITE_ERROR, sqlite3_mprintf("no such remote engine: %s",
+                zName));
+  }
   remoteEngineRelease(pE);
 }
 

@@ -247,7 +247,7 @@ static int checkoutShared(SessConn *pSc, int bShare, PoolConn **ppPc,
     *pzErr = sqlite3_mprintf("no such remote engine: %s", pSc->zEngine);
     return SQLITE_ERROR;
   }
-  rc = remotePoolCheckout(pPool, bShare, &pc, &zErr, 0);
+  rc = remotePoolCheckoutFor(pPool, pSess, bShare, &pc, &zErr, 0);
   if( rc==SQLITE_BUSY && bShare ){
     SessUse *pU = findUseOfPool(pSess, pPool);
     if( pU ){
@@ -259,7 +259,7 @@ static int checkoutShared(SessConn *pSc, int bShare, PoolConn **ppPc,
     }
     sqlite3_free(zErr);
     zErr = 0;
-    rc = remotePoolCheckout(pPool, 0, &pc, &zErr, 0);
+    rc = remotePoolCheckoutFor(pPool, pSess, 0, &pc, &zErr, 0);
   }
   remotePoolRelease(pPool);
   if( rc ) return checkoutError(pSc, rc, zErr, pzErr);
