@@ -60,6 +60,7 @@ static int queryConnect(sqlite3 *db, void *pAux, int argc,
 }
 
 static int queryDisconnect(sqlite3_vtab *pVtab){
+  sqlite3_free(pVtab->zErrMsg);
   sqlite3_free(pVtab);
   return SQLITE_OK;
 }

@@ -773,6 +773,8 @@ static void lookupForget(RemoteVtab *p){
 static void vtabFree(RemoteVtab *p){
   int i;
   if( p==0 ) return;
+  sqlite3_free(p->base.zErrMsg);   /* left by a method whose text SQLite
+                                   ** never reads (xCommit, xRelease, ...) */
   sqlite3_free(p->zSel);
   sqlite3_free(p->zSelSchema);
   sqlite3_free(p->zInsPrefix);
