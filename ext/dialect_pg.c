@@ -410,12 +410,32 @@ static void pgPutInt64(unsigned char *a, sqlite3_uint64 u){
 }
 
 /*
+** The one check of every text value this dialect sends (bound parameters
+** of every statement, COPY rows): PostgreSQL text cannot hold a NUL byte,
+** and a text parameter goes as a nul-terminated string, so one would be
+** cut there without a word. Such a value is refused as the server refuses
+** it in a COPY. SQLITE_OK, or SQLITE_ERROR with the error set.
+*/
+static int pgTextCheck(PgConn *p, const RemoteValue *pVal){
+  if( pVal->n>0 && memchr(pVal->z, 0, pVal->n)!=0 ){
+    const char *zEnc = PQparameterStatus(p->pg, "client_encoding");
+    remoteConnSetError(&p->base, REMOTE_ERR_OTHER, "22021",
+        "ERROR 22021: invalid byte sequence for encoding \"%s\": 0x00",
+        zEnc ? zEnc : "UTF8");
+    return SQLITE_ERROR;
+  }
+  return SQLITE_OK;
+}
+
+/*
 ** Lay out nParam values for libpq in pBind: INTEGER as binary int8,
 ** FLOAT as binary float8, TEXT as untyped text (OID 0, text format,
-** nul-terminated copy), BLOB as binary bytea, NULL as a NULL pointer.
-** Small sets use the stack; free with pgBindFree. SQLITE_OK or NOMEM.
+** nul-terminated copy; refused by pgTextCheck if it holds a NUL), BLOB as
+** binary bytea, NULL as a NULL pointer. Small sets use the stack; free
+** with pgBindFree. SQLITE_OK, or SQLITE_ERROR with p's error set.
 */
-static int pgBindInit(PgBind *pBind, int nParam, const RemoteValue *aParam){
+static int pgBindInit(PgConn *p, PgBind *pBind, int nParam,
+                      const RemoteValue *aParam){
   sqlite3_int64 nByte;
   unsigned char *aNum;
   char *zText;
@@ -429,13 +449,19 @@ static int pgBindInit(PgBind *pBind, int nParam, const RemoteValue *aParam){
   }
   nByte = (sqlite3_int64)nParam * (sizeof(char*) + 8 + sizeof(Oid) + 2*sizeof(int));
   for(i=0; i<nParam; i++){
-    if( aParam[i].eType==SQLITE_TEXT ) nByte += aParam[i].n + 1;
+    if( aParam[i].eType==SQLITE_TEXT ){
+      if( pgTextCheck(p, &aParam[i]) ) return SQLITE_ERROR;
+      nByte += aParam[i].n + 1;
+    }
   }
   if( nByte<=(sqlite3_int64)sizeof(pBind->aStack) ){
     pBlock = (char*)pBind->aStack;
   }else{
     pBlock = pBind->pHeap = sqlite3_malloc64(nByte);
-    if( pBlock==0 ) return SQLITE_NOMEM;
+    if( pBlock==0 ){
+      pgSetNoMem(p);
+      return SQLITE_ERROR;
+    }
   }
   pBind->azVal = (const char**)pBlock;
   aNum = (unsigned char*)&pBind->azVal[nParam];
@@ -688,11 +714,8 @@ static int pgRun(PgConn *p, const char *zSql, int nParam,
   *ppRes = 0;
   if( ppStmt ) *ppStmt = 0;
   remoteConnClearError(&p->base);
-  rc = pgBindInit(&bind, nParam, aParam);
-  if( rc!=SQLITE_OK ){
-    pgSetNoMem(p);
-    return SQLITE_ERROR;
-  }
+  rc = pgBindInit(p, &bind, nParam, aParam);
+  if( rc!=SQLITE_OK ) return SQLITE_ERROR;
   if( p->nDealloc>0 || p->nStmt>p->base.nStmtCache ) pgStmtFlush(p);
   for(;;){
     int bSent;
@@ -2708,12 +2731,17 @@ static int pgCopyRows(RemoteConn *pConn, int nCol, int nRow,
   sqlite3_int64 nBuf = 0, nAlloc = 0;
   int r, c, rc = SQLITE_OK;
   assert( nCol>0 );               /* a row's \n ends its last value */
+  remoteConnClearError(pConn);
   for(r=0; r<nRow && rc==SQLITE_OK; r++){
     for(c=0; c<nCol; c++){
       const RemoteValue *v = &aVal[r*nCol+c];
       sqlite3_int64 nMax = REMOTE_DOUBLE_TEXT_MAX+1;  /* with its \t or \n */
       char *z;
       int i;
+      if( v->eType==SQLITE_TEXT && pgTextCheck(p, v) ){
+        rc = SQLITE_ERROR;
+        break;
+      }
       if( v->eType==SQLITE_TEXT || v->eType==SQLITE_BLOB ){
         nMax += 3 + 2*(sqlite3_int64)v->n;
       }
@@ -2781,7 +2809,9 @@ static int pgCopyRows(RemoteConn *pConn, int nCol, int nRow,
   }
   sqlite3_free(aBuf);
   if( rc==SQLITE_NOMEM ) pgSetNoMem(p);
-  if( rc==SQLITE_ERROR ) pgSetError(p, 0);  /* xCopyEnd may say more */
+  if( rc==SQLITE_ERROR && p->base.eErr==REMOTE_ERR_NONE ){
+    pgSetError(p, 0);  /* xCopyEnd may say more */
+  }
   return rc;
 }
 
@@ -2789,8 +2819,10 @@ static int pgCopyEnd(RemoteConn *pConn, int bAbort, sqlite3_int64 *pnChange){
   PgConn *p = (PgConn*)pConn;
   PGresult *pRes;
   int rc = SQLITE_OK;
+  int bKeep;                /* an abort keeps the error that caused it */
   *pnChange = 0;
   if( !bAbort ) remoteConnClearError(pConn);
+  bKeep = bAbort && p->base.eErr!=REMOTE_ERR_NONE;
   if( PQputCopyEnd(p->pg, bAbort ? "sqlite-remote: copy aborted" : 0)!=1 ){
     rc = SQLITE_ERROR;
   }
@@ -2801,7 +2833,7 @@ static int pgCopyEnd(RemoteConn *pConn, int bAbort, sqlite3_int64 *pnChange){
       /* the server still waits: end it and read the failure */
       PQputCopyEnd(p->pg, "sqlite-remote: copy aborted");
     }else{
-      pgSetError(p, pRes);
+      if( !bKeep ) pgSetError(p, pRes);
       rc = SQLITE_ERROR;
     }
     PQclear(pRes);

@@ -88,6 +88,36 @@ static int jsonTopType(sqlite3 *db, const char *zJson, char **pzType){
 }
 
 /*
+** 1 if element iElem of the JSON array zJson is a string holding the
+** escape \u0000 (a NUL byte). SQLite's JSON functions before 3.45 end such
+** a string at the NUL, so remoteJsonArray() refuses it rather than bind
+** the rest of it away.
+*/
+static int jsonElemHasNul(const char *zJson, int iElem){
+  const char *z = zJson;
+  int nDepth = 0, i = 0, bStr = 0;
+  for(; *z; z++){
+    if( bStr ){
+      if( *z=='"' ){
+        bStr = 0;
+      }else if( *z=='\\' && z[1] ){
+        if( nDepth==1 && i==iElem && strncmp(&z[1], "u0000", 5)==0 ) return 1;
+        z++;
+      }
+    }else if( *z=='"' ){
+      bStr = 1;
+    }else if( *z=='[' || *z=='{' ){
+      nDepth++;
+    }else if( *z==']' || *z=='}' ){
+      nDepth--;
+    }else if( *z==',' && nDepth==1 ){
+      if( ++i>iElem ) return 0;
+    }
+  }
+  return 0;
+}
+
+/*
 ** Values of a JSON array (json_each on db): *paVal is sqlite3_malloc'd with
 ** the text bytes after the values; free it with sqlite3_free. JSON true and
 ** false become 1 and 0; an integer too big for 64 bits becomes a real;
@@ -102,6 +132,7 @@ int remoteJsonArray(sqlite3 *db, const char *zJson, RemoteValue **paVal,
   int nVal = 0, nAlloc = 0;
   sqlite3_int64 nText = 0;
   int rc, i;
+  int bNul;                     /* zJson holds a \u0000 escape somewhere */
   char *z;
   *paVal = 0;
   *pnVal = 0;
@@ -143,6 +174,7 @@ int remoteJsonArray(sqlite3 *db, const char *zJson, RemoteValue **paVal,
     return SQLITE_NOMEM;
   }
   z = (char*)&aVal[nAlloc];
+  bNul = strstr(zJson, "\\u0000")!=0;
   sqlite3_reset(pStmt);
   for(i=0; i<nAlloc && sqlite3_step(pStmt)==SQLITE_ROW; i++){
     const char *zType = (const char*)sqlite3_column_text(pStmt, 0);
@@ -163,6 +195,15 @@ int remoteJsonArray(sqlite3 *db, const char *zJson, RemoteValue **paVal,
     }else{
       int n = sqlite3_column_bytes(pStmt, 1);
       const char *zVal = (const char*)sqlite3_column_text(pStmt, 1);
+      if( bNul && strcmp(zType, "text")==0 && memchr(zVal, 0, n)==0
+       && jsonElemHasNul(zJson, i) ){
+        *pzErr = sqlite3_mprintf("PARAMS: element %d holds \\u0000, which "
+            "this SQLite's JSON functions cut short; bind that value as an "
+            "SQL parameter instead", i);
+        sqlite3_finalize(pStmt);
+        sqlite3_free(aVal);
+        return SQLITE_ERROR;
+      }
       v->eType = SQLITE_TEXT;
       if( n ) memcpy(z, zVal, n);
       z[n] = 0;
@@ -280,6 +321,18 @@ static void fClearCache(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 /* Connections and execution                                          */
 
 /* Resolve argv[0] as a CONN or report the error */
+/* The SQL argument pVal as text ("" for NULL), or NULL after reporting
+** text that holds a NUL byte: the statement sent would end there */
+static const char *argSql(sqlite3_context *ctx, sqlite3_value *pVal){
+  const char *z = argText(pVal);
+  if( z && (int)strlen(z)!=sqlite3_value_bytes(pVal) ){
+    resultError(ctx, SQLITE_ERROR,
+                sqlite3_mprintf("SQL text holds a NUL byte"));
+    return 0;
+  }
+  return z ? z : "";
+}
+
 static SessConn *argConn(sqlite3_context *ctx, sqlite3_value *pVal){
   char *zErr = 0;
   SessConn *pSc = remoteSessConn(SESS(ctx), pVal, &zErr);
@@ -330,15 +383,17 @@ static void fExecute(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   RemoteValue aStatic[16];
   RemoteValue *aParam;
   sqlite3_int64 nChange = 0;
+  const char *zSql;
   char *zErr = 0;
   int rc, nParam;
   if( tooFewArgs(ctx, argc, 2, "remote_execute(CONN, SQL [, PARAM ...])") ) return;
   pSc = argConn(ctx, argv[0]);
   if( pSc==0 ) return;
+  zSql = argSql(ctx, argv[1]);
+  if( zSql==0 ) return;
   nParam = argParams(ctx, argc, argv, aStatic, &aParam);
   if( nParam<0 ) return;
-  rc = remoteSessExec(pSc, argText(argv[1]) ? argText(argv[1]) : "", nParam,
-                      aParam, &nChange, &zErr);
+  rc = remoteSessExec(pSc, zSql, nParam, aParam, &nChange, &zErr);
   if( aParam!=aStatic ) sqlite3_free(aParam);
   if( rc ) resultError(ctx, rc, zErr);
   else sqlite3_result_int64(ctx, nChange);
@@ -373,7 +428,7 @@ static int isArrayOfArrays(sqlite3 *db, const char *zJson){
 static void fExecuteMany(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   SessConn *pSc = argConn(ctx, argv[0]);
   sqlite3 *db = sqlite3_context_db_handle(ctx);
-  const char *zSql = argText(argv[1]);
+  const char *zSql = pSc ? argSql(ctx, argv[1]) : 0;
   const char *zSets = argText(argv[2]);
   RemoteValue *aSet = 0;        /* the sets, each a JSON array text */
   RemoteValue **aaParam = 0;    /* parsed parameters of each set */
@@ -382,7 +437,7 @@ static void fExecuteMany(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   sqlite3_int64 nTotal = 0;
   char *zErr = 0;
   (void)argc;
-  if( pSc==0 ) return;
+  if( pSc==0 || zSql==0 ) return;
   rc = isArrayOfArrays(db, zSets ? zSets : "null");
   if( rc<0 ){
     rc = -rc;
@@ -450,15 +505,17 @@ static void fScalar(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   RemoteValue aStatic[16];
   RemoteValue *aParam;
   RemoteResult *pRes = 0;
+  const char *zSql;
   char *zErr = 0;
   int rc, nParam;
   if( tooFewArgs(ctx, argc, 2, "remote_scalar(CONN, SQL [, PARAM ...])") ) return;
   pSc = argConn(ctx, argv[0]);
   if( pSc==0 ) return;
+  zSql = argSql(ctx, argv[1]);
+  if( zSql==0 ) return;
   nParam = argParams(ctx, argc, argv, aStatic, &aParam);
   if( nParam<0 ) return;
-  rc = remoteResultOpen(pSc, argText(argv[1]) ? argText(argv[1]) : "", nParam,
-                        aParam, 1, &pRes, &zErr);
+  rc = remoteResultOpen(pSc, zSql, nParam, aParam, 1, &pRes, &zErr);
   if( rc==SQLITE_OK ){
     rc = remoteResultStep(pRes, &zErr);
     if( rc==SQLITE_ROW ){

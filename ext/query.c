@@ -256,6 +256,11 @@ static int queryFilter(sqlite3_vtab_cursor *pCur, int idxNum,
   pSc = remoteSessConn(pTab->pSess, argv[0], &zErr);
   if( pSc==0 ) goto filter_error;
   zSql = (const char*)sqlite3_value_text(argv[1]);
+  if( zSql && (int)strlen(zSql)!=sqlite3_value_bytes(argv[1]) ){
+    /* the statement sent would end at the NUL */
+    zErr = sqlite3_mprintf("SQL text holds a NUL byte");
+    goto filter_error;
+  }
   if( argc>2 && sqlite3_value_type(argv[2])!=SQLITE_NULL ){
     rc = remoteJsonArray(pTab->db, (const char*)sqlite3_value_text(argv[2]),
                          &aParam, &nParam, &zErr);
