@@ -186,6 +186,7 @@ struct PgConn {
   PgStmt *pLru;           /* least recently used cached statement */
   int nStmt;              /* statements in the cache */
   unsigned int iNextName; /* numbers statements sr_1, sr_2, ... */
+  unsigned int iNextCursor;  /* numbers shared cursors sr_c1, sr_c2, ... */
   int nDealloc;           /* evicted, not yet deallocated on the server */
   int nDeallocAlloc;
   unsigned int *aDealloc; /* iName of each of those */
@@ -221,6 +222,9 @@ struct PgCursor {
   int bBinary;            /* pRes holds binary values (see pgRun) */
   int bCopyHead;          /* the COPY header is still to be read */
   char *zRow;             /* binary COPY: current row, PQfreemem'd */
+  unsigned int iShared;   /* a shared cursor: its number (sr_c<N>), 0 = none */
+  int nShared;            /* shared cursor: rows per FETCH */
+  int bSharedTxn;         /* shared cursor: declared inside a transaction */
   int nColAlloc;          /* PgCols allocated after the cursor, 0 if aCol
                           ** is a separate allocation (binary COPY) */
 };
@@ -2059,10 +2063,13 @@ static int pgCursorNext(PgCursor *pCur){
   return SQLITE_DONE;
 }
 
+static int pgSharedStep(PgCursor*);
+
 /* xStep */
 static int pgStep(RemoteCursor *pCursor){
   PgCursor *pCur = (PgCursor*)pCursor;
   if( pCur->bCopy ) return pgCopyStep(pCur);
+  if( pCur->iShared ) return pgSharedStep(pCur);
   if( pCur->bFirst ){
     ExecStatusType e = PQresultStatus(pCur->pRes);
     pCur->bFirst = 0;
@@ -2120,6 +2127,189 @@ static void pgCancel(PgConn *p){
 }
 
 /*
+** ----------------------------------------------------------------------
+** Shared cursors (REMOTE_QUERY_SHARED)
+**
+** A stream that other statements may need the connection for before it
+** ends (a scan with a nested read when the pool has no other connection
+** for it, or on a connection a transaction holds) is a server-side
+** cursor, read FETCH nFetch rows at a time: between two FETCHes the
+** connection is free, so nothing is read ahead into memory.
+**
+**   DECLARE sr_c1 NO SCROLL CURSOR [WITH HOLD] FOR <sql>;  FETCH 1000 FROM sr_c1; ...
+**
+** Inside a transaction the cursor lives as long as it (the server closes
+** it at commit or rollback, a later FETCH then fails); outside one it is
+** WITH HOLD: the server computes the whole result at the DECLARE and keeps
+** it (on its disk beyond work_mem) until CLOSE. Only a single read-only
+** statement (pgIsReadOnly, no ';') becomes one; anything else streams as
+** usual.
+** ----------------------------------------------------------------------
+*/
+
+/* FETCH the next rows of shared cursor pCur into pCur->pRes. SQLITE_OK or
+** SQLITE_ERROR with the error set. */
+static int pgSharedFetch(PgConn *p, PgCursor *pCur){
+  char zSql[64];
+  PGresult *pRes;
+  snprintf(zSql, sizeof(zSql), "FETCH FORWARD %d FROM sr_c%u",
+           pCur->nShared, pCur->iShared);
+  pRes = PQexec(p->pg, zSql);
+  if( pgExpect(p, pRes, PGRES_TUPLES_OK)!=SQLITE_OK ){
+    PQclear(pRes);
+    pgDrain(p);
+    return SQLITE_ERROR;
+  }
+  PQclear(pCur->pRes);
+  pCur->pRes = pRes;
+  pCur->iRow = 0;
+  return SQLITE_OK;
+}
+
+/* xStep of a shared cursor */
+static int pgSharedStep(PgCursor *pCur){
+  PgConn *p = (PgConn*)pCur->base.pConn;
+  if( pCur->bEof ) return SQLITE_DONE;
+  if( pCur->bFirst ){
+    pCur->bFirst = 0;
+  }else if( pCur->iRow+1<PQntuples(pCur->pRes) ){
+    pCur->iRow++;
+    return SQLITE_ROW;
+  }else if( PQntuples(pCur->pRes)<pCur->nShared ){
+    pCur->bEof = 1;
+    return SQLITE_DONE;
+  }else{
+    remoteConnClearError(&p->base);
+    if( pgSharedFetch(p, pCur)!=SQLITE_OK ){
+      pCur->bEof = 1;
+      return SQLITE_ERROR;
+    }
+  }
+  if( PQntuples(pCur->pRes)==0 ){
+    pCur->bEof = 1;
+    return SQLITE_DONE;
+  }
+  return SQLITE_ROW;
+}
+
+/*
+** Close shared cursor pCur on the server. Inside the transaction it was
+** declared in, CLOSE goes under a savepoint: if the cursor is gone already
+** (ROLLBACK TO a savepoint older than it), the failure must not abort the
+** transaction. After that transaction (IDLE, or in error) the server has
+** closed it already, unless it is WITH HOLD. Errors are ignored.
+*/
+static void pgSharedClose(PgConn *p, PgCursor *pCur){
+  char zSql[96];
+  PGTransactionStatusType e = PQtransactionStatus(p->pg);
+  if( PQstatus(p->pg)!=CONNECTION_OK ) return;
+  if( pCur->bSharedTxn ){
+    PGresult *pRes;
+    if( e!=PQTRANS_INTRANS ) return;
+    snprintf(zSql, sizeof(zSql),
+             "SAVEPOINT sr_close; CLOSE sr_c%u; RELEASE sr_close", pCur->iShared);
+    pRes = PQexec(p->pg, zSql);
+    if( PQresultStatus(pRes)!=PGRES_COMMAND_OK ){
+      PQclear(pRes);
+      pgDrain(p);
+      pRes = PQexec(p->pg, "ROLLBACK TO sr_close; RELEASE sr_close");
+    }
+    PQclear(pRes);
+    pgDrain(p);
+  }else{
+    snprintf(zSql, sizeof(zSql), "CLOSE sr_c%u", pCur->iShared);
+    PQclear(PQexec(p->pg, zSql));
+    pgDrain(p);
+  }
+}
+
+/* 1 if zSql is one statement (no ';' outside quotes, identifiers and
+** comments, but a trailing one) */
+static int pgIsOneStatement(const char *z){
+  while( *z ){
+    if( *z=='\'' || *z=='"' ){
+      char q = *z++;
+      while( *z && *z!=q ) z++;
+      if( *z==0 ) return 1;   /* unterminated: the server says so */
+    }else if( z[0]=='-' && z[1]=='-' ){
+      while( *z && *z!='\n' ) z++;
+      continue;
+    }else if( z[0]=='/' && z[1]=='*' ){
+      const char *zEnd = strstr(z+2, "*/");
+      if( zEnd==0 ) return 1;
+      z = zEnd+1;
+    }else if( *z==';' ){
+      z++;
+      while( isspace((unsigned char)*z) ) z++;
+      return *z==0;
+    }else if( *z=='$' ){
+      /* a dollar-quoted string: $tag$ ... $tag$ */
+      const char *zTag = z++;
+      while( isalnum((unsigned char)*z) || *z=='_' ) z++;
+      if( *z=='$' ){
+        size_t nTag = (size_t)(z - zTag) + 1;
+        const char *zEnd = z+1;
+        while( (zEnd = strchr(zEnd, '$'))!=0 && strncmp(zEnd, zTag, nTag)!=0 ) zEnd++;
+        if( zEnd==0 ) return 1;
+        z = zEnd + nTag;
+        continue;
+      }
+      continue;
+    }
+    z++;
+  }
+  return 1;
+}
+
+/*
+** Open pCur (allocated, zeroed, base.pConn set) as a shared cursor over
+** zSql: DECLARE, then the first FETCH. SQLITE_OK; SQLITE_NOTFOUND when
+** zSql cannot be one (nothing was sent); SQLITE_ERROR with the error set.
+*/
+static int pgSharedQuery(PgConn *p, const char *zSql, int nParam,
+                         const RemoteValue *aParam, int nFetch,
+                         PgCursor *pCur){
+  PGTransactionStatusType eTxn = PQtransactionStatus(p->pg);
+  PgBind bind;
+  PGresult *pRes;
+  char *zDecl;
+  int rc;
+  if( (eTxn!=PQTRANS_IDLE && eTxn!=PQTRANS_INTRANS)
+   || !pgIsReadOnly(zSql) || !pgIsOneStatement(zSql) ){
+    return SQLITE_NOTFOUND;
+  }
+  rc = pgBindInit(p, &bind, nParam, aParam);
+  if( rc!=SQLITE_OK ) return SQLITE_ERROR;
+  pCur->iShared = ++p->iNextCursor;
+  pCur->nShared = nFetch>0 ? nFetch : 1000;
+  pCur->bSharedTxn = eTxn==PQTRANS_INTRANS;
+  zDecl = sqlite3_mprintf("DECLARE sr_c%u NO SCROLL CURSOR%s FOR %s",
+                          pCur->iShared, pCur->bSharedTxn ? "" : " WITH HOLD",
+                          zSql);
+  if( zDecl==0 ){
+    pgBindFree(&bind);
+    pgSetNoMem(p);
+    return SQLITE_ERROR;
+  }
+  pRes = PQexecParams(p->pg, zDecl, bind.n, bind.aType, bind.azVal,
+                      bind.anLen, bind.aFmt, 0);
+  sqlite3_free(zDecl);
+  pgBindFree(&bind);
+  rc = pgExpect(p, pRes, PGRES_COMMAND_OK);
+  PQclear(pRes);
+  if( rc!=SQLITE_OK ){
+    pgDrain(p);
+    return SQLITE_ERROR;
+  }
+  if( pgSharedFetch(p, pCur)!=SQLITE_OK ){
+    pgSharedClose(p, pCur);
+    return SQLITE_ERROR;
+  }
+  pCur->bFirst = 1;
+  return SQLITE_OK;
+}
+
+/*
 ** xFinalize. An unfinished stream is discarded so that the connection is
 ** ready: what has already arrived is read without waiting; if more is
 ** still to come, a read-only query started outside a transaction is
@@ -2134,7 +2324,9 @@ static void pgFinalize(RemoteCursor *pCursor){
   p = (PgConn*)pCur->base.pConn;
   PQfreemem(pCur->zRow);
   pCur->zRow = 0;
-  if( !pCur->bEof && pCur->bCopy ){
+  if( pCur->iShared ){
+    pgSharedClose(p, pCur);
+  }else if( !pCur->bEof && pCur->bCopy ){
     /* Rows of an abandoned COPY are still coming: stop them, then read
     ** up to the end (the cancel's 57014 error) */
     if( pCur->bCancel ) pgCancel(p);
@@ -2180,6 +2372,7 @@ static void pgFinalize(RemoteCursor *pCursor){
 ** nFetch is not used: libpq 15 streams one row per PGresult. A unique
 ** lookup (REMOTE_QUERY_ONE) is read whole: one PGresult instead of two.
 ** A scan (REMOTE_QUERY_SCAN) without parameters tries pgCopyQuery first.
+** REMOTE_QUERY_SHARED tries a shared cursor (pgSharedQuery) first.
 */
 static int pgQuery(RemoteConn *pConn, const char *zSql, int nParam,
                    const RemoteValue *aParam, int nFetch, int mFlags,
@@ -2195,6 +2388,33 @@ static int pgQuery(RemoteConn *pConn, const char *zSql, int nParam,
   assert( p->base.pActive==0 );
   *ppCur = 0;
   eTxn = PQtransactionStatus(p->pg);
+  if( (mFlags & REMOTE_QUERY_SHARED)!=0 ){
+    /* a server-side cursor, which leaves the connection free between its
+    ** FETCHes: base.pActive is not set */
+    pCur = sqlite3_malloc(sizeof(PgCursor));
+    if( pCur==0 ){ pgSetNoMem(p); return SQLITE_ERROR; }
+    memset(pCur, 0, sizeof(PgCursor));
+    pCur->base.pConn = &p->base;
+    remoteConnClearError(&p->base);
+    rc = pgSharedQuery(p, zSql, nParam, aParam, nFetch, pCur);
+    if( rc==SQLITE_OK ){
+      nCol = PQnfields(pCur->pRes);
+      pCur->aCol = sqlite3_malloc64((nCol>0 ? nCol : 1)*sizeof(PgCol));
+      if( pCur->aCol==0 ){
+        pgFinalize(&pCur->base);
+        pgSetNoMem(p);
+        return SQLITE_ERROR;
+      }
+      memset(pCur->aCol, 0, (nCol>0 ? nCol : 1)*sizeof(PgCol));
+      pCur->nCol = nCol;
+      for(i=0; i<nCol; i++) pgKind(p, PQftype(pCur->pRes, i), &pCur->aCol[i]);
+      *ppCur = &pCur->base;
+      return SQLITE_OK;
+    }
+    sqlite3_free(pCur);
+    pCur = 0;
+    if( rc!=SQLITE_NOTFOUND ) return SQLITE_ERROR;
+  }
   if( (mFlags & REMOTE_QUERY_SCAN)!=0 && nParam==0 ){
     pCur = sqlite3_malloc(sizeof(PgCursor));
     if( pCur==0 ){ pgSetNoMem(p); return SQLITE_ERROR; }

@@ -85,6 +85,7 @@ static void forkChild(void){
         pc->pInherit = pc->pConn;
         pc->pConn = 0;
         pc->pActiveResult = 0;
+        pc->pSharedResults = 0;
         pc->pOpenCopy = 0;
         pc->iBackendPid = 0;
       }
@@ -1019,6 +1020,26 @@ char *remotePoolStatus(RemotePool *p){
   }
   pthread_mutex_unlock(&p->mu);
   return z;
+}
+
+int remotePoolCanGrow(RemotePool *p){
+  RemoteEngineOpts *o = &p->pEngine->opts;
+  int b = 0;
+  pthread_mutex_lock(&p->mu);
+  switch( o->ePoolClass ){
+    case POOL_QUEUE: {
+      int nMax = maxOverflow(p);
+      b = p->nIdle>0 || nMax<0 || p->nOverflow<nMax;
+      break;
+    }
+    case POOL_NULL:
+      b = 1;
+      break;
+    default:
+      break;
+  }
+  pthread_mutex_unlock(&p->mu);
+  return b;
 }
 
 void remotePoolCounts(RemotePool *p, int *pnIn, int *pnOut, int *pnOverflow){

@@ -72,6 +72,8 @@ struct PoolConn {
                             ** pool's nOverflow until it is closed */
   char *zIsolation;         /* level set on pConn by execution options */
   void *pActiveResult;      /* RemoteResult streaming on pConn (result.c) */
+  void *pSharedResults;     /* RemoteResults whose shared cursor (dialect.h:
+                            ** REMOTE_QUERY_SHARED) lives on pConn */
   void *pOpenCopy;          /* RemoteBatch with a COPY open on pConn (batch.c) */
   PoolConn *pIdleNext, *pIdlePrev;   /* idle list */
   PoolConn *pAllNext, *pAllPrev;     /* all slots of the pool */
@@ -148,6 +150,12 @@ int remotePoolDispose(RemotePool*, int bClose);
 
 /* remote_pool_status text: sqlite3_malloc'd */
 char *remotePoolStatus(RemotePool*);
+
+/* 1 if a checkout now would get a connection without waiting (an idle
+** one, or room to open one): 0 for a QueuePool at its limit and for the
+** one-connection pools (StaticPool, AssertionPool, SingletonThreadPool
+** per thread) */
+int remotePoolCanGrow(RemotePool*);
 
 /* Counters for remote_engines */
 void remotePoolCounts(RemotePool*, int *pnIn, int *pnOut, int *pnOverflow);

@@ -266,9 +266,13 @@ static int queryFilter(sqlite3_vtab_cursor *pCur, int idxNum,
                          &aParam, &nParam, &zErr);
     if( rc ) goto filter_error;
   }
-  /* remoteResultOpen() keeps its own copy of the parameters */
+  /* remoteResultOpen() keeps its own copy of the parameters; the rows
+  ** stream while SQLite runs other statements (a shared cursor when they
+  ** need this connection) */
+  pSc->mQuery = REMOTE_QUERY_STREAM;
   rc = remoteResultOpen(pSc, zSql ? zSql : "", nParam, aParam, 1, &p->pRes,
                         &zErr);
+  pSc->mQuery = 0;
   sqlite3_free(aParam);
   if( rc ){
     sqlite3_free(pCur->pVtab->zErrMsg);

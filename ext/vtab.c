@@ -1941,7 +1941,9 @@ static int filterOpen(RemoteCursor2 *p, RemoteVtab *pTab, SessConn *pSc,
   }else if( !bSmall && nParam==0
          && (pTab->nRowEst<0 || pTab->nRowEst>=REMOTE_SCAN_MIN_ROWS)
          && (pTab->nScanRows<0 || pTab->nScanRows>=REMOTE_SCAN_MIN_ROWS) ){
-    pSc->mQuery = REMOTE_QUERY_SCAN;
+    pSc->mQuery = REMOTE_QUERY_SCAN|REMOTE_QUERY_STREAM;
+  }else{
+    pSc->mQuery = REMOTE_QUERY_STREAM;
   }
   rc = remoteResultOpen(pSc, zSql, nParam, aParam, 1, &p->pRes, pzErr);
   pSc->nFetch = nSaveFetch;
