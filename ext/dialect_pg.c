@@ -134,7 +134,9 @@ static const struct PgArrayType {
 ** Sent once per new connection, in one round trip: stable output formats,
 ** then the user-defined types (extensions' base types, enums, ranges and
 ** arrays of them) so that pgKind() knows which unknown OIDs are arrays.
-** Composite types (one per table) are left out: there can be many.
+** Composite types (one per table) are left out: there can be many. The
+** first row (OID 0) carries the server's pg_backend_pid() instead, to
+** compare with the one the connection reports (pgSetup: a pooler).
 */
 static const char zPgSetup[] =
   "SET TimeZone='UTC';"
@@ -142,13 +144,16 @@ static const char zPgSetup[] =
   "SET IntervalStyle='postgres';"
   "SET extra_float_digits=1;"
   "SET bytea_output='hex';"
-  "SELECT t.oid, t.typcategory, e.typcategory, e.typdelim"
+  "SELECT 0::pg_catalog.oid, NULL::pg_catalog.\"char\", NULL::pg_catalog.\"char\","
+  " NULL::pg_catalog.\"char\", pg_catalog.pg_backend_pid()"
+  " UNION ALL "
+  "SELECT t.oid, t.typcategory, e.typcategory, e.typdelim, NULL"
   " FROM pg_catalog.pg_type t"
   " LEFT JOIN pg_catalog.pg_type e"
   "  ON e.oid=t.typelem AND t.typcategory='A' AND t.typlen=-1"
   " WHERE t.oid>=16384 AND t.typtype IN ('b','d','e','r','m')"
   "  AND (e.oid IS NULL OR e.typtype<>'c')"
-  " ORDER BY t.oid";
+  " ORDER BY 1";
 
 /* One user-defined type known to a connection (from zPgSetup) */
 typedef struct PgUserType PgUserType;
@@ -193,6 +198,8 @@ struct PgConn {
   int nUserType;
   PgUserType *aUserType;  /* sorted by oid */
   struct PgCursor *pSpare;  /* a finalized cursor kept for the next query */
+  int bPooled;            /* a pooler (PgBouncer...) stands between us and
+                          ** the server: see "Poolers" below */
 };
 
 /* One column of an open cursor: its conversion and its buffer */
@@ -527,6 +534,20 @@ static void pgBindFree(PgBind *pBind){
 /*
 ** ----------------------------------------------------------------------
 ** The cache of prepared statements
+**
+** Poolers: a statement prepared by name lives in one server session. A
+** transaction pooler (PgBouncer in transaction mode) hands each
+** transaction, each autocommit statement, whichever server session is
+** free, so a name prepared on one is missing on the next, or is another
+** client's statement there (wrong rows without an error). So a name is
+** only used on a session known to be ours: pgSetup compares the server's
+** pg_backend_pid() with the id the connection reported at its start (a
+** pooler answers with one of its own) and sets bPooled when they differ.
+** Then nothing is prepared by name: every statement with parameters goes
+** as one unnamed Parse/Bind/Execute, which a pooler keeps on one server
+** session, and shared cursors (WITH HOLD, read by several statements) are
+** not used outside a transaction. A session pooler is taken for one too:
+** it only costs the cache.
 ** ----------------------------------------------------------------------
 */
 
@@ -724,7 +745,7 @@ static int pgRun(PgConn *p, const char *zSql, int nParam,
   for(;;){
     int bSent;
     pStmt = 0;
-    if( p->base.nStmtCache>0 && bind.n>0 ){
+    if( p->base.nStmtCache>0 && bind.n>0 && !p->bPooled ){
       rc = pgStmtGet(p, zSql, &bind, &pStmt);
       if( rc!=SQLITE_OK ) break;
     }
@@ -863,6 +884,12 @@ static int pgSetup(PgConn *p){
   rc = pgCheck(p, pRes);
   n = rc==SQLITE_OK ? PQntuples(pRes) : 0;
   if( n>0 ){
+    /* the first row: the server's id of this session; a pooler answers
+    ** the startup with an id of its own */
+    p->bPooled = atoi(PQgetvalue(pRes, 0, 4))!=PQbackendPID(p->pg);
+    n--;
+  }
+  if( n>0 ){
     p->aUserType = sqlite3_malloc64(n*sizeof(PgUserType));
     if( p->aUserType==0 ){
       pgSetNoMem(p);
@@ -872,16 +899,16 @@ static int pgSetup(PgConn *p){
   }
   for(i=0; i<n; i++){
     PgUserType *pType = &p->aUserType[i];
-    const char *zElemCat = PQgetvalue(pRes, i, 2);
-    pType->oid = (Oid)strtoul(PQgetvalue(pRes, i, 0), 0, 10);
+    const char *zElemCat = PQgetvalue(pRes, i+1, 2);
+    pType->oid = (Oid)strtoul(PQgetvalue(pRes, i+1, 0), 0, 10);
     pType->eKind = PGK_TEXT;
     pType->eElem = PGE_TEXT;
     pType->cDelim = ',';
-    if( !PQgetisnull(pRes, i, 2) ){
+    if( !PQgetisnull(pRes, i+1, 2) ){
       pType->eKind = PGK_ARRAY;
       if( zElemCat[0]=='N' ) pType->eElem = PGE_NUM;
       if( zElemCat[0]=='B' ) pType->eElem = PGE_BOOL;
-      if( PQgetvalue(pRes, i, 3)[0] ) pType->cDelim = PQgetvalue(pRes, i, 3)[0];
+      if( PQgetvalue(pRes, i+1, 3)[0] ) pType->cDelim = PQgetvalue(pRes, i+1, 3)[0];
     }
   }
   p->nUserType = n;
@@ -2275,7 +2302,10 @@ static int pgSharedQuery(PgConn *p, const char *zSql, int nParam,
   char *zDecl;
   int rc;
   if( (eTxn!=PQTRANS_IDLE && eTxn!=PQTRANS_INTRANS)
+   || (eTxn==PQTRANS_IDLE && p->bPooled)
    || !pgIsReadOnly(zSql) || !pgIsOneStatement(zSql) ){
+    /* (outside a transaction a pooler would run each FETCH of a WITH
+    ** HOLD cursor on whichever server session is free) */
     return SQLITE_NOTFOUND;
   }
   rc = pgBindInit(p, &bind, nParam, aParam);
