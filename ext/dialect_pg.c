@@ -2224,12 +2224,18 @@ static int pgSharedStep(PgCursor *pCur){
 ** declared in, CLOSE goes under a savepoint: if the cursor is gone already
 ** (ROLLBACK TO a savepoint older than it), the failure must not abort the
 ** transaction. After that transaction (IDLE, or in error) the server has
-** closed it already, unless it is WITH HOLD. Errors are ignored.
+** closed it already, unless it is WITH HOLD. Errors are ignored. Nothing
+** is sent while a COPY is open on the connection (the core closes a
+** shared cursor then only when its statement is abandoned; a WITH HOLD
+** one, never inside a transaction's COPY in practice, would stay open
+** until the session ends).
 */
 static void pgSharedClose(PgConn *p, PgCursor *pCur){
   char zSql[96];
   PGTransactionStatusType e = PQtransactionStatus(p->pg);
-  if( PQstatus(p->pg)!=CONNECTION_OK ) return;
+  /* ACTIVE: a COPY (a batched INSERT's) is open, which a new command
+  ** would abort: the cursor is left to the end of its transaction */
+  if( PQstatus(p->pg)!=CONNECTION_OK || e==PQTRANS_ACTIVE ) return;
   if( pCur->bSharedTxn ){
     PGresult *pRes;
     if( e!=PQTRANS_INTRANS ) return;
