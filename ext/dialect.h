@@ -51,6 +51,25 @@ struct RemoteValue {
 /* REMOTE_QUERY_ONE: at most one row can come (a unique lookup): the
 ** dialect may read the result whole instead of streaming it. */
 #define REMOTE_QUERY_ONE       0x02
+/*
+** REMOTE_QUERY_SHARED: other statements may need this connection before
+** the stream ends (a read nested in this scan, with no other connection
+** to run on). The dialect may then stream it so that the connection is
+** free between two xStep calls (PostgreSQL: a server-side cursor read
+** FETCH nFetch rows at a time; MySQL: a server-side cursor), with the same
+** rows, columns and errors. Such a cursor does not set pConn->pActive:
+** that is how the core tells; the core then makes the connection free of
+** any other stream before each xStep and the xFinalize of it, and
+** finalizes it before the connection is closed. Without it, the core
+** reads the stream whole into memory when another statement needs the
+** connection.
+*/
+#define REMOTE_QUERY_SHARED    0x04
+/* REMOTE_QUERY_STREAM (the core's, never seen by a dialect): a stream that
+** stays open while other statements run (a scan feeding SQLite row by
+** row), which result.c turns into REMOTE_QUERY_SHARED when it must
+** share its connection. */
+#define REMOTE_QUERY_STREAM    0x08
 
 /* Classes of remote error, set by the dialect in RemoteConn.eErr */
 #define REMOTE_ERR_NONE        0

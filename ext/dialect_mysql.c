@@ -13,6 +13,7 @@
 ** (myStmtGet).
 */
 #include <assert.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -125,6 +126,8 @@ struct MyCursor {
   size_t nOvfl;               /* bytes allocated at zOvfl */
   size_t nAlloc;              /* bytes allocated for the cursor */
   int bBound;                 /* aBind is bound to pStmt's results */
+  int bServer;                /* pStmt's rows come from a server-side
+                              ** cursor (REMOTE_QUERY_SHARED) */
 };
 
 /************************************************************************
@@ -592,12 +595,13 @@ static void myStmtTrim(MyConn *p, int nKeep){
 
 /*
 ** A prepared statement for zSql: from the cache when p->base.nStmtCache>0
-** (*ppCached is then its entry and the statement must not be closed),
-** else prepared now (*ppCached is NULL and the caller closes it with
-** mysql_stmt_close). The statement's placeholder count must be nParam.
+** and not bNoCache (*ppCached is then its entry and the statement must not
+** be closed), else prepared now (*ppCached is NULL and the caller closes
+** it with mysql_stmt_close). The statement's placeholder count must be
+** nParam.
 ** Returns SQLITE_OK, or SQLITE_ERROR with p's error set.
 */
-static int myStmtGet(MyConn *p, const char *zSql, int nParam,
+static int myStmtGet(MyConn *p, const char *zSql, int nParam, int bNoCache,
                      MYSQL_STMT **ppStmt, MyStmt **ppCached){
   int nSql = (int)strlen(zSql);
   unsigned int h = 0;
@@ -608,7 +612,9 @@ static int myStmtGet(MyConn *p, const char *zSql, int nParam,
   *ppStmt = 0;
   *ppCached = 0;
   if( p->nStmt>p->base.nStmtCache ) myStmtTrim(p, p->base.nStmtCache);
-  if( p->base.nStmtCache>0 && (e = p->pNewest)!=0 && e->nSql==nSql
+  if( bNoCache ){
+    /* prepared for itself (a server-side cursor's) */
+  }else if( p->base.nStmtCache>0 && (e = p->pNewest)!=0 && e->nSql==nSql
    && memcmp(e->zSql, zSql, nSql)==0 ){
     pStmt = e->pStmt;         /* the statement run last again: no hash */
   }else if( p->base.nStmtCache>0 ){
@@ -633,7 +639,7 @@ static int myStmtGet(MyConn *p, const char *zSql, int nParam,
       rc = SQLITE_ERROR;
       goto get_error;
     }
-    if( p->base.nStmtCache>0 ){
+    if( p->base.nStmtCache>0 && !bNoCache ){
       e = sqlite3_malloc64(sizeof(MyStmt) + nSql + 1);
       if( e ){
         memset(e, 0, sizeof(*e));
@@ -756,18 +762,45 @@ static int myStmtExecute(MyConn *p, MYSQL_STMT *pStmt, int nParam,
 ** and zSql prepared and run once more: nothing ran the first time. On
 ** failure nothing is left to clean up and p's error is set.
 */
+static int myStmtRunCursor(MyConn *p, const char *zSql, int nParam,
+                           const RemoteValue *aParam, int nCursor,
+                           MYSQL_STMT **ppStmt, MyStmt **ppCached,
+                           int *pbPrepared);
 static int myStmtRun(MyConn *p, const char *zSql, int nParam,
                      const RemoteValue *aParam, MYSQL_STMT **ppStmt,
                      MyStmt **ppCached){
+  return myStmtRunCursor(p, zSql, nParam, aParam, 0, ppStmt, ppCached, 0);
+}
+
+/*
+** myStmtRun, the statement set to open a server-side cursor that sends
+** nCursor rows per fetch (0: none, as usual). *pbPrepared, if not NULL,
+** is set when the statement prepared (a failure after that is the
+** statement's, not the cursor's).
+*/
+static int myStmtRunCursor(MyConn *p, const char *zSql, int nParam,
+                           const RemoteValue *aParam, int nCursor,
+                           MYSQL_STMT **ppStmt, MyStmt **ppCached,
+                           int *pbPrepared){
   int nTry;
   int rc = SQLITE_ERROR;
   *ppStmt = 0;
   *ppCached = 0;
+  if( pbPrepared ) *pbPrepared = 0;
   for(nTry=0; nTry<2; nTry++){
     MYSQL_STMT *pStmt = 0;
     MyStmt *e = 0;
-    rc = myStmtGet(p, zSql, nParam, &pStmt, &e);
+    /* a cursor's statement is its own (never cached: the statement of
+    ** the same SQL may run again while the cursor is open) */
+    rc = myStmtGet(p, zSql, nParam, nCursor>0, &pStmt, &e);
     if( rc!=SQLITE_OK ) break;
+    if( pbPrepared ) *pbPrepared = 1;
+    if( nCursor>0 ){
+      unsigned long eType = CURSOR_TYPE_READ_ONLY;
+      unsigned long nRows = (unsigned long)nCursor;
+      mysql_stmt_attr_set(pStmt, STMT_ATTR_CURSOR_TYPE, &eType);
+      mysql_stmt_attr_set(pStmt, STMT_ATTR_PREFETCH_ROWS, &nRows);
+    }
     rc = myStmtExecute(p, pStmt, nParam, aParam);
     if( rc==SQLITE_OK ){
       *ppStmt = pStmt;
@@ -1181,7 +1214,11 @@ static void myFinalize(RemoteCursor *pCursor){
   MyConn *p;
   if( pCur==0 ) return;
   p = (MyConn*)pCur->base.pConn;
-  if( pCur->pStmt ){
+  if( pCur->pStmt && pCur->bServer ){
+    /* the statement is the cursor's own: closing it ends the server's
+    ** cursor (and its temporary table), without a round trip */
+    myStmtDone(pCur->pStmt, pCur->pCached);
+  }else if( pCur->pStmt ){
     myDrainStmt(pCur->pStmt);
     myStmtDone(pCur->pStmt, pCur->pCached);
   }else if( p ){
@@ -1201,14 +1238,49 @@ static void myFinalize(RemoteCursor *pCursor){
   }
 }
 
+/* 1 if zSql is one SELECT (or WITH ... SELECT, or a parenthesized one):
+** no ';' but a trailing one, outside quotes and comments */
+static int myIsOneSelect(const char *z){
+  const char *zStart;
+  while( isspace((unsigned char)*z) || *z=='(' ) z++;
+  if( sqlite3_strnicmp(z, "select", 6)!=0 && sqlite3_strnicmp(z, "with", 4)!=0 ){
+    return 0;
+  }
+  zStart = z;
+  for(; *z; z++){
+    if( *z=='\'' || *z=='"' || *z=='`' ){
+      char q = *z++;
+      while( *z && *z!=q ){
+        if( *z=='\\' && q!='`' && z[1] ) z++;
+        z++;
+      }
+      if( *z==0 ) break;
+    }else if( (z[0]=='-' && z[1]=='-') || z[0]=='#' ){
+      while( *z && *z!='\n' ) z++;
+      if( *z==0 ) break;
+    }else if( z[0]=='/' && z[1]=='*' ){
+      const char *zEnd = strstr(z+2, "*/");
+      if( zEnd==0 ) break;
+      z = zEnd+1;
+    }else if( *z==';' ){
+      z++;
+      while( isspace((unsigned char)*z) ) z++;
+      return *z==0;
+    }
+  }
+  return zStart!=z;
+}
+
 /*
 ** Start streaming zSql. Without parameters: the text protocol with
 ** mysql_use_result; of several statements the first result set that has
 ** columns streams and the others are discarded. With parameters: a
 ** prepared statement whose rows are fetched one by one (never stored).
-** nFetch is ignored: the server streams rows without round trips per
-** batch. SQLITE_OK with *ppCur open (p->pActive set), or SQLITE_ERROR
-** with p's error set.
+** The server streams rows without round trips per batch, except for
+** REMOTE_QUERY_SHARED: one SELECT then runs as a prepared statement with
+** a server-side cursor (the server keeps the result; nFetch rows come per
+** fetch, and the connection is free in between: p->pActive is not set).
+** SQLITE_OK with *ppCur open, or SQLITE_ERROR with p's error set.
 */
 static int myQuery(RemoteConn *pConn, const char *zSql, int nParam,
                    const RemoteValue *aParam, int nFetch, int mFlags,
@@ -1224,12 +1296,27 @@ static int myQuery(RemoteConn *pConn, const char *zSql, int nParam,
   int bBound = 0;             /* pCur's buffers are bound already */
   int rc = SQLITE_OK;
 
-  (void)nFetch;
-  (void)mFlags;
+  int nCursor = 0;            /* a server-side cursor of nCursor rows a fetch */
+  int bPrepared = 0;
+
   assert( p->base.pActive==0 );
   *ppCur = 0;
   remoteConnClearError(&p->base);
-  if( nParam==0 ){
+  if( (mFlags & REMOTE_QUERY_SHARED)!=0 && myIsOneSelect(zSql) ){
+    nCursor = nFetch>0 ? nFetch : 1000;
+  }
+  if( nParam==0 && nCursor>0 ){
+    /* prepared, for its cursor; what does not prepare streams as text */
+    rc = myStmtRunCursor(p, zSql, 0, 0, nCursor, &pStmt, &e, &bPrepared);
+    if( rc!=SQLITE_OK && !bPrepared ){
+      remoteConnClearError(&p->base);
+      nCursor = 0;
+      rc = SQLITE_OK;
+    }else if( rc!=SQLITE_OK ){
+      goto query_error;
+    }
+  }
+  if( nParam==0 && nCursor==0 ){
     if( mysql_real_query(db, zSql, (unsigned long)strlen(zSql)) ){
       myDbError(p);
       rc = SQLITE_ERROR;
@@ -1263,8 +1350,10 @@ static int myQuery(RemoteConn *pConn, const char *zSql, int nParam,
     pCur->pRes = pRes;
     pRes = 0;
   }else{
-    rc = myStmtRun(p, zSql, nParam, aParam, &pStmt, &e);
-    if( rc!=SQLITE_OK ) goto query_error;
+    if( pStmt==0 ){
+      rc = myStmtRunCursor(p, zSql, nParam, aParam, nCursor, &pStmt, &e, 0);
+      if( rc!=SQLITE_OK ) goto query_error;
+    }
     bExecuted = 1;
     while( mysql_stmt_field_count(pStmt)==0 && mysql_stmt_more_results(pStmt) ){
       int r = mysql_stmt_next_result(pStmt);
@@ -1318,7 +1407,10 @@ static int myQuery(RemoteConn *pConn, const char *zSql, int nParam,
   }
   if( pCur->nCol==0 ) pCur->eState = MYCUR_DONE;
   if( pMeta ) mysql_free_result(pMeta);
-  p->base.pActive = &pCur->base;
+  pCur->bServer = nCursor>0 && pCur->pStmt
+               && (db->server_status & SERVER_STATUS_CURSOR_EXISTS)!=0;
+  /* a server-side cursor leaves the connection free between fetches */
+  if( !pCur->bServer ) p->base.pActive = &pCur->base;
   *ppCur = &pCur->base;
   return SQLITE_OK;
 

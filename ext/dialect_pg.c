@@ -135,7 +135,9 @@ static const struct PgArrayType {
 ** Sent once per new connection, in one round trip: stable output formats,
 ** then the user-defined types (extensions' base types, enums, ranges and
 ** arrays of them) so that pgKind() knows which unknown OIDs are arrays.
-** Composite types (one per table) are left out: there can be many.
+** Composite types (one per table) are left out: there can be many. The
+** first row (OID 0) carries the server's pg_backend_pid() instead, to
+** compare with the one the connection reports (pgSetup: a pooler).
 */
 static const char zPgSetup[] =
   "SET TimeZone='UTC';"
@@ -143,13 +145,16 @@ static const char zPgSetup[] =
   "SET IntervalStyle='postgres';"
   "SET extra_float_digits=1;"
   "SET bytea_output='hex';"
-  "SELECT t.oid, t.typcategory, e.typcategory, e.typdelim"
+  "SELECT 0::pg_catalog.oid, NULL::pg_catalog.\"char\", NULL::pg_catalog.\"char\","
+  " NULL::pg_catalog.\"char\", pg_catalog.pg_backend_pid()"
+  " UNION ALL "
+  "SELECT t.oid, t.typcategory, e.typcategory, e.typdelim, NULL"
   " FROM pg_catalog.pg_type t"
   " LEFT JOIN pg_catalog.pg_type e"
   "  ON e.oid=t.typelem AND t.typcategory='A' AND t.typlen=-1"
   " WHERE t.oid>=16384 AND t.typtype IN ('b','d','e','r','m')"
   "  AND (e.oid IS NULL OR e.typtype<>'c')"
-  " ORDER BY t.oid";
+  " ORDER BY 1";
 
 /* One user-defined type known to a connection (from zPgSetup) */
 typedef struct PgUserType PgUserType;
@@ -187,12 +192,15 @@ struct PgConn {
   PgStmt *pLru;           /* least recently used cached statement */
   int nStmt;              /* statements in the cache */
   unsigned int iNextName; /* numbers statements sr_1, sr_2, ... */
+  unsigned int iNextCursor;  /* numbers shared cursors sr_c1, sr_c2, ... */
   int nDealloc;           /* evicted, not yet deallocated on the server */
   int nDeallocAlloc;
   unsigned int *aDealloc; /* iName of each of those */
   int nUserType;
   PgUserType *aUserType;  /* sorted by oid */
   struct PgCursor *pSpare;  /* a finalized cursor kept for the next query */
+  int bPooled;            /* a pooler (PgBouncer...) stands between us and
+                          ** the server: see "Poolers" below */
 };
 
 /* One column of an open cursor: its conversion and its buffer */
@@ -222,6 +230,9 @@ struct PgCursor {
   int bBinary;            /* pRes holds binary values (see pgRun) */
   int bCopyHead;          /* the COPY header is still to be read */
   char *zRow;             /* binary COPY: current row, PQfreemem'd */
+  unsigned int iShared;   /* a shared cursor: its number (sr_c<N>), 0 = none */
+  int nShared;            /* shared cursor: rows per FETCH */
+  int bSharedTxn;         /* shared cursor: declared inside a transaction */
   int nColAlloc;          /* PgCols allocated after the cursor, 0 if aCol
                           ** is a separate allocation (binary COPY) */
 };
@@ -411,12 +422,32 @@ static void pgPutInt64(unsigned char *a, sqlite3_uint64 u){
 }
 
 /*
+** The one check of every text value this dialect sends (bound parameters
+** of every statement, COPY rows): PostgreSQL text cannot hold a NUL byte,
+** and a text parameter goes as a nul-terminated string, so one would be
+** cut there without a word. Such a value is refused as the server refuses
+** it in a COPY. SQLITE_OK, or SQLITE_ERROR with the error set.
+*/
+static int pgTextCheck(PgConn *p, const RemoteValue *pVal){
+  if( pVal->n>0 && memchr(pVal->z, 0, pVal->n)!=0 ){
+    const char *zEnc = PQparameterStatus(p->pg, "client_encoding");
+    remoteConnSetError(&p->base, REMOTE_ERR_OTHER, "22021",
+        "ERROR 22021: invalid byte sequence for encoding \"%s\": 0x00",
+        zEnc ? zEnc : "UTF8");
+    return SQLITE_ERROR;
+  }
+  return SQLITE_OK;
+}
+
+/*
 ** Lay out nParam values for libpq in pBind: INTEGER as binary int8,
 ** FLOAT as binary float8, TEXT as untyped text (OID 0, text format,
-** nul-terminated copy), BLOB as binary bytea, NULL as a NULL pointer.
-** Small sets use the stack; free with pgBindFree. SQLITE_OK or NOMEM.
+** nul-terminated copy; refused by pgTextCheck if it holds a NUL), BLOB as
+** binary bytea, NULL as a NULL pointer. Small sets use the stack; free
+** with pgBindFree. SQLITE_OK, or SQLITE_ERROR with p's error set.
 */
-static int pgBindInit(PgBind *pBind, int nParam, const RemoteValue *aParam){
+static int pgBindInit(PgConn *p, PgBind *pBind, int nParam,
+                      const RemoteValue *aParam){
   sqlite3_int64 nByte;
   unsigned char *aNum;
   char *zText;
@@ -430,13 +461,19 @@ static int pgBindInit(PgBind *pBind, int nParam, const RemoteValue *aParam){
   }
   nByte = (sqlite3_int64)nParam * (sizeof(char*) + 8 + sizeof(Oid) + 2*sizeof(int));
   for(i=0; i<nParam; i++){
-    if( aParam[i].eType==SQLITE_TEXT ) nByte += aParam[i].n + 1;
+    if( aParam[i].eType==SQLITE_TEXT ){
+      if( pgTextCheck(p, &aParam[i]) ) return SQLITE_ERROR;
+      nByte += aParam[i].n + 1;
+    }
   }
   if( nByte<=(sqlite3_int64)sizeof(pBind->aStack) ){
     pBlock = (char*)pBind->aStack;
   }else{
     pBlock = pBind->pHeap = sqlite3_malloc64(nByte);
-    if( pBlock==0 ) return SQLITE_NOMEM;
+    if( pBlock==0 ){
+      pgSetNoMem(p);
+      return SQLITE_ERROR;
+    }
   }
   pBind->azVal = (const char**)pBlock;
   aNum = (unsigned char*)&pBind->azVal[nParam];
@@ -498,6 +535,20 @@ static void pgBindFree(PgBind *pBind){
 /*
 ** ----------------------------------------------------------------------
 ** The cache of prepared statements
+**
+** Poolers: a statement prepared by name lives in one server session. A
+** transaction pooler (PgBouncer in transaction mode) hands each
+** transaction, each autocommit statement, whichever server session is
+** free, so a name prepared on one is missing on the next, or is another
+** client's statement there (wrong rows without an error). So a name is
+** only used on a session known to be ours: pgSetup compares the server's
+** pg_backend_pid() with the id the connection reported at its start (a
+** pooler answers with one of its own) and sets bPooled when they differ.
+** Then nothing is prepared by name: every statement with parameters goes
+** as one unnamed Parse/Bind/Execute, which a pooler keeps on one server
+** session, and shared cursors (WITH HOLD, read by several statements) are
+** not used outside a transaction. A session pooler is taken for one too:
+** it only costs the cache.
 ** ----------------------------------------------------------------------
 */
 
@@ -689,16 +740,13 @@ static int pgRun(PgConn *p, const char *zSql, int nParam,
   *ppRes = 0;
   if( ppStmt ) *ppStmt = 0;
   remoteConnClearError(&p->base);
-  rc = pgBindInit(&bind, nParam, aParam);
-  if( rc!=SQLITE_OK ){
-    pgSetNoMem(p);
-    return SQLITE_ERROR;
-  }
+  rc = pgBindInit(p, &bind, nParam, aParam);
+  if( rc!=SQLITE_OK ) return SQLITE_ERROR;
   if( p->nDealloc>0 || p->nStmt>p->base.nStmtCache ) pgStmtFlush(p);
   for(;;){
     int bSent;
     pStmt = 0;
-    if( p->base.nStmtCache>0 && bind.n>0 ){
+    if( p->base.nStmtCache>0 && bind.n>0 && !p->bPooled ){
       rc = pgStmtGet(p, zSql, &bind, &pStmt);
       if( rc!=SQLITE_OK ) break;
     }
@@ -837,6 +885,12 @@ static int pgSetup(PgConn *p){
   rc = pgCheck(p, pRes);
   n = rc==SQLITE_OK ? PQntuples(pRes) : 0;
   if( n>0 ){
+    /* the first row: the server's id of this session; a pooler answers
+    ** the startup with an id of its own */
+    p->bPooled = atoi(PQgetvalue(pRes, 0, 4))!=PQbackendPID(p->pg);
+    n--;
+  }
+  if( n>0 ){
     p->aUserType = sqlite3_malloc64(n*sizeof(PgUserType));
     if( p->aUserType==0 ){
       pgSetNoMem(p);
@@ -846,16 +900,16 @@ static int pgSetup(PgConn *p){
   }
   for(i=0; i<n; i++){
     PgUserType *pType = &p->aUserType[i];
-    const char *zElemCat = PQgetvalue(pRes, i, 2);
-    pType->oid = (Oid)strtoul(PQgetvalue(pRes, i, 0), 0, 10);
+    const char *zElemCat = PQgetvalue(pRes, i+1, 2);
+    pType->oid = (Oid)strtoul(PQgetvalue(pRes, i+1, 0), 0, 10);
     pType->eKind = PGK_TEXT;
     pType->eElem = PGE_TEXT;
     pType->cDelim = ',';
-    if( !PQgetisnull(pRes, i, 2) ){
+    if( !PQgetisnull(pRes, i+1, 2) ){
       pType->eKind = PGK_ARRAY;
       if( zElemCat[0]=='N' ) pType->eElem = PGE_NUM;
       if( zElemCat[0]=='B' ) pType->eElem = PGE_BOOL;
-      if( PQgetvalue(pRes, i, 3)[0] ) pType->cDelim = PQgetvalue(pRes, i, 3)[0];
+      if( PQgetvalue(pRes, i+1, 3)[0] ) pType->cDelim = PQgetvalue(pRes, i+1, 3)[0];
     }
   }
   p->nUserType = n;
@@ -2037,10 +2091,13 @@ static int pgCursorNext(PgCursor *pCur){
   return SQLITE_DONE;
 }
 
+static int pgSharedStep(PgCursor*);
+
 /* xStep */
 static int pgStep(RemoteCursor *pCursor){
   PgCursor *pCur = (PgCursor*)pCursor;
   if( pCur->bCopy ) return pgCopyStep(pCur);
+  if( pCur->iShared ) return pgSharedStep(pCur);
   if( pCur->bFirst ){
     ExecStatusType e = PQresultStatus(pCur->pRes);
     pCur->bFirst = 0;
@@ -2098,6 +2155,198 @@ static void pgCancel(PgConn *p){
 }
 
 /*
+** ----------------------------------------------------------------------
+** Shared cursors (REMOTE_QUERY_SHARED)
+**
+** A stream that other statements may need the connection for before it
+** ends (a scan with a nested read when the pool has no other connection
+** for it, or on a connection a transaction holds) is a server-side
+** cursor, read FETCH nFetch rows at a time: between two FETCHes the
+** connection is free, so nothing is read ahead into memory.
+**
+**   DECLARE sr_c1 NO SCROLL CURSOR [WITH HOLD] FOR <sql>;  FETCH 1000 FROM sr_c1; ...
+**
+** Inside a transaction the cursor lives as long as it (the server closes
+** it at commit or rollback, a later FETCH then fails); outside one it is
+** WITH HOLD: the server computes the whole result at the DECLARE and keeps
+** it (on its disk beyond work_mem) until CLOSE. Only a single read-only
+** statement (pgIsReadOnly, no ';') becomes one; anything else streams as
+** usual.
+** ----------------------------------------------------------------------
+*/
+
+/* FETCH the next rows of shared cursor pCur into pCur->pRes. SQLITE_OK or
+** SQLITE_ERROR with the error set. */
+static int pgSharedFetch(PgConn *p, PgCursor *pCur){
+  char zSql[64];
+  PGresult *pRes;
+  snprintf(zSql, sizeof(zSql), "FETCH FORWARD %d FROM sr_c%u",
+           pCur->nShared, pCur->iShared);
+  pRes = PQexec(p->pg, zSql);
+  if( pgExpect(p, pRes, PGRES_TUPLES_OK)!=SQLITE_OK ){
+    PQclear(pRes);
+    pgDrain(p);
+    return SQLITE_ERROR;
+  }
+  PQclear(pCur->pRes);
+  pCur->pRes = pRes;
+  pCur->iRow = 0;
+  return SQLITE_OK;
+}
+
+/* xStep of a shared cursor */
+static int pgSharedStep(PgCursor *pCur){
+  PgConn *p = (PgConn*)pCur->base.pConn;
+  if( pCur->bEof ) return SQLITE_DONE;
+  if( pCur->bFirst ){
+    pCur->bFirst = 0;
+  }else if( pCur->iRow+1<PQntuples(pCur->pRes) ){
+    pCur->iRow++;
+    return SQLITE_ROW;
+  }else if( PQntuples(pCur->pRes)<pCur->nShared ){
+    pCur->bEof = 1;
+    return SQLITE_DONE;
+  }else{
+    remoteConnClearError(&p->base);
+    if( pgSharedFetch(p, pCur)!=SQLITE_OK ){
+      pCur->bEof = 1;
+      return SQLITE_ERROR;
+    }
+  }
+  if( PQntuples(pCur->pRes)==0 ){
+    pCur->bEof = 1;
+    return SQLITE_DONE;
+  }
+  return SQLITE_ROW;
+}
+
+/*
+** Close shared cursor pCur on the server. Inside the transaction it was
+** declared in, CLOSE goes under a savepoint: if the cursor is gone already
+** (ROLLBACK TO a savepoint older than it), the failure must not abort the
+** transaction. After that transaction (IDLE, or in error) the server has
+** closed it already, unless it is WITH HOLD. Errors are ignored. Nothing
+** is sent while a COPY is open on the connection (the core closes a
+** shared cursor then only when its statement is abandoned; a WITH HOLD
+** one, never inside a transaction's COPY in practice, would stay open
+** until the session ends).
+*/
+static void pgSharedClose(PgConn *p, PgCursor *pCur){
+  char zSql[96];
+  PGTransactionStatusType e = PQtransactionStatus(p->pg);
+  /* ACTIVE: a COPY (a batched INSERT's) is open, which a new command
+  ** would abort: the cursor is left to the end of its transaction */
+  if( PQstatus(p->pg)!=CONNECTION_OK || e==PQTRANS_ACTIVE ) return;
+  if( pCur->bSharedTxn ){
+    PGresult *pRes;
+    if( e!=PQTRANS_INTRANS ) return;
+    snprintf(zSql, sizeof(zSql),
+             "SAVEPOINT sr_close; CLOSE sr_c%u; RELEASE sr_close", pCur->iShared);
+    pRes = PQexec(p->pg, zSql);
+    if( PQresultStatus(pRes)!=PGRES_COMMAND_OK ){
+      PQclear(pRes);
+      pgDrain(p);
+      pRes = PQexec(p->pg, "ROLLBACK TO sr_close; RELEASE sr_close");
+    }
+    PQclear(pRes);
+    pgDrain(p);
+  }else{
+    snprintf(zSql, sizeof(zSql), "CLOSE sr_c%u", pCur->iShared);
+    PQclear(PQexec(p->pg, zSql));
+    pgDrain(p);
+  }
+}
+
+/* 1 if zSql is one statement (no ';' outside quotes, identifiers and
+** comments, but a trailing one) */
+static int pgIsOneStatement(const char *z){
+  while( *z ){
+    if( *z=='\'' || *z=='"' ){
+      char q = *z++;
+      while( *z && *z!=q ) z++;
+      if( *z==0 ) return 1;   /* unterminated: the server says so */
+    }else if( z[0]=='-' && z[1]=='-' ){
+      while( *z && *z!='\n' ) z++;
+      continue;
+    }else if( z[0]=='/' && z[1]=='*' ){
+      const char *zEnd = strstr(z+2, "*/");
+      if( zEnd==0 ) return 1;
+      z = zEnd+1;
+    }else if( *z==';' ){
+      z++;
+      while( isspace((unsigned char)*z) ) z++;
+      return *z==0;
+    }else if( *z=='$' ){
+      /* a dollar-quoted string: $tag$ ... $tag$ */
+      const char *zTag = z++;
+      while( isalnum((unsigned char)*z) || *z=='_' ) z++;
+      if( *z=='$' ){
+        size_t nTag = (size_t)(z - zTag) + 1;
+        const char *zEnd = z+1;
+        while( (zEnd = strchr(zEnd, '$'))!=0 && strncmp(zEnd, zTag, nTag)!=0 ) zEnd++;
+        if( zEnd==0 ) return 1;
+        z = zEnd + nTag;
+        continue;
+      }
+      continue;
+    }
+    z++;
+  }
+  return 1;
+}
+
+/*
+** Open pCur (allocated, zeroed, base.pConn set) as a shared cursor over
+** zSql: DECLARE, then the first FETCH. SQLITE_OK; SQLITE_NOTFOUND when
+** zSql cannot be one (nothing was sent); SQLITE_ERROR with the error set.
+*/
+static int pgSharedQuery(PgConn *p, const char *zSql, int nParam,
+                         const RemoteValue *aParam, int nFetch,
+                         PgCursor *pCur){
+  PGTransactionStatusType eTxn = PQtransactionStatus(p->pg);
+  PgBind bind;
+  PGresult *pRes;
+  char *zDecl;
+  int rc;
+  if( (eTxn!=PQTRANS_IDLE && eTxn!=PQTRANS_INTRANS)
+   || (eTxn==PQTRANS_IDLE && p->bPooled)
+   || !pgIsReadOnly(zSql) || !pgIsOneStatement(zSql) ){
+    /* (outside a transaction a pooler would run each FETCH of a WITH
+    ** HOLD cursor on whichever server session is free) */
+    return SQLITE_NOTFOUND;
+  }
+  rc = pgBindInit(p, &bind, nParam, aParam);
+  if( rc!=SQLITE_OK ) return SQLITE_ERROR;
+  pCur->iShared = ++p->iNextCursor;
+  pCur->nShared = nFetch>0 ? nFetch : 1000;
+  pCur->bSharedTxn = eTxn==PQTRANS_INTRANS;
+  zDecl = sqlite3_mprintf("DECLARE sr_c%u NO SCROLL CURSOR%s FOR %s",
+                          pCur->iShared, pCur->bSharedTxn ? "" : " WITH HOLD",
+                          zSql);
+  if( zDecl==0 ){
+    pgBindFree(&bind);
+    pgSetNoMem(p);
+    return SQLITE_ERROR;
+  }
+  pRes = PQexecParams(p->pg, zDecl, bind.n, bind.aType, bind.azVal,
+                      bind.anLen, bind.aFmt, 0);
+  sqlite3_free(zDecl);
+  pgBindFree(&bind);
+  rc = pgExpect(p, pRes, PGRES_COMMAND_OK);
+  PQclear(pRes);
+  if( rc!=SQLITE_OK ){
+    pgDrain(p);
+    return SQLITE_ERROR;
+  }
+  if( pgSharedFetch(p, pCur)!=SQLITE_OK ){
+    pgSharedClose(p, pCur);
+    return SQLITE_ERROR;
+  }
+  pCur->bFirst = 1;
+  return SQLITE_OK;
+}
+
+/*
 ** xFinalize. An unfinished stream is discarded so that the connection is
 ** ready: what has already arrived is read without waiting; if more is
 ** still to come, a read-only query started outside a transaction is
@@ -2112,7 +2361,9 @@ static void pgFinalize(RemoteCursor *pCursor){
   p = (PgConn*)pCur->base.pConn;
   PQfreemem(pCur->zRow);
   pCur->zRow = 0;
-  if( !pCur->bEof && pCur->bCopy ){
+  if( pCur->iShared ){
+    pgSharedClose(p, pCur);
+  }else if( !pCur->bEof && pCur->bCopy ){
     /* Rows of an abandoned COPY are still coming: stop them, then read
     ** up to the end (the cancel's 57014 error) */
     if( pCur->bCancel ) pgCancel(p);
@@ -2158,6 +2409,7 @@ static void pgFinalize(RemoteCursor *pCursor){
 ** nFetch is not used: libpq 15 streams one row per PGresult. A unique
 ** lookup (REMOTE_QUERY_ONE) is read whole: one PGresult instead of two.
 ** A scan (REMOTE_QUERY_SCAN) without parameters tries pgCopyQuery first.
+** REMOTE_QUERY_SHARED tries a shared cursor (pgSharedQuery) first.
 */
 static int pgQuery(RemoteConn *pConn, const char *zSql, int nParam,
                    const RemoteValue *aParam, int nFetch, int mFlags,
@@ -2173,6 +2425,33 @@ static int pgQuery(RemoteConn *pConn, const char *zSql, int nParam,
   assert( p->base.pActive==0 );
   *ppCur = 0;
   eTxn = PQtransactionStatus(p->pg);
+  if( (mFlags & REMOTE_QUERY_SHARED)!=0 ){
+    /* a server-side cursor, which leaves the connection free between its
+    ** FETCHes: base.pActive is not set */
+    pCur = sqlite3_malloc(sizeof(PgCursor));
+    if( pCur==0 ){ pgSetNoMem(p); return SQLITE_ERROR; }
+    memset(pCur, 0, sizeof(PgCursor));
+    pCur->base.pConn = &p->base;
+    remoteConnClearError(&p->base);
+    rc = pgSharedQuery(p, zSql, nParam, aParam, nFetch, pCur);
+    if( rc==SQLITE_OK ){
+      nCol = PQnfields(pCur->pRes);
+      pCur->aCol = sqlite3_malloc64((nCol>0 ? nCol : 1)*sizeof(PgCol));
+      if( pCur->aCol==0 ){
+        pgFinalize(&pCur->base);
+        pgSetNoMem(p);
+        return SQLITE_ERROR;
+      }
+      memset(pCur->aCol, 0, (nCol>0 ? nCol : 1)*sizeof(PgCol));
+      pCur->nCol = nCol;
+      for(i=0; i<nCol; i++) pgKind(p, PQftype(pCur->pRes, i), &pCur->aCol[i]);
+      *ppCur = &pCur->base;
+      return SQLITE_OK;
+    }
+    sqlite3_free(pCur);
+    pCur = 0;
+    if( rc!=SQLITE_NOTFOUND ) return SQLITE_ERROR;
+  }
   if( (mFlags & REMOTE_QUERY_SCAN)!=0 && nParam==0 ){
     pCur = sqlite3_malloc(sizeof(PgCursor));
     if( pCur==0 ){ pgSetNoMem(p); return SQLITE_ERROR; }
@@ -2709,12 +2988,17 @@ static int pgCopyRows(RemoteConn *pConn, int nCol, int nRow,
   sqlite3_int64 nBuf = 0, nAlloc = 0;
   int r, c, rc = SQLITE_OK;
   assert( nCol>0 );               /* a row's \n ends its last value */
+  remoteConnClearError(pConn);
   for(r=0; r<nRow && rc==SQLITE_OK; r++){
     for(c=0; c<nCol; c++){
       const RemoteValue *v = &aVal[r*nCol+c];
       sqlite3_int64 nMax = REMOTE_DOUBLE_TEXT_MAX+1;  /* with its \t or \n */
       char *z;
       int i;
+      if( v->eType==SQLITE_TEXT && pgTextCheck(p, v) ){
+        rc = SQLITE_ERROR;
+        break;
+      }
       if( v->eType==SQLITE_TEXT || v->eType==SQLITE_BLOB ){
         nMax += 3 + 2*(sqlite3_int64)v->n;
       }
@@ -2782,7 +3066,9 @@ static int pgCopyRows(RemoteConn *pConn, int nCol, int nRow,
   }
   sqlite3_free(aBuf);
   if( rc==SQLITE_NOMEM ) pgSetNoMem(p);
-  if( rc==SQLITE_ERROR ) pgSetError(p, 0);  /* xCopyEnd may say more */
+  if( rc==SQLITE_ERROR && p->base.eErr==REMOTE_ERR_NONE ){
+    pgSetError(p, 0);  /* xCopyEnd may say more */
+  }
   return rc;
 }
 
@@ -2790,8 +3076,10 @@ static int pgCopyEnd(RemoteConn *pConn, int bAbort, sqlite3_int64 *pnChange){
   PgConn *p = (PgConn*)pConn;
   PGresult *pRes;
   int rc = SQLITE_OK;
+  int bKeep;                /* an abort keeps the error that caused it */
   *pnChange = 0;
   if( !bAbort ) remoteConnClearError(pConn);
+  bKeep = bAbort && p->base.eErr!=REMOTE_ERR_NONE;
   if( PQputCopyEnd(p->pg, bAbort ? "sqlite-remote: copy aborted" : 0)!=1 ){
     rc = SQLITE_ERROR;
   }
@@ -2802,7 +3090,7 @@ static int pgCopyEnd(RemoteConn *pConn, int bAbort, sqlite3_int64 *pnChange){
       /* the server still waits: end it and read the failure */
       PQputCopyEnd(p->pg, "sqlite-remote: copy aborted");
     }else{
-      pgSetError(p, pRes);
+      if( !bKeep ) pgSetError(p, pRes);
       rc = SQLITE_ERROR;
     }
     PQclear(pRes);

@@ -294,9 +294,11 @@ RemoteEngine *remoteEngineFind(const char *zName){
 }
 
 /* Takes the pool's reference under engineMutex (pool mutexes come after
-** it, as in remoteEnginePool) */
+** it, as in remoteEnginePool). NULL for an engine dropped meanwhile: a
+** caller may hold a reference on an engine that another thread drops. */
 static RemotePool *poolRef(RemoteEngine *p){
   RemotePool *pPool = p->pPool;
+  if( pPool==0 ) return 0;
   pthread_mutex_lock(&pPool->mu);
   pPool->nRef++;
   pthread_mutex_unlock(&pPool->mu);
@@ -462,6 +464,14 @@ int remoteEngineDispose(const char *zName, int bClose, int *pnClosed){
     return SQLITE_NOMEM;
   }
   pthread_mutex_lock(&engineMutex);
+  if( p->bDropped ){
+    /* dropped by another thread since the lookup: a pool installed in it
+    ** now would never be retired */
+    pthread_mutex_unlock(&engineMutex);
+    remotePoolRelease(pNew);
+    remoteEngineRelease(p);
+    return SQLITE_NOTFOUND;
+  }
   pOld = p->pPool;
   p->pPool = pNew;
   pthread_mutex_unlock(&engineMutex);

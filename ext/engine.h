@@ -88,7 +88,9 @@ int remoteEngineDispose(const char *zName, int bClose, int *pnClosed);
 ** sqlite3_malloc'd array. */
 int remoteEngineList(RemoteEngine ***papEngine, int *pnEngine);
 
-/* The engine's current pool, with a reference (remotePoolRelease). */
+/* The engine's current pool, with a reference (remotePoolRelease);
+** NULL when the engine has been dropped (by another thread) since the
+** caller found it. */
 REMOTE_TEST_EXPORT RemotePool *remoteEnginePool(RemoteEngine*);
 /* The same for the registered engine named zName in one look-up: NULL
 ** when there is none */

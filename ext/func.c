@@ -109,8 +109,14 @@ static void fPoolStatus(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     return;
   }
   pPool = remoteEnginePool(pE);
-  sqlite3_result_text(ctx, remotePoolStatus(pPool), -1, sqlite3_free);
-  remotePoolRelease(pPool);
+  if( pPool ){
+    sqlite3_result_text(ctx, remotePoolStatus(pPool), -1, sqlite3_free);
+    remotePoolRelease(pPool);
+  }else{
+    /* dropped by another thread since the lookup */
+    resultError(ctx, SQLITE_ERROR, sqlite3_mprintf("no such remote engine: %s",
+                zName));
+  }
   remoteEngineRelease(pE);
 }
 
@@ -122,6 +128,18 @@ static void fClearCache(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 /* Connections and execution                                          */
 
 /* Resolve argv[0] as a CONN or report the error */
+/* The SQL argument pVal as text ("" for NULL), or NULL after reporting
+** text that holds a NUL byte: the statement sent would end there */
+static const char *argSql(sqlite3_context *ctx, sqlite3_value *pVal){
+  const char *z = argText(pVal);
+  if( z && (int)strlen(z)!=sqlite3_value_bytes(pVal) ){
+    resultError(ctx, SQLITE_ERROR,
+                sqlite3_mprintf("SQL text holds a NUL byte"));
+    return 0;
+  }
+  return z ? z : "";
+}
+
 static SessConn *argConn(sqlite3_context *ctx, sqlite3_value *pVal){
   char *zErr = 0;
   SessConn *pSc = remoteSessConn(SESS(ctx), pVal, &zErr);
@@ -172,15 +190,17 @@ static void fExecute(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   RemoteValue aStatic[16];
   RemoteValue *aParam;
   sqlite3_int64 nChange = 0;
+  const char *zSql;
   char *zErr = 0;
   int rc, nParam;
   if( tooFewArgs(ctx, argc, 2, "remote_execute(CONN, SQL [, PARAM ...])") ) return;
   pSc = argConn(ctx, argv[0]);
   if( pSc==0 ) return;
+  zSql = argSql(ctx, argv[1]);
+  if( zSql==0 ) return;
   nParam = argParams(ctx, argc, argv, aStatic, &aParam);
   if( nParam<0 ) return;
-  rc = remoteSessExec(pSc, argText(argv[1]) ? argText(argv[1]) : "", nParam,
-                      aParam, &nChange, &zErr);
+  rc = remoteSessExec(pSc, zSql, nParam, aParam, &nChange, &zErr);
   if( aParam!=aStatic ) sqlite3_free(aParam);
   if( rc ) resultError(ctx, rc, zErr);
   else sqlite3_result_int64(ctx, nChange);
@@ -215,7 +235,7 @@ static int isArrayOfArrays(sqlite3 *db, const char *zJson){
 static void fExecuteMany(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   SessConn *pSc = argConn(ctx, argv[0]);
   sqlite3 *db = sqlite3_context_db_handle(ctx);
-  const char *zSql = argText(argv[1]);
+  const char *zSql = pSc ? argSql(ctx, argv[1]) : 0;
   const char *zSets = argText(argv[2]);
   RemoteValue *aSet = 0;        /* the sets, each a JSON array text */
   RemoteValue **aaParam = 0;    /* parsed parameters of each set */
@@ -224,7 +244,7 @@ static void fExecuteMany(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   sqlite3_int64 nTotal = 0;
   char *zErr = 0;
   (void)argc;
-  if( pSc==0 ) return;
+  if( pSc==0 || zSql==0 ) return;
   rc = isArrayOfArrays(db, zSets ? zSets : "null");
   if( rc<0 ){
     rc = -rc;
@@ -292,15 +312,17 @@ static void fScalar(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   RemoteValue aStatic[16];
   RemoteValue *aParam;
   RemoteResult *pRes = 0;
+  const char *zSql;
   char *zErr = 0;
   int rc, nParam;
   if( tooFewArgs(ctx, argc, 2, "remote_scalar(CONN, SQL [, PARAM ...])") ) return;
   pSc = argConn(ctx, argv[0]);
   if( pSc==0 ) return;
+  zSql = argSql(ctx, argv[1]);
+  if( zSql==0 ) return;
   nParam = argParams(ctx, argc, argv, aStatic, &aParam);
   if( nParam<0 ) return;
-  rc = remoteResultOpen(pSc, argText(argv[1]) ? argText(argv[1]) : "", nParam,
-                        aParam, 1, &pRes, &zErr);
+  rc = remoteResultOpen(pSc, zSql, nParam, aParam, 1, &pRes, &zErr);
   if( rc==SQLITE_OK ){
     rc = remoteResultStep(pRes, &zErr);
     if( rc==SQLITE_ROW ){

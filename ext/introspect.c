@@ -100,9 +100,11 @@ static int fillEngines(SnapCursor *p){
     Cell *c = rc==SQLITE_OK ? addRow(p) : 0;
     if( c ){
       RemotePool *pPool = remoteEnginePool(pE);
-      int nIn, nOut, nOver;
-      remotePoolCounts(pPool, &nIn, &nOut, &nOver);
-      remotePoolRelease(pPool);
+      int nIn = 0, nOut = 0, nOver = 0;
+      if( pPool ){      /* NULL: dropped by another thread meanwhile */
+        remotePoolCounts(pPool, &nIn, &nOut, &nOver);
+        remotePoolRelease(pPool);
+      }
       cText(&c[0], pE->zName);
       cText(&c[1], pE->pUrl->zMasked);
       cText(&c[2], pE->pUrl->zDialect);
@@ -131,8 +133,8 @@ static int fillConnections(SnapCursor *p){
   rc = remoteEngineList(&ap, &n);
   for(i=0; i<n; i++){
     RemoteEngine *pE = ap[i];
-    if( rc==SQLITE_OK ){
-      RemotePool *pPool = remoteEnginePool(pE);
+    RemotePool *pPool = rc==SQLITE_OK ? remoteEnginePool(pE) : 0;
+    if( pPool ){      /* NULL: dropped by another thread meanwhile */
       PoolConnRow *aRow = 0;
       int nRow = 0;
       rc = remotePoolSnapshot(pPool, &aRow, &nRow);

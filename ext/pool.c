@@ -86,6 +86,7 @@ static void forkChild(void){
         pc->pInherit = pc->pConn;
         pc->pConn = 0;
         pc->pActiveResult = 0;
+        pc->pSharedResults = 0;
         pc->pOpenCopy = 0;
         pc->iBackendPid = 0;
       }
@@ -142,6 +143,7 @@ static PoolConn *slotNew(RemotePool *p){
   pc->pPool = p;
   pc->id = ++p->iNextId;
   pc->eState = PC_CHECKED_OUT;
+  pc->iEpoch = p->nDispose;
   allLink(p, pc);
   return pc;
 }
@@ -486,8 +488,70 @@ static PoolConn *onlySlot(RemotePool *p, int *pbNew, int *pbWaited){
   return pc;
 }
 
+/* May pUser, on thread iThread, share StaticPool slot pc now (lock held)?
+** See "StaticPool" in pool.h. */
+static int staticMayShare(PoolConn *pc, void *pUser, unsigned long iThread){
+  if( pc->bBusy ) return 0;
+  if( pc->nShare==0 || pc->pOwner==pUser ) return 1;
+  return !pc->bManyThreads && pc->iOwnerThread==iThread;
+}
+
+/*
+** StaticPool (lock held): the one slot, once no other user holds it (or
+** the holder is this thread's), waiting at most pool_timeout (not at all
+** with bNoWait); *ppPc is 0 on timeout or out of memory.
+*/
+static int staticGet(RemotePool *p, void *pUser, int bNoWait, PoolConn **ppPc,
+                     int *pbNew, int *pbWaited, char **pzErr){
+  RemoteEngineOpts *o = &p->pEngine->opts;
+  unsigned long iThread = (unsigned long)pthread_self();
+  double rDeadline = -1.0;
+  PoolConn *pc;
+  *ppPc = 0;
+  while( p->pOnly && !staticMayShare(p->pOnly, pUser, iThread) ){
+    if( bNoWait && !p->pOnly->bBusy ){
+      *pzErr = sqlite3_mprintf("StaticPool connection is in use by another "
+                               "user");
+      return *pzErr ? SQLITE_BUSY : SQLITE_NOMEM;
+    }
+    if( o->rTimeout>=0 && rDeadline<0 ) rDeadline = remoteMonotonic()+o->rTimeout;
+    *pbWaited = 1;
+    if( poolWait(p, rDeadline) && p->pOnly
+     && !staticMayShare(p->pOnly, pUser, iThread) ){
+      *pzErr = sqlite3_mprintf("StaticPool connection is in use by another "
+          "user, connection timed out, timeout %.2f", o->rTimeout);
+      return *pzErr ? SQLITE_BUSY : SQLITE_NOMEM;
+    }
+  }
+  pc = onlySlot(p, pbNew, pbWaited);
+  if( pc==0 ) return SQLITE_NOMEM;
+  if( pc->nShare==0 ){
+    pc->pOwner = pUser;
+    pc->iOwnerThread = iThread;
+    pc->bManyThreads = 0;
+  }else if( pc->iOwnerThread!=iThread ){
+    pc->bManyThreads = 1;
+  }
+  *ppPc = pc;
+  return SQLITE_OK;
+}
+
+/* One StaticPool user let go of pc (lock held): 1 when it was the last */
+static int staticUnshare(RemotePool *p, PoolConn *pc){
+  if( --pc->nShare>0 ) return 0;
+  pc->pOwner = 0;
+  pc->bManyThreads = 0;
+  poolWake(p);
+  return 1;
+}
+
 int remotePoolCheckout(RemotePool *p, int bNoWait, PoolConn **ppPc,
                        char **pzErr, int *peErr){
+  return remotePoolCheckoutFor(p, 0, bNoWait, ppPc, pzErr, peErr);
+}
+
+int remotePoolCheckoutFor(RemotePool *p, void *pUser, int bNoWait,
+                          PoolConn **ppPc, char **pzErr, int *peErr){
   RemoteEngineOpts *o = &p->pEngine->opts;
   PoolConn *pc = 0;
   PoolConn *pDrop = 0;      /* SingletonThreadPool: slots closed by cleanup */
@@ -514,10 +578,10 @@ int remotePoolCheckout(RemotePool *p, int bNoWait, PoolConn **ppPc,
       bNew = 1;
       break;
     case POOL_STATIC:
-      pc = onlySlot(p, &bNew, &bWaited);
-      if( pc==0 ){ rc = SQLITE_NOMEM; break; }
-      /* Shared with every other checkout: only the first user (or one
-      ** finding the connection gone) prepares it */
+      rc = staticGet(p, pUser, bNoWait, &pc, &bNew, &bWaited, pzErr);
+      if( rc!=SQLITE_OK ) break;
+      /* Shared with every other checkout of its holder: only the first
+      ** user (or one finding the connection gone) prepares it */
       bPrepare = (pc->nShare==0 || pc->pConn==0);
       pc->nShare++;
       break;
@@ -620,16 +684,18 @@ int remotePoolCheckout(RemotePool *p, int bNoWait, PoolConn **ppPc,
       if( o->ePoolClass==POOL_QUEUE ) p->nOverflow--;
       slotUnlink(p, pc);
       bGone = 1;
-    }else if( o->ePoolClass==POOL_STATIC || o->ePoolClass==POOL_SINGLETON ){
+    }else if( o->ePoolClass==POOL_STATIC ){
+      if( staticUnshare(p, pc) ) idlePush(p, pc);
+    }else if( o->ePoolClass==POOL_SINGLETON ){
       if( --pc->nShare==0 ) idlePush(p, pc);
     }else{
       idlePush(p, pc);
     }
-    p->nRef--;
     poolWake(p);
     pthread_mutex_unlock(&p->mu);
     if( bGone ) slotFreeMem(pc);
     else if( !bNew && !bReentrant ) poolEvent(p, "checkin", pc, 0);
+    remotePoolRelease(p);     /* the slot's reference, after the event */
     return rc;
   }
   if( !bReentrant ){
@@ -697,6 +763,13 @@ void remotePoolCheckin(PoolConn *pc){
   if( o->ePoolClass==POOL_STATIC || o->ePoolClass==POOL_SINGLETON ){
     pthread_mutex_lock(&p->mu);
     bLast = (--pc->nShare==0);
+    if( bLast && o->ePoolClass==POOL_STATIC ){
+      /* the holder is done; until the reset below is over (it may roll
+      ** back on the connection) the slot is busy: another user waits */
+      pc->pOwner = 0;
+      pc->bManyThreads = 0;
+      pc->bBusy = 1;
+    }
     if( !bLast && o->ePoolClass==POOL_SINGLETON ){
       /* An inner return of this thread's checkout: nothing happens */
       bFree = (--p->nRef==0);
@@ -729,8 +802,15 @@ void remotePoolCheckin(PoolConn *pc){
     /* StaticPool, another user still holds it */
   }else if( bDetached || p->bDisposed || o->ePoolClass==POOL_NULL ){
     /* (a disposed pool's overflow was reset to -pool_size: the
-    ** connections out at that moment no longer count) */
+    ** connections out at that moment no longer count, but one checked
+    ** out of it since, by a thread that found the pool before it was
+    ** replaced, does: without giving it back the pool would stay full
+    ** for whoever still waits on it) */
     bClose = 1;
+    if( o->ePoolClass==POOL_QUEUE && !bDetached && p->bDisposed
+     && pc->iEpoch==p->nDispose ){
+      bDecOverflow = 1;
+    }
     if( o->ePoolClass==POOL_ASSERTION && !bDetached ) p->nCheckedOutAssert = 0;
   }else{
     switch( o->ePoolClass ){
@@ -750,6 +830,7 @@ void remotePoolCheckin(PoolConn *pc){
         idlePush(p, pc);
         break;
       default:   /* STATIC, SINGLETON */
+        pc->bBusy = 0;
         idlePush(p, pc);
         break;
     }
@@ -758,14 +839,18 @@ void remotePoolCheckin(PoolConn *pc){
     slotUnlink(p, pc);
     pInherit = pc->pInherit;
     pc->pInherit = 0;
-  }
-  if( !bDecOverflow ){
-    bFree = (--p->nRef==0);     /* else once the overflow is given back */
+  }else{
+    /* the slot is back: nothing here touches the pool again */
+    bFree = (--p->nRef==0);
   }
   poolWake(p);
   pthread_mutex_unlock(&p->mu);
 
   if( bClose ){
+    /* The closing thread keeps its reference on the pool until the close
+    ** is over: the close reads the pool (its mutex, its engine's name for
+    ** the events), and a dispose, a replacement or another thread's last
+    ** return could otherwise free it in between */
     inheritClose(p, pc, pInherit);
     if( bDetached ){
       RemoteConn *pConn = pc->pConn;
@@ -780,13 +865,11 @@ void remotePoolCheckin(PoolConn *pc){
       connClose(p, pc, 1);
     }
     slotFreeMem(pc);
-    if( bDecOverflow ){
-      pthread_mutex_lock(&p->mu);
-      p->nOverflow--;
-      bFree = (--p->nRef==0);
-      poolWake(p);
-      pthread_mutex_unlock(&p->mu);
-    }
+    pthread_mutex_lock(&p->mu);
+    if( bDecOverflow ) p->nOverflow--;
+    bFree = (--p->nRef==0);
+    poolWake(p);
+    pthread_mutex_unlock(&p->mu);
   }
   if( bFree ) poolFree(p);
 }
@@ -841,6 +924,7 @@ void remotePoolDetach(PoolConn *pc){
         pRec->iThread = pc->iThread;
         pRec->nCheckout = pc->nCheckout;
         pRec->tLastCheckout = pc->tLastCheckout;
+        pRec->iEpoch = pc->iEpoch;
         pRec->eState = PC_IDLE;
         allLink(p, pRec);
         if( o->ePoolClass==POOL_STATIC || o->ePoolClass==POOL_ASSERTION ){
@@ -874,6 +958,7 @@ int remotePoolDispose(RemotePool *p, int bClose){
   int nTotal = 0;
   pthread_mutex_lock(&p->mu);
   p->bDisposed = 1;
+  p->nDispose++;
   p->nOverflow = -p->pEngine->opts.nPoolSize;   /* QueuePool.dispose */
   while( p->pIdleFirst ){
     PoolConn *pc = p->pIdleFirst;
@@ -936,6 +1021,26 @@ char *remotePoolStatus(RemotePool *p){
   }
   pthread_mutex_unlock(&p->mu);
   return z;
+}
+
+int remotePoolCanGrow(RemotePool *p){
+  RemoteEngineOpts *o = &p->pEngine->opts;
+  int b = 0;
+  pthread_mutex_lock(&p->mu);
+  switch( o->ePoolClass ){
+    case POOL_QUEUE: {
+      int nMax = maxOverflow(p);
+      b = p->nIdle>0 || nMax<0 || p->nOverflow<nMax;
+      break;
+    }
+    case POOL_NULL:
+      b = 1;
+      break;
+    default:
+      break;
+  }
+  pthread_mutex_unlock(&p->mu);
+  return b;
 }
 
 void remotePoolCounts(RemotePool *p, int *pnIn, int *pnOut, int *pnOverflow){

@@ -35,6 +35,18 @@ typedef struct PoolConn PoolConn;
 ** without the lock; pConn and the fields remote_connections shows are
 ** only changed under the lock, so that a snapshot from another thread
 ** never sees a connection being freed.
+**
+** StaticPool: its one connection is shared by every checkout of one user
+** at a time. A user is what remotePoolCheckoutFor() names (the session:
+** one SQLite connection), and its checkouts, nested or not, share the
+** slot at once, as they always did. A checkout for another user waits
+** (pool_timeout) until the holder's last checkout is returned and the
+** reset on return is over, so no two threads ever talk over the
+** connection at once; the one exception is a checkout made on the very
+** thread that holds every current share (two SQLite connections used by
+** one thread), which shares at once: that thread cannot be using the
+** connection for the holder meanwhile, and waiting for itself would only
+** time out. pOwner, iOwnerThread and bManyThreads record the holder.
 */
 struct PoolConn {
   RemotePool *pPool;
@@ -53,8 +65,16 @@ struct PoolConn {
   pid_t pid;                /* process that opened pConn */
   unsigned long iThread;    /* SingletonThreadPool: owning thread */
   int nShare;               /* StaticPool/SingletonThreadPool: users holding it */
+  void *pOwner;             /* StaticPool: the user holding it (nShare>0) */
+  unsigned long iOwnerThread;  /* StaticPool: the thread that took it first */
+  int bManyThreads;         /* StaticPool: shares taken on other threads too */
+  int iEpoch;               /* pool's nDispose when the slot was made: one
+                            ** made since the last dispose counts in the
+                            ** pool's nOverflow until it is closed */
   char *zIsolation;         /* level set on pConn by execution options */
   void *pActiveResult;      /* RemoteResult streaming on pConn (result.c) */
+  void *pSharedResults;     /* RemoteResults whose shared cursor (dialect.h:
+                            ** REMOTE_QUERY_SHARED) lives on pConn */
   void *pOpenCopy;          /* RemoteBatch with a COPY open on pConn (batch.c) */
   PoolConn *pIdleNext, *pIdlePrev;   /* idle list */
   PoolConn *pAllNext, *pAllPrev;     /* all slots of the pool */
@@ -66,6 +86,7 @@ struct RemotePool {
   pthread_cond_t cond;      /* signalled on checkin, invalidation, slot return */
   int nRef;                 /* engine's + one per slot not idle */
   int bDisposed;            /* replaced: returned slots are closed */
+  int nDispose;             /* dispose count (PoolConn.iEpoch) */
   int nOverflow;            /* SQLAlchemy's _overflow, starts at -pool_size */
   PoolConn *pIdleFirst, *pIdleLast;
   int nIdle;
@@ -102,6 +123,11 @@ REMOTE_TEST_EXPORT int remotePoolCheckout(RemotePool*, int bNoWait,
                                           PoolConn **ppPc, char **pzErr,
                                           int *peErr);
 
+/* The same for user pUser (a session; NULL for the C tools that use the
+** pool directly): a StaticPool serialises different users (see above). */
+int remotePoolCheckoutFor(RemotePool*, void *pUser, int bNoWait,
+                          PoolConn **ppPc, char **pzErr, int *peErr);
+
 /* Return a checked-out slot: reset on return, then idle or closed. */
 REMOTE_TEST_EXPORT void remotePoolCheckin(PoolConn*);
 
@@ -125,6 +151,12 @@ int remotePoolDispose(RemotePool*, int bClose);
 
 /* remote_pool_status text: sqlite3_malloc'd */
 char *remotePoolStatus(RemotePool*);
+
+/* 1 if a checkout now would get a connection without waiting (an idle
+** one, or room to open one): 0 for a QueuePool at its limit and for the
+** one-connection pools (StaticPool, AssertionPool, SingletonThreadPool
+** per thread) */
+int remotePoolCanGrow(RemotePool*);
 
 /* Counters for remote_engines */
 void remotePoolCounts(RemotePool*, int *pnIn, int *pnOut, int *pnOverflow);

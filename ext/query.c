@@ -61,6 +61,7 @@ static int queryConnect(sqlite3 *db, void *pAux, int argc,
 }
 
 static int queryDisconnect(sqlite3_vtab *pVtab){
+  sqlite3_free(pVtab->zErrMsg);
   sqlite3_free(pVtab);
   return SQLITE_OK;
 }
@@ -256,14 +257,23 @@ static int queryFilter(sqlite3_vtab_cursor *pCur, int idxNum,
   pSc = remoteSessConn(pTab->pSess, argv[0], &zErr);
   if( pSc==0 ) goto filter_error;
   zSql = (const char*)sqlite3_value_text(argv[1]);
+  if( zSql && (int)strlen(zSql)!=sqlite3_value_bytes(argv[1]) ){
+    /* the statement sent would end at the NUL */
+    zErr = sqlite3_mprintf("SQL text holds a NUL byte");
+    goto filter_error;
+  }
   if( argc>2 && sqlite3_value_type(argv[2])!=SQLITE_NULL ){
     rc = remoteJsonArray(pTab->db, (const char*)sqlite3_value_text(argv[2]),
                          &aParam, &nParam, &zErr);
     if( rc ) goto filter_error;
   }
-  /* remoteResultOpen() keeps its own copy of the parameters */
+  /* remoteResultOpen() keeps its own copy of the parameters; the rows
+  ** stream while SQLite runs other statements (a shared cursor when they
+  ** need this connection) */
+  pSc->mQuery = REMOTE_QUERY_STREAM;
   rc = remoteResultOpen(pSc, zSql ? zSql : "", nParam, aParam, 1, &p->pRes,
                         &zErr);
+  pSc->mQuery = 0;
   sqlite3_free(aParam);
   if( rc ){
     sqlite3_free(pCur->pVtab->zErrMsg);

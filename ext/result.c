@@ -9,6 +9,16 @@
 ** buffer. remoteResultOpen() retries a read that failed on a dropped
 ** connection (retry_on_disconnect) when nothing has been returned yet and no
 ** transaction is open.
+**
+** Memory stays bounded when a scan must share its connection: a stream
+** that stays open while other statements run (REMOTE_QUERY_STREAM: vtab
+** scans, remote_query) and whose connection other statements of this
+** session will need (a transaction or handle holds it, or the pool has no
+** other one for them) asks the dialect for a shared cursor
+** (REMOTE_QUERY_SHARED). One leaves the connection free between its
+** steps: instead of pActiveResult it is on the connection's
+** pSharedResults list, and before each of its steps (and its close) any
+** other stream on the connection is drained and an open COPY ended.
 */
 #include <errno.h>
 #include <string.h>
@@ -18,7 +28,7 @@
 SQLITE_EXTENSION_INIT3
 
 #include "log.h"
-#include "session.h"
+#include "func.h"
 
 /* A buffered row: nCol values whose text/blob bytes follow in one block */
 typedef struct BufRow BufRow;
@@ -43,6 +53,8 @@ struct RemoteResult {
   char *zDrainErr;
   RemoteValue *aParam;      /* the caller's parameters, copied: a dialect
                             ** may read them as long as its cursor lives */
+  int bShared;              /* pCur is a shared cursor (on pSharedResults) */
+  RemoteResult *pNextShared;   /* next on the connection's pSharedResults */
   sqlite3_int64 nRoom;      /* bytes allocated after the struct for them */
 };
 
@@ -106,17 +118,72 @@ static BufRow *copyRow(RemoteResult *p){
   return pRow;
 }
 
+/* Take shared result p off its connection's list */
+static void sharedUnlink(RemoteResult *p){
+  RemoteResult **pp;
+  if( !p->bShared ) return;
+  for(pp=(RemoteResult**)&p->pPc->pSharedResults; *pp; pp=&(*pp)->pNextShared){
+    if( *pp==p ){
+      *pp = p->pNextShared;
+      break;
+    }
+  }
+  p->pNextShared = 0;
+  p->bShared = 0;
+}
+
+/*
+** Make p's connection free for p's shared cursor to use: another stream
+** on it is drained; an open COPY (a batched INSERT's) is ended, unless
+** !bCopy (then 1 is returned and the caller leaves the connection alone).
+** SQLITE_OK, or the COPY's error with *pzErr set.
+*/
+static int sharedReady(RemoteResult *p, int bCopy, char **pzErr){
+  PoolConn *pc = p->pPc;
+  if( pc->pActiveResult && pc->pActiveResult!=p ){
+    remoteResultDrain((RemoteResult*)pc->pActiveResult);
+  }
+  if( pc->pOpenCopy ){
+    if( !bCopy ) return 1;
+    return remoteBatchFlushCopy(pc->pOpenCopy, pzErr);
+  }
+  return SQLITE_OK;
+}
+
 static void detachCursor(RemoteResult *p){
   if( p->pCur ){
+    if( p->bShared && p->pPc->pConn ){
+      /* its close talks to the server (unless a COPY is open there: the
+      ** dialect then leaves the server's cursor to the end of the
+      ** transaction it lives in) */
+      sharedReady(p, 0, 0);
+    }
     p->pD->xFinalize(p->pCur);
     p->pCur = 0;
   }
+  sharedUnlink(p);
   if( p->pPc && p->pPc->pActiveResult==p ) p->pPc->pActiveResult = 0;
+}
+
+void remoteResultOrphanShared(PoolConn *pc){
+  while( pc->pSharedResults ){
+    RemoteResult *p = (RemoteResult*)pc->pSharedResults;
+    if( p->pCur ){
+      p->pD->xFinalize(p->pCur);
+      p->pCur = 0;
+      if( p->rcDrain==SQLITE_OK ){
+        p->rcDrain = SQLITE_ERROR;
+        p->zDrainErr = sqlite3_mprintf("remote: %s: the connection was lost "
+                                       "while reading rows", p->pSc->zEngine);
+      }
+    }
+    sharedUnlink(p);
+  }
 }
 
 int remoteResultDrain(RemoteResult *p){
   int rc = SQLITE_OK;
-  if( p->pCur==0 ) return SQLITE_OK;
+  if( p->pCur==0 || p->bShared ) return SQLITE_OK;
   /* The stream outlives its cursor: keep the column names and types */
   rc = copyColumns(p);
   /* The current row must stay readable: it becomes the buffered current */
@@ -213,16 +280,27 @@ int remoteResultOpen(SessConn *pSc, const char *zSql, int nParam,
     RemoteEngine *pE;
     RemoteConn *pConn;
     int nFetch;
+    int mFlags = pSc->mQuery & ~REMOTE_QUERY_STREAM;
     rc = remoteSessAcquire(pSc, &p->pPc, pzErr);
     if( rc ) break;
     pE = p->pPc->pPool->pEngine;
     pConn = p->pPc->pConn;
     p->pD = pConn->pDialect;
     nFetch = pSc->nFetch>0 ? pSc->nFetch : pE->opts.nFetch;
+    if( (pSc->mQuery & REMOTE_QUERY_STREAM) && remoteSessMustShare(pSc, p->pPc) ){
+      mFlags |= REMOTE_QUERY_SHARED;
+    }
     remoteSessEcho(pSc, pE, zSql, nParam, aParam);
     if( p->pD->xQuery(pConn, zSql, nParam, aParam, nFetch,
-                       pSc->mQuery, &p->pCur)==SQLITE_OK ){
-      p->pPc->pActiveResult = p;
+                       mFlags, &p->pCur)==SQLITE_OK ){
+      if( pConn->pActive==p->pCur ){
+        p->pPc->pActiveResult = p;
+      }else{
+        /* a shared cursor: the connection stays free between its steps */
+        p->bShared = 1;
+        p->pNextShared = (RemoteResult*)p->pPc->pSharedResults;
+        p->pPc->pSharedResults = p;
+      }
       p->nCol = p->pD->xColumnCount(p->pCur);
       break;
     }
@@ -261,10 +339,29 @@ int remoteResultOpen(SessConn *pSc, const char *zSql, int nParam,
 int remoteResultStep(RemoteResult *p, char **pzErr){
   if( p->bEof ) return SQLITE_DONE;
   if( p->pCur ){
-    int rc = p->pD->xStep(p->pCur);
+    int rc;
+    if( p->bShared ){
+      /* the connection must be free of other streams and COPYs: a COPY's
+      ** error fails this step (it is the error of the statement reading) */
+      rc = sharedReady(p, 1, pzErr);
+      if( rc ){
+        detachCursor(p);
+        p->bEof = 1;
+        return rc;
+      }
+    }
+    rc = p->pD->xStep(p->pCur);
     p->bOnRow = rc==SQLITE_ROW;
     if( rc==SQLITE_ROW ) return SQLITE_ROW;
     if( rc==SQLITE_DONE ){
+      if( p->bShared ){
+        /* the close talks to the server: a COPY opened since the last
+        ** step is ended first, its error this statement's */
+        rc = sharedReady(p, 1, pzErr);
+        detachCursor(p);
+        p->bEof = 1;
+        return rc ? rc : SQLITE_DONE;
+      }
       detachCursor(p);
       p->bEof = 1;
       return SQLITE_DONE;

@@ -247,7 +247,7 @@ static int checkoutShared(SessConn *pSc, int bShare, PoolConn **ppPc,
     *pzErr = sqlite3_mprintf("no such remote engine: %s", pSc->zEngine);
     return SQLITE_ERROR;
   }
-  rc = remotePoolCheckout(pPool, bShare, &pc, &zErr, 0);
+  rc = remotePoolCheckoutFor(pPool, pSess, bShare, &pc, &zErr, 0);
   if( rc==SQLITE_BUSY && bShare ){
     SessUse *pU = findUseOfPool(pSess, pPool);
     if( pU ){
@@ -259,7 +259,7 @@ static int checkoutShared(SessConn *pSc, int bShare, PoolConn **ppPc,
     }
     sqlite3_free(zErr);
     zErr = 0;
-    rc = remotePoolCheckout(pPool, 0, &pc, &zErr, 0);
+    rc = remotePoolCheckoutFor(pPool, pSess, 0, &pc, &zErr, 0);
   }
   remotePoolRelease(pPool);
   if( rc ) return checkoutError(pSc, rc, zErr, pzErr);
@@ -432,6 +432,17 @@ void remoteSessRelease(SessConn *pSc, PoolConn *pc){
   if( pc ) dropUse(pSc->pSess, pc);
 }
 
+int remoteSessMustShare(SessConn *pSc, PoolConn *pc){
+  SessUse *pU;
+  int nUse = 0;
+  if( pc==pSc->pHeld || isHeld(pSc->pSess, pc) ) return 1;
+  for(pU=pSc->pSess->pUses; pU; pU=pU->pNext){
+    if( pU->pPc==pc ) nUse += pU->nRef;
+  }
+  if( nUse>1 ) return 1;
+  return !remotePoolCanGrow(pc->pPool);
+}
+
 /* Hold a live connection for a transaction (or handle) on pSc: check one
 ** out, or make sure the held one is connected (a handle's connection may
 ** have been invalidated since) with the CONN's options applied. */
@@ -465,6 +476,7 @@ int remoteSessError(SessConn *pSc, PoolConn *pc, char **pzErr){
   *pzErr = sqlite3_mprintf("remote: %s: %s", pSc->zEngine,
       pConn && pConn->zErr ? pConn->zErr : "connection is closed");
   if( eErr==REMOTE_ERR_DISCONNECT ){
+    remoteResultOrphanShared(pc);
     remotePoolInvalidate(pc, 0, 1, pConn && pConn->zErr ? pConn->zErr : "disconnect");
     if( pSc->nDepth>0 && pc==pSc->pHeld ){
       pSc->eTxn = TXN_INVALID;
@@ -1008,6 +1020,7 @@ int remoteSessInvalidate(SessConn *pSc, int bSoft){
   if( pc==0 || (pc->pConn==0 && !bSoft) ) return 0;
   if( pc->pActiveResult ) remoteResultDrain((RemoteResult*)pc->pActiveResult);
   if( pc->pOpenCopy ) remoteBatchDiscardCopy(pc->pOpenCopy);
+  if( !bSoft ) remoteResultOrphanShared(pc);
   remotePoolInvalidate(pc, bSoft, 0, "remote_invalidate");
   if( !bSoft && pSc->nDepth>0 ){
     pSc->eTxn = TXN_INVALID;

@@ -100,6 +100,12 @@ RemoteEngine *remoteSessEngine(SessConn*, char **pzErr);
 int remoteSessAcquire(SessConn*, PoolConn **ppPc, char **pzErr);
 void remoteSessRelease(SessConn*, PoolConn*);
 
+/* 1 when a stream opening on pc (acquired by pSc) will have to leave it
+** free for other statements of this session: pc is held by the CONN (a
+** transaction or handle), or shared already, or the pool has no other
+** connection to give without waiting (result.c: shared cursors) */
+int remoteSessMustShare(SessConn*, PoolConn*);
+
 /*
 ** Handle a failed call on pc: builds *pzErr ("remote: ENGINE: ..."),
 ** invalidates on a disconnect (the pool too; a transaction becomes
@@ -176,6 +182,10 @@ int remoteResultDrain(RemoteResult*);
 
 /* Close and free; gives the connection back. NULL is a no-op. */
 void remoteResultClose(RemoteResult*);
+
+/* Before pc's connection is closed: finalize every shared cursor on it;
+** their results end with an error at their next step. */
+void remoteResultOrphanShared(PoolConn *pc);
 
 /* ------------------------------------------------------------------ */
 /* Batched INSERT (batch.c): a per-CONN queue of rows                  */

@@ -67,6 +67,36 @@ static int jsonTopType(sqlite3 *db, const char *zJson, char **pzType){
 }
 
 /*
+** 1 if element iElem of the JSON array zJson is a string holding the
+** escape \u0000 (a NUL byte). SQLite's JSON functions before 3.45 end such
+** a string at the NUL, so remoteJsonArray() refuses it rather than bind
+** the rest of it away.
+*/
+static int jsonElemHasNul(const char *zJson, int iElem){
+  const char *z = zJson;
+  int nDepth = 0, i = 0, bStr = 0;
+  for(; *z; z++){
+    if( bStr ){
+      if( *z=='"' ){
+        bStr = 0;
+      }else if( *z=='\\' && z[1] ){
+        if( nDepth==1 && i==iElem && strncmp(&z[1], "u0000", 5)==0 ) return 1;
+        z++;
+      }
+    }else if( *z=='"' ){
+      bStr = 1;
+    }else if( *z=='[' || *z=='{' ){
+      nDepth++;
+    }else if( *z==']' || *z=='}' ){
+      nDepth--;
+    }else if( *z==',' && nDepth==1 ){
+      if( ++i>iElem ) return 0;
+    }
+  }
+  return 0;
+}
+
+/*
 ** Values of a JSON array (json_each on db): *paVal is sqlite3_malloc'd with
 ** the text bytes after the values; free it with sqlite3_free. JSON true and
 ** false become 1 and 0; an integer too big for 64 bits becomes a real;
@@ -81,6 +111,7 @@ int remoteJsonArray(sqlite3 *db, const char *zJson, RemoteValue **paVal,
   int nVal = 0, nAlloc = 0;
   sqlite3_int64 nText = 0;
   int rc, i;
+  int bNul;                     /* zJson holds a \u0000 escape somewhere */
   char *z;
   *paVal = 0;
   *pnVal = 0;
@@ -122,6 +153,7 @@ int remoteJsonArray(sqlite3 *db, const char *zJson, RemoteValue **paVal,
     return SQLITE_NOMEM;
   }
   z = (char*)&aVal[nAlloc];
+  bNul = strstr(zJson, "\\u0000")!=0;
   sqlite3_reset(pStmt);
   for(i=0; i<nAlloc && sqlite3_step(pStmt)==SQLITE_ROW; i++){
     const char *zType = (const char*)sqlite3_column_text(pStmt, 0);
@@ -142,6 +174,15 @@ int remoteJsonArray(sqlite3 *db, const char *zJson, RemoteValue **paVal,
     }else{
       int n = sqlite3_column_bytes(pStmt, 1);
       const char *zVal = (const char*)sqlite3_column_text(pStmt, 1);
+      if( bNul && strcmp(zType, "text")==0 && memchr(zVal, 0, n)==0
+       && jsonElemHasNul(zJson, i) ){
+        *pzErr = sqlite3_mprintf("PARAMS: element %d holds \\u0000, which "
+            "this SQLite's JSON functions cut short; bind that value as an "
+            "SQL parameter instead", i);
+        sqlite3_finalize(pStmt);
+        sqlite3_free(aVal);
+        return SQLITE_ERROR;
+      }
       v->eType = SQLITE_TEXT;
       if( n ) memcpy(z, zVal, n);
       z[n] = 0;

@@ -200,6 +200,8 @@ static void cursorFree(RemoteVtabCursor *p){
 static void vtabFree(RemoteVtab *p){
   int i;
   if( p==0 ) return;
+  sqlite3_free(p->base.zErrMsg);   /* left by a method whose text SQLite
+                                   ** never reads (xCommit, xRelease, ...) */
   sqlite3_free(p->zSel);
   sqlite3_free(p->zSelSchema);
   sqlite3_free(p->zInsPrefix);
@@ -764,7 +766,9 @@ static int filterOpen(RemoteVtabCursor *p, RemoteVtab *pTab, SessConn *pSc,
   }else if( !bSmall && nParam==0
          && (pTab->nRowEst<0 || pTab->nRowEst>=REMOTE_SCAN_MIN_ROWS)
          && (pTab->nScanRows<0 || pTab->nScanRows>=REMOTE_SCAN_MIN_ROWS) ){
-    pSc->mQuery = REMOTE_QUERY_SCAN;
+    pSc->mQuery = REMOTE_QUERY_SCAN|REMOTE_QUERY_STREAM;
+  }else{
+    pSc->mQuery = REMOTE_QUERY_STREAM;
   }
   rc = remoteResultOpen(pSc, zSql, nParam, aParam, 1, &p->pRes, pzErr);
   pSc->nFetch = nSaveFetch;

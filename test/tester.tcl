@@ -11,8 +11,11 @@
 #   execsql SQL ?DB?, catchsql SQL ?DB?     (Tcl $vars in SQL bind at global level)
 #   test_db_open ?HANDLE? ?FILE?            new handle with the extension loaded
 #   test_dialects, dialect_url TAG          pg / mysql (when servers are known), sqlite
-#   foreach_dialect ?-only TAGS? ?-skip TAGS? BODY
-#                                           BODY once per dialect, ::D = tag, ::URL
+#   foreach_dialect ?-only TAGS? ?-skip TAGS? ?-pooled? BODY
+#                                           BODY once per dialect, ::D = tag, ::URL;
+#                                           -pooled: also pgb (PostgreSQL through
+#                                           PgBouncer in transaction mode)
+#   is_pg                                   1 when ::D is pg or pgb
 #   sqlfor pg {...} mysql {...} default {...}  the value for the current ::D
 #   remote_cli TAG SQL                      run SQL with psql / mariadb / sqlite3 CLI
 #   test_exec ARGS                          exec without LD_PRELOAD (sanitizer runs)
@@ -22,7 +25,9 @@
 #   finish_test                             prints "N passed, N failed", exits
 #
 # Environment: REMOTE_PG_URL and REMOTE_MYSQL_URL (from tool/servers.sh env)
-# enable the pg and mysql dialects; when CI or REMOTE_REQUIRE_SERVERS=1 is set a
+# enable the pg and mysql dialects (REMOTE_PGB_URL the pgb one, for the files
+# that ask for it with -pooled: the same PostgreSQL through PgBouncer; sqlfor
+# and remote_cli treat it as pg, remote_cli going to the server directly); when CI or REMOTE_REQUIRE_SERVERS=1 is set a
 # missing one is a failure (require-pg, require-mysql), never a silent skip.
 # REMOTE_DIALECTS="pg sqlite" restricts the dialects; TEST_FILTER="glob ..."
 # runs only the tests whose name matches one of the globs; REMOTE_EXTENSION=
@@ -179,7 +184,7 @@ proc test_tmpdir {} {
 
 # --- dialects -------------------------------------------------------------------
 
-set ::dialect_env {pg REMOTE_PG_URL mysql REMOTE_MYSQL_URL}
+set ::dialect_env {pg REMOTE_PG_URL mysql REMOTE_MYSQL_URL pgb REMOTE_PGB_URL}
 set ::dialects_checked 0
 
 # test_dialects: the dialect tags to test, in the order pg mysql sqlite.
@@ -217,6 +222,7 @@ proc test_dialects {} {
 proc dialect_url {tag} {
   switch -- $tag {
     pg     { return $::env(REMOTE_PG_URL) }
+    pgb    { return $::env(REMOTE_PGB_URL) }
     mysql  { return $::env(REMOTE_MYSQL_URL) }
     sqlite { return "sqlite:///[file join [test_tmpdir] remote_sqlite.db]" }
     default { error "unknown dialect '$tag'" }
@@ -229,17 +235,23 @@ proc dialect_url {tag} {
 proc foreach_dialect {args} {
   set only {}
   set skip {}
+  set pooled 0
   while {[llength $args] > 1} {
     switch -- [lindex $args 0] {
       -only { set only [lindex $args 1]; set args [lrange $args 2 end] }
       -skip { set skip [lindex $args 1]; set args [lrange $args 2 end] }
-      default { error "usage: foreach_dialect ?-only TAGS? ?-skip TAGS? BODY" }
+      -pooled { set pooled 1; set args [lrange $args 1 end] }
+      default { error "usage: foreach_dialect ?-only TAGS? ?-skip TAGS? ?-pooled? BODY" }
     }
   }
-  if {[llength $args] != 1} { error "usage: foreach_dialect ?-only TAGS? ?-skip TAGS? BODY" }
+  if {[llength $args] != 1} { error "usage: foreach_dialect ?-only TAGS? ?-skip TAGS? ?-pooled? BODY" }
   set body [lindex $args 0]
-  foreach tag [test_dialects] {
-    if {$only ne "" && $tag ni $only} continue
+  set tags [test_dialects]
+  if {$pooled && "pg" in $tags && [pgb_available]} {
+    set tags [linsert $tags [expr {[lsearch $tags pg] + 1}] pgb]
+  }
+  foreach tag $tags {
+    if {$only ne "" && $tag ni $only && !($tag eq "pgb" && "pg" in $only)} continue
     if {$tag in $skip} continue
     set ::D $tag
     set ::URL [dialect_url $tag]
@@ -252,13 +264,39 @@ proc foreach_dialect {args} {
   return
 }
 
+# pgb_available: 1 when REMOTE_PGB_URL names a PgBouncer to test through.
+# Under CI or REMOTE_REQUIRE_SERVERS=1 a missing one is a failure.
+proc pgb_available {} {
+  if {[info exists ::env(REMOTE_PGB_URL)] && $::env(REMOTE_PGB_URL) ne ""} { return 1 }
+  if {![info exists ::pgb_noted]} {
+    set ::pgb_noted 1
+    if {([info exists ::env(CI)] && $::env(CI) ne "") ||
+        ([info exists ::env(REMOTE_REQUIRE_SERVERS)] && $::env(REMOTE_REQUIRE_SERVERS) eq "1")} {
+      test_fail require-pgb "REMOTE_PGB_URL is not set (run: eval \"\$(tool/servers.sh env)\")"
+    } else {
+      puts "note: REMOTE_PGB_URL not set: skipping the pgb dialect"
+    }
+  }
+  return 0
+}
+
+# is_pg: 1 when the current dialect is PostgreSQL (directly or through
+# PgBouncer)
+proc is_pg {} { expr {[info exists ::D] && $::D in {pg pgb}} }
+
 # sqlfor KEY VALUE ?KEY VALUE ...?: the VALUE whose KEY (a tag or a list of
-# tags) contains the current dialect ::D; else the `default` one.
+# tags) contains the current dialect ::D (pgb: else pg's); else the
+# `default` one.
 proc sqlfor {args} {
   if {[llength $args] % 2} { error "usage: sqlfor TAG VALUE ?TAG VALUE ...?" }
   if {![info exists ::D]} { error "sqlfor: no current dialect (use inside foreach_dialect)" }
   foreach {keys value} $args {
     if {$::D in $keys} { return $value }
+  }
+  if {$::D eq "pgb"} {
+    foreach {keys value} $args {
+      if {"pg" in $keys} { return $value }
+    }
   }
   foreach {keys value} $args {
     if {"default" in $keys} { return $value }
@@ -271,6 +309,7 @@ proc sqlfor {args} {
 # and for checking what the extension did.  Returns the output (rows on lines,
 # columns tab-separated); raises an error when the client fails.
 proc remote_cli {tag sql} {
+  if {$tag eq "pgb"} { set tag pg }
   set url [dialect_url $tag]
   switch -- $tag {
     pg {

@@ -9,7 +9,7 @@
 set -euo pipefail
 
 PKGS=(libsqlite3-dev libsqlite3-tcl tcl sqlite3 python3 libpq-dev postgresql
-      libmariadb-dev mariadb-server mariadb-client pkg-config gcc make iproute2)
+      libmariadb-dev mariadb-server mariadb-client pgbouncer pkg-config gcc make iproute2)
 
 missing=()
 for p in "${PKGS[@]}"; do

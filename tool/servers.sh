@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# tool/servers.sh: throwaway PostgreSQL and MariaDB servers for the tests.
+# tool/servers.sh: throwaway PostgreSQL and MariaDB servers for the tests,
+# and a PgBouncer in transaction pooling mode in front of the PostgreSQL.
 #
 #   tool/servers.sh start     start both (no-op when already running and healthy)
 #   tool/servers.sh stop      stop both and delete their temporary directory
@@ -18,6 +19,12 @@
 # as the `postgres` user when we are root (it refuses to run as root), with
 # trust on the unix socket and scram-sha-256 over TCP.  MariaDB's root has no
 # password and is reachable on the socket only.
+#
+# PgBouncer (Debian's `pgbouncer`) listens on its own loopback port with
+# pool_mode=transaction and default_pool_size=2 (few server connections, so
+# that clients really share them), the same user and password (userlist,
+# scram-sha-256), and runs as the PostgreSQL user; `env` exports its URL as
+# REMOTE_PGB_URL.  Without the package it is left out (REMOTE_PGB_URL unset).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -120,7 +127,7 @@ write_state() {
         echo "# written by tool/servers.sh start on $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
         local v
         for v in TMP PG_BIN PG_PORT PG_PID PG_DATA PG_SOCKET_DIR PG_LOG \
-                 MY_PORT MY_PID MY_SOCKET MY_LOG; do
+                 MY_PORT MY_PID MY_SOCKET MY_LOG PGB_PORT PGB_PID PGB_LOG; do
             printf '%s=%q\n' "$v" "${!v:-}"
         done
     } >"$STATE.new"
@@ -129,7 +136,7 @@ write_state() {
 
 clear_vars() {
     TMP='' PG_BIN='' PG_PORT='' PG_PID='' PG_DATA='' PG_SOCKET_DIR='' PG_LOG=''
-    MY_PORT='' MY_PID='' MY_SOCKET='' MY_LOG=
+    MY_PORT='' MY_PID='' MY_SOCKET='' MY_LOG='' PGB_PORT='' PGB_PID='' PGB_LOG=
 }
 
 # --- health --------------------------------------------------------------------------
@@ -146,7 +153,18 @@ my_ok() {
            -uroot --socket="$MY_SOCKET" ping </dev/null >/dev/null 2>&1
 }
 
-healthy() { load_state && pg_ok && my_ok; }
+pgbouncer_bin() { command -v pgbouncer 2>/dev/null || echo /usr/sbin/pgbouncer; }
+have_pgbouncer() { [ -x "$(pgbouncer_bin)" ]; }
+
+# pgb_ok: the PgBouncer answers (true when there is no pgbouncer to run)
+pgb_ok() {
+    have_pgbouncer || return 0
+    [ -n "${PGB_PORT:-}" ] && ours "${PGB_PID:-}" "$TMP" \
+        && "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PGB_PORT" -d remote_test -U remote -t 5 \
+           </dev/null >/dev/null 2>&1
+}
+
+healthy() { load_state && pg_ok && my_ok && pgb_ok; }
 
 tail_log() {   # tail_log NAME FILE
     [ -f "$2" ] || return 0
@@ -160,6 +178,11 @@ tail_log() {   # tail_log NAME FILE
 # stop_all: stop whatever the loaded state describes, remove its directory and
 # the state file.  Never touches processes that are not ours.
 stop_all() {
+    if [ -n "${PGB_PID:-}" ] && ours "$PGB_PID" "$TMP"; then
+        # SIGTERM: immediate shutdown (SIGINT would wait for its clients)
+        kill -TERM "$PGB_PID" 2>/dev/null || true
+        wait_gone "$PGB_PID" 10 || kill -KILL "$PGB_PID" 2>/dev/null || true
+    fi
     if [ -n "${PG_PID:-}" ] && ours "$PG_PID" "$TMP"; then
         if [ -d "${PG_DATA:-}" ]; then
             run_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w -t 30 stop \
@@ -267,7 +290,7 @@ start_my() {
     local userarg=()
     [ "$(id -u)" = 0 ] && userarg=(--user=root)
 
-    mkdir -p "$TMP/my"
+    mkdir -p "$TMP/my/tmp"
     MY_SOCKET=$TMP/my/mysql.sock
     MY_LOG=$TMP/my/server.log
     "$install" --no-defaults --datadir="$TMP/my/data" "${userarg[@]}" \
@@ -282,6 +305,7 @@ start_my() {
         # Own session, no terminal, no inherited lock fd: it outlives us.
         ( setsid "$mariadbd" --no-defaults \
             --datadir="$TMP/my/data" --pid-file="$TMP/my/mariadbd.pid" \
+            --tmpdir="$TMP/my/tmp" \
             --socket="$MY_SOCKET" --port="$MY_PORT" --bind-address=127.0.0.1 \
             --log-error="$MY_LOG" "${userarg[@]}" \
             --skip-log-bin --skip-name-resolve --max-connections=300 \
@@ -335,6 +359,75 @@ start_my() {
     fi
 }
 
+# pgb_config: the PgBouncer configuration for $PGB_PORT, in $1
+pgb_config() {
+    cat >"$1" <<EOF
+[databases]
+* = host=127.0.0.1 port=$PG_PORT
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $PGB_PORT
+unix_socket_dir = $TMP/pgb
+auth_type = scram-sha-256
+auth_file = $TMP/pgb/userlist.txt
+pool_mode = transaction
+default_pool_size = 2
+min_pool_size = 0
+reserve_pool_size = 0
+max_db_connections = 2
+max_client_conn = 500
+query_wait_timeout = 120
+logfile = $PGB_LOG
+pidfile = $TMP/pgb/pgbouncer.pid
+admin_users = remote
+EOF
+}
+
+# run_pgb ARGS: pgbouncer as the postgres user when we are root (it refuses
+# to run as root), detached (-d)
+run_pgb() {
+    if [ "$(id -u)" = 0 ]; then
+        (cd "$TMP/pgb" && runuser -u postgres -- "$(pgbouncer_bin)" "$@")
+    else
+        (cd "$TMP/pgb" && "$(pgbouncer_bin)" "$@")
+    fi
+}
+
+# start_pgb: PgBouncer in transaction mode in front of the PostgreSQL.
+start_pgb() {
+    have_pgbouncer || { log "pgbouncer not installed: no REMOTE_PGB_URL"; return 0; }
+    local dir=$TMP/pgb attempt i
+    mkdir -p "$dir"
+    PGB_LOG=$dir/pgbouncer.log
+    printf '"remote" "remote_pw"\n' >"$dir/userlist.txt"
+    chmod 600 "$dir/userlist.txt"
+    for attempt in 1 2 3; do
+        PGB_PORT=$(pick_port "${PG_PORT:-}")
+        pgb_config "$dir/pgbouncer.ini"
+        [ "$(id -u)" = 0 ] && chown -R postgres: "$dir"
+        rm -f "$dir/pgbouncer.pid"
+        run_pgb -d -q "$dir/pgbouncer.ini" </dev/null >>"$dir/stdout.log" 2>&1 9>&- || true
+        PGB_PID=
+        for ((i = 0; i < 100; i++)); do
+            [ -z "$PGB_PID" ] && PGB_PID=$(cat "$dir/pgbouncer.pid" 2>/dev/null || true)
+            if [ -n "$PGB_PID" ] && "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PGB_PORT" \
+                    -d remote_test -U remote -t 2 </dev/null >/dev/null 2>&1; then
+                return 0
+            fi
+            sleep 0.1
+        done
+        [ -n "$PGB_PID" ] && { kill -KILL "$PGB_PID" 2>/dev/null || true; }
+        if [ $attempt -lt 3 ] && grep -qi 'address already in use' "$PGB_LOG" "$dir/stdout.log" 2>/dev/null; then
+            log "PgBouncer port $PGB_PORT was taken, trying another"
+            continue
+        fi
+        tail_log PgBouncer "$PGB_LOG"
+        tail_log "PgBouncer stdout" "$dir/stdout.log"
+        die "PgBouncer did not start (port $PGB_PORT)"
+    done
+}
+
 # port_in_use_by_us PORT: something listens on PORT (the server we just started).
 port_in_use_by_us() { ! port_free "$1"; }
 
@@ -345,7 +438,13 @@ cmd_start() {
 
     if load_state; then
         if pg_ok && my_ok; then
-            log "already running (PostgreSQL :$PG_PORT, MariaDB :$MY_PORT)"
+            if ! pgb_ok; then
+                # servers of an older tool/servers.sh, or a PgBouncer gone
+                log "starting PgBouncer in front of the running PostgreSQL"
+                start_pgb
+                write_state
+            fi
+            log "already running (PostgreSQL :$PG_PORT, MariaDB :$MY_PORT${PGB_PORT:+, PgBouncer :$PGB_PORT})"
             return 0
         fi
         log "stale state in $STATE (servers not answering): cleaning up"
@@ -363,8 +462,10 @@ cmd_start() {
     write_state
     start_my
     write_state
+    start_pgb
+    write_state
     trap - EXIT
-    log "PostgreSQL on 127.0.0.1:$PG_PORT (socket dir $PG_SOCKET_DIR), MariaDB on 127.0.0.1:$MY_PORT (socket $MY_SOCKET)"
+    log "PostgreSQL on 127.0.0.1:$PG_PORT (socket dir $PG_SOCKET_DIR), MariaDB on 127.0.0.1:$MY_PORT (socket $MY_SOCKET)${PGB_PORT:+, PgBouncer on 127.0.0.1:$PGB_PORT}"
 }
 
 cmd_stop() {
@@ -393,6 +494,13 @@ cmd_status() {
     else
         echo "mariadb:    DOWN (port ${MY_PORT:-?}, pid ${MY_PID:-?})"; rc=1
     fi
+    if ! have_pgbouncer; then
+        echo "pgbouncer:  not installed"
+    elif pgb_ok; then
+        echo "pgbouncer:  up   127.0.0.1:$PGB_PORT pid $PGB_PID (transaction pooling, 2 server connections)"
+    else
+        echo "pgbouncer:  DOWN (port ${PGB_PORT:-?}, pid ${PGB_PID:-?})"; rc=1
+    fi
     echo "directory:  $TMP"
     return $rc
 }
@@ -412,6 +520,10 @@ cmd_env() {
     q REMOTE_MYSQL_PORT    "$MY_PORT"
     q REMOTE_PG_BIN        "$PG_BIN"
     q REMOTE_SERVERS_DIR   "$TMP"
+    if [ -n "${PGB_PORT:-}" ]; then
+        q REMOTE_PGB_URL   "postgresql://remote:remote_pw@127.0.0.1:$PGB_PORT/remote_test"
+        q REMOTE_PGB_PORT  "$PGB_PORT"
+    fi
 }
 
 case "${1:-}" in
