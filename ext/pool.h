@@ -90,7 +90,7 @@ int remotePoolReconnect(PoolConn*, char **pzErr, int *peErr);
 
 /* Make a pool for pEngine (takes a reference on it). */
 RemotePool *remotePoolNew(RemoteEngine *pEngine);
-REMOTE_TEST_EXPORT void remotePoolRelease(RemotePool*);
+void remotePoolRelease(RemotePool*);
 
 /*
 ** Check a connection out. bNoWait: fail with SQLITE_BUSY at once instead of
@@ -98,12 +98,11 @@ REMOTE_TEST_EXPORT void remotePoolRelease(RemotePool*);
 ** timeout, *pzErr set) or SQLITE_ERROR (connect failed, *pzErr set and
 ** *peErr the REMOTE_ERR_* class).
 */
-REMOTE_TEST_EXPORT int remotePoolCheckout(RemotePool*, int bNoWait,
-                                          PoolConn **ppPc, char **pzErr,
-                                          int *peErr);
+int remotePoolCheckout(RemotePool*, int bNoWait, PoolConn **ppPc,
+                       char **pzErr, int *peErr);
 
 /* Return a checked-out slot: reset on return, then idle or closed. */
-REMOTE_TEST_EXPORT void remotePoolCheckin(PoolConn*);
+void remotePoolCheckin(PoolConn*);
 
 /*
 ** Invalidate: hard closes pConn now (the slot reconnects at its next
