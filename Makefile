@@ -131,7 +131,14 @@ uninstall:
 	      $(DESTDIR)$(PKGCONFIGDIR)/sqlite-remote.pc
 	rmdir $(DESTDIR)$(INCLUDEDIR)/sqlite-remote 2>/dev/null || true
 
-.PHONY: all clean install uninstall
+# --- packages (tool/package.sh) ----------------------------------------------------
+wheel: all
+	tool/package.sh python dist/remote.so dist/python
+
+npm-package: all
+	tool/package.sh npm dist/remote.so dist/npm
+
+.PHONY: all clean install uninstall wheel npm-package
 
 # --- tests, demo, bench, servers (tool/servers.sh, test/all.tcl) -----------
 #
