@@ -155,7 +155,8 @@ struct RemoteDialect {
   int (*xColumnCount)(RemoteCursor*);
   const char *(*xColumnName)(RemoteCursor*, int iCol);
 
-  /* Declared type of a result column after API.md's mapping:
+  /* Declared type of a result column after the type mapping (README.md,
+  ** "Virtual tables"):
   ** "INTEGER", "REAL", "NUMERIC", "TEXT" or "BLOB". */
   const char *(*xColumnDeclType)(RemoteCursor*, int iCol);
 

@@ -1449,7 +1449,7 @@ static const char *myColumnDeclType(RemoteCursor *pCursor, int iCol){
 }
 
 /************************************************************************
-** Values: the type mapping of API.md
+** Values: the type mapping (README.md, "Virtual tables")
 */
 
 /* An unsigned 64-bit value as NUMERIC affinity makes it: integer up to
@@ -1817,8 +1817,8 @@ static void myColumnBinary(MyCursor *pCur, int iCol, RemoteValue *pOut){
 }
 
 /*
-** The value of column iCol of the current row after API.md's type
-** mapping. TEXT and BLOB bytes stay valid until the next xStep or
+** The value of column iCol of the current row after the type mapping
+** (README.md, "Virtual tables"). TEXT and BLOB bytes stay valid until the next xStep or
 ** xFinalize. NULL outside a row.
 */
 static void myColumn(RemoteCursor *pCursor, int iCol, RemoteValue *pOut){
@@ -2078,7 +2078,7 @@ static char *myGetIsolation(RemoteConn *pConn){
 ** The catalog
 */
 
-/* The declared type (API.md's mapping) of a column of DATA_TYPE zData and
+/* The declared type (the type mapping of README.md) of a column of DATA_TYPE zData and
 ** COLUMN_TYPE zType, as information_schema.COLUMNS spells them */
 static const char *myDeclType(const char *zData, const char *zType){
   static const char *const azInt[] = {
@@ -2268,7 +2268,7 @@ static int myTableColumns(MyConn *p, RemoteTableInfo *pInfo){
 /*
 ** Read table (or view) zTable of database zSchema (NULL = the current
 ** database) from information_schema, with values bound: its columns in
-** ordinal order, declared types by API.md's mapping, NOT NULL, primary
+** ordinal order, declared types by README.md's type mapping, NOT NULL, primary
 ** key positions, row estimate (TABLE_ROWS, -1 unknown). Names compare as
 ** the server compares them (lower_case_table_names). *ppInfo is freed
 ** with remoteTableInfoFree(). SQLITE_OK, SQLITE_NOTFOUND, or SQLITE_ERROR

@@ -9,8 +9,9 @@
 **   pgConnect()  keywords from the URL, session set to UTC and ISO output
 **   pgRun()      every statement goes through it: binding, the cache of
 **                prepared statements, the first result
-**   pgColumn()   API.md's type mapping from PostgreSQL's text output (or
-**                binary values, read as the binary COPY's)
+**   pgColumn()   the type mapping (README.md, "Virtual tables") from
+**                PostgreSQL's text output (or binary values, read as the
+**                binary COPY's)
 **
 ** Conventions: values are sent as int8 / float8 (binary), untyped text, or
 ** bytea (binary); results are requested in text form, except a cursor's
@@ -2261,7 +2262,8 @@ static const char *pgColumnDeclType(RemoteCursor *pCursor, int iCol){
 }
 
 /*
-** xColumn: API.md's type mapping. Text points into the PGresult, or into
+** xColumn: the type mapping (README.md, "Virtual tables"). Text points
+** into the PGresult, or into
 ** the column's buffer when converted; both live until the next xStep.
 ** Out of memory during a conversion gives NULL.
 */

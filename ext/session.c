@@ -7,7 +7,8 @@
 ** statement runs on; remoteSessBegin/Commit/Rollback implement SQLAlchemy
 ** 1.x's counter nesting (only the outermost commit commits, any rollback
 ** rolls everything back and leaves the outer levels inactive) plus 2.0's
-** savepoints. Error texts quoted in API.md are produced here.
+** savepoints. The transaction error texts README.md quotes ("Transactions")
+** are made here.
 */
 #include <stdlib.h>
 #include <string.h>
