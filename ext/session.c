@@ -523,11 +523,14 @@ static int execOn(SessConn *pSc, PoolConn *pc, const char *zSql, int nParam,
                   char **pzErr){
   RemoteConn *pConn = pc->pConn;
   sqlite3_int64 nDummy;
+  int rc;
   remoteSessEcho(pSc, pc->pPool->pEngine, zSql, nParam, aParam);
-  if( pConn->pDialect->xExec(pConn, zSql, nParam, aParam,
-                             pnChange ? pnChange : &nDummy)!=SQLITE_OK ){
-    return remoteSessError(pSc, pc, pzErr);
-  }
+  /* SQL the core built (pSc->mQuery): the dialect's times in UTC */
+  pConn->mFlags = pSc->mQuery & REMOTE_QUERY_UTC;
+  rc = pConn->pDialect->xExec(pConn, zSql, nParam, aParam,
+                              pnChange ? pnChange : &nDummy);
+  pConn->mFlags = 0;
+  if( rc!=SQLITE_OK ) return remoteSessError(pSc, pc, pzErr);
   return SQLITE_OK;
 }
 

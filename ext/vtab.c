@@ -1934,12 +1934,13 @@ static int filterOpen(RemoteCursor2 *p, RemoteVtab *pTab, SessConn *pSc,
   if( pTab->nFetch>0 ) pSc->nFetch = pTab->nFetch;
   p->bCount = bCount;
   p->nRow = 0;
+  pSc->mQuery = REMOTE_QUERY_UTC;
   if( idxNum==1 ){
-    pSc->mQuery = REMOTE_QUERY_ONE;
+    pSc->mQuery |= REMOTE_QUERY_ONE;
   }else if( !bSmall && nParam==0
          && (pTab->nRowEst<0 || pTab->nRowEst>=REMOTE_SCAN_MIN_ROWS)
          && (pTab->nScanRows<0 || pTab->nScanRows>=REMOTE_SCAN_MIN_ROWS) ){
-    pSc->mQuery = REMOTE_QUERY_SCAN;
+    pSc->mQuery |= REMOTE_QUERY_SCAN;
   }
   rc = remoteResultOpen(pSc, zSql, nParam, aParam, 1, &p->pRes, pzErr);
   pSc->nFetch = nSaveFetch;
@@ -2627,7 +2628,9 @@ static int remoteUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
         && !sqlite3_get_autocommit(pTab->db);
   if( bGuard ) rc = writeGuardBegin(pSc, &zErr);
   if( rc==SQLITE_OK ){
+    pSc->mQuery = REMOTE_QUERY_UTC;     /* times in UTC (dialect.h) */
     rc = remoteSessExec(pSc, zSql, nParam, aParam, &nChange, &zErr);
+    pSc->mQuery = 0;
     if( rc && bGuard ) writeGuardUndo(pSc);
     if( rc ) staleCheck(pTab, pE, zErr);
   }

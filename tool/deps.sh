@@ -11,10 +11,12 @@ set -euo pipefail
 
 # python3-build/-setuptools/-wheel/-venv: the wheel (tool/package.sh) and
 # its install into a venv (test/packages.test); g++: better-sqlite3's build
-# (tool/better-sqlite3.sh); binutils: readelf, nm, gold (test/install.test)
+# (tool/better-sqlite3.sh); binutils: readelf, nm, gold (test/install.test);
+# tzdata: the zone rules of MySQL sessions in named zones (ext/tz.c)
 PKGS=(libsqlite3-dev libsqlite3-tcl tcl sqlite3 python3 libpq-dev postgresql
       libmariadb-dev mariadb-server mariadb-client pkg-config gcc g++ make
-      binutils iproute2 python3-build python3-setuptools python3-wheel python3-venv)
+      binutils iproute2 python3-build python3-setuptools python3-wheel python3-venv
+      tzdata)
 
 missing=()
 for p in "${PKGS[@]}"; do
