@@ -111,7 +111,7 @@ clean:
 # entry point sqlite3_sqliteremote_init that SQLite derives from the file
 # name; `-lsqlite_remote` links it. The header goes in a directory of its
 # own (no clash with another remote.h); the .pc file gives that directory.
-VERSION := $(shell sed -n 's/^\#define REMOTE_VERSION "\(.*\)"/\1/p' ext/func.h)
+VERSION := $(firstword $(shell sed -n 's/^\#define REMOTE_VERSION "\(.*\)"/\1/p' ext/*.h))
 pc_dir   = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
 
 install: all
