@@ -111,7 +111,7 @@ clean:
 # entry point sqlite3_sqliteremote_init that SQLite derives from the file
 # name; `-lsqlite_remote` links it. The header goes in a directory of its
 # own (no clash with another remote.h); the .pc file gives that directory.
-VERSION := $(shell sed -n 's/^\#define REMOTE_VERSION "\(.*\)"/\1/p' ext/func.h)
+VERSION := $(firstword $(shell sed -n 's/^\#define REMOTE_VERSION "\(.*\)"/\1/p' ext/*.h))
 pc_dir   = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
 
 install: all
@@ -131,7 +131,14 @@ uninstall:
 	      $(DESTDIR)$(PKGCONFIGDIR)/sqlite-remote.pc
 	rmdir $(DESTDIR)$(INCLUDEDIR)/sqlite-remote 2>/dev/null || true
 
-.PHONY: all clean install uninstall
+# --- packages (tool/package.sh) ----------------------------------------------------
+wheel: all
+	tool/package.sh python dist/remote.so dist/python
+
+npm-package: all
+	tool/package.sh npm dist/remote.so dist/npm
+
+.PHONY: all clean install uninstall wheel npm-package
 
 # --- tests, demo, bench, servers (tool/servers.sh, test/all.tcl) -----------
 #

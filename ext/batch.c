@@ -200,7 +200,11 @@ int remoteBatchFlush(SessConn *pSc, char **pzErr){
     if( zSql==0 ){
       rc = SQLITE_NOMEM;
     }else{
+      /* a virtual table's rows: times in UTC (dialect.h) */
+      int mSave = pSc->mQuery;
+      pSc->mQuery = REMOTE_QUERY_UTC;
       rc = remoteSessExec(pSc, zSql, p->nRow*p->nCol, p->aVal, &nChange, pzErr);
+      pSc->mQuery = mSave;
     }
     if( zSql!=p->zSql ) sqlite3_free(zSql);
   }

@@ -70,6 +70,12 @@ struct RemoteValue {
 ** row), which result.c turns into REMOTE_QUERY_SHARED when it must
 ** share its connection. */
 #define REMOTE_QUERY_STREAM    0x08
+/* REMOTE_QUERY_UTC: SQL the core built (a virtual table's): the date-times
+** it reads and sends are UTC texts (the type mapping's), whatever the
+** session's time zone. A dialect whose server renders times in the session
+** zone without an offset runs it in UTC (MySQL/MariaDB); the user's own SQL
+** keeps the session's zone. For xExec it comes in RemoteConn.mFlags. */
+#define REMOTE_QUERY_UTC       0x10
 
 /* Classes of remote error, set by the dialect in RemoteConn.eErr */
 #define REMOTE_ERR_NONE        0
@@ -96,6 +102,8 @@ struct RemoteConn {
   int nStmtCache;           /* prepared statements the dialect may keep per
                             ** connection, keyed by SQL text and parameter
                             ** types; 0 = prepare nothing. Set by the core. */
+  int mFlags;               /* REMOTE_QUERY_UTC (only) during an xExec of SQL
+                            ** the core built; 0 otherwise. Set by the core. */
 };
 
 /*
@@ -146,7 +154,8 @@ struct RemoteDialect {
   /* Open a connection. On failure return SQLITE_ERROR and set *pzErr to a
   ** sqlite3_malloc'd message without any password, and *peErr to a
   ** REMOTE_ERR_* class (DISCONNECT for an unreachable server). The new
-  ** connection is set to UTC and ISO dates. */
+  ** connection keeps the time zone the user chose (URL, server default);
+  ** date-times still read as the type mapping gives them (UTC). */
   int (*xConnect)(const RemoteUrl *pUrl, RemoteConn **ppConn, char **pzErr,
                   int *peErr);
 
@@ -185,7 +194,8 @@ struct RemoteDialect {
   int (*xColumnCount)(RemoteCursor*);
   const char *(*xColumnName)(RemoteCursor*, int iCol);
 
-  /* Declared type of a result column after API.md's mapping:
+  /* Declared type of a result column after the type mapping (README.md,
+  ** "Virtual tables"):
   ** "INTEGER", "REAL", "NUMERIC", "TEXT" or "BLOB". */
   const char *(*xColumnDeclType)(RemoteCursor*, int iCol);
 

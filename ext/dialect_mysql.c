@@ -4,7 +4,8 @@
 ** MariaDB Connector/C. It serves the URL dialects "mysql" and "mariadb";
 ** its default driver name is "mysqlclient".
 **
-** Read myConnect() first (query keys, TLS modes, the UTC session), then
+** Read myConnect() first (query keys, TLS modes, the session's time zone),
+** then
 ** myQuery() / myStep() / myColumn(): a statement without parameters streams
 ** over the text protocol (mysql_use_result), one with parameters over a
 ** server-side prepared statement (mysql_stmt_fetch, never stored), and
@@ -26,6 +27,7 @@
 #include <mysql.h>
 
 #include "dialect.h"
+#include "tz.h"
 
 /* The collation number MySQL uses for binary strings and non-text types */
 #define MY_BINARY_CHARSET 63
@@ -84,8 +86,15 @@ struct MyConn {
   MYSQL *db;
   char *zPassword;            /* masked out of every message, or NULL */
   char *zDatabase;            /* the URL's database, for xSetSchema(NULL) */
-  int nTzOffset;              /* seconds the session's time_zone is ahead of
-                              ** UTC (SET time_zone='+05:00'), 0 for UTC */
+  int eTz;                    /* MYTZ_*: the session's time_zone, in which
+                              ** the server renders TIMESTAMP values */
+  int nTzOffset;              /* MYTZ_OFFSET: seconds it is ahead of UTC */
+  const RemoteTz *pTz;        /* MYTZ_ZONE: its rules (tz.c) */
+  int bTzAsk;                 /* a zone without rules here: ask the server
+                              ** its offset before the next statement */
+  char zSysTz[64];            /* @@system_time_zone (for time_zone SYSTEM) */
+  int nSysOffset;             /* the system zone's offset at connect */
+  int bSetStatement;          /* MariaDB 10.1.2+: SET STATEMENT ... FOR */
   const char *zIsoVar;        /* "tx_isolation" or "transaction_isolation" */
   MyStmt *pNewest, *pOldest;  /* statement cache, most recently used first */
   int nStmt;                  /* entries in the statement cache */
@@ -93,6 +102,15 @@ struct MyConn {
 };
 
 static void myTrackTz(MyConn *p);
+static void myTzSet(MyConn *p, const char *zVal, size_t nVal);
+static void myTzAsk(MyConn *p);
+static const char *myUtcSql(MyConn *p, const char *zSql, int mFlags,
+                            char **pzFree);
+
+/* MyConn.eTz */
+#define MYTZ_UTC      0
+#define MYTZ_OFFSET   1       /* a fixed offset: "+05:30", or a fallback */
+#define MYTZ_ZONE     2       /* a named zone with rules (pTz) */
 
 
 /* States of a cursor */
@@ -123,6 +141,8 @@ struct MyCursor {
   char **azVal;               /* binary: where each value's bytes are */
   char *zOvfl;                /* binary: values longer than their slot */
   char zTsBuf[96];            /* text: a TIMESTAMP shifted to UTC */
+  int bUtc;                   /* the statement ran with time_zone UTC
+                              ** (REMOTE_QUERY_UTC): no shift */
   size_t nOvfl;               /* bytes allocated at zOvfl */
   size_t nAlloc;              /* bytes allocated for the cursor */
   int bBound;                 /* aBind is bound to pStmt's results */
@@ -420,8 +440,9 @@ static int myIsLocalTransport(MYSQL *db){
 ** socket) and port from the URL, options from its query keys, found rows
 ** (so "rows affected" counts matched rows, as PostgreSQL does), several
 ** statements per query, no automatic reconnect, no LOAD DATA LOCAL. The
-** session is set to UTC and the character set (utf8mb4 by default) in one
-** round trip. On failure: SQLITE_ERROR, *pzErr "ERROR <errno> (<state>):
+** character set (utf8mb4 by default) is set and the session's time zone
+** read (the user's: init_command, the server's default) in one round
+** trip; it is left as it is (see myTzSet). On failure: SQLITE_ERROR, *pzErr "ERROR <errno> (<state>):
 ** <message>" without the password, *peErr REMOTE_ERR_DISCONNECT when the
 ** server could not be reached, REMOTE_ERR_OTHER otherwise.
 */
@@ -429,6 +450,8 @@ static int myConnect(const RemoteUrl *pUrl, RemoteConn **ppConn,
                      char **pzErr, int *peErr){
   MYSQL *db = 0;
   MyConn *p = 0;
+  MYSQL_RES *pTzRes = 0;      /* the time zone query's row */
+  MYSQL_ROW azTz = 0;
   const char *zSocket = 0;
   const char *zCharset = "utf8mb4";
   const char *zPw = pUrl->zPassword;
@@ -484,19 +507,26 @@ static int myConnect(const RemoteUrl *pUrl, RemoteConn **ppConn,
     rc = SQLITE_ERROR;
     goto connect_error;
   }
-  zSql = sqlite3_mprintf("SET time_zone='+00:00', NAMES %s", zCharset);
+  zSql = sqlite3_mprintf("SET NAMES %s; SELECT @@session.time_zone, "
+                         "@@system_time_zone, "
+                         "TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), NOW())", zCharset);
   if( zSql==0 ){
     *pzErr = sqlite3_mprintf("out of memory");
     rc = SQLITE_ERROR;
     goto connect_error;
   }
-  if( mysql_real_query(db, zSql, (unsigned long)strlen(zSql)) ){
+  if( mysql_real_query(db, zSql, (unsigned long)strlen(zSql))
+   || mysql_next_result(db)!=0
+   || (pTzRes = mysql_store_result(db))==0
+   || (azTz = mysql_fetch_row(pTzRes))==0 ){
     unsigned int iErr = mysql_errno(db);
     if( myErrClass(iErr)==REMOTE_ERR_DISCONNECT ) eErr = REMOTE_ERR_DISCONNECT;
-    *pzErr = myErrorText(iErr, mysql_sqlstate(db), mysql_error(db), zPw);
+    *pzErr = iErr ? myErrorText(iErr, mysql_sqlstate(db), mysql_error(db), zPw)
+                  : sqlite3_mprintf("cannot read the session's time zone");
     rc = SQLITE_ERROR;
     goto connect_error;
   }
+  while( mysql_more_results(db) && mysql_next_result(db)==0 ){}
 
   p = sqlite3_malloc(sizeof(*p));
   if( p==0 ){
@@ -530,12 +560,19 @@ static int myConnect(const RemoteUrl *pUrl, RemoteConn **ppConn,
   }else{
     p->zIsoVar = iVersion>=50720 ? "transaction_isolation" : "tx_isolation";
   }
+  p->bSetStatement = mariadb_connection(db) && iVersion>=100102;
+  if( azTz[1] ){
+    snprintf(p->zSysTz, sizeof(p->zSysTz), "%s", azTz[1]);
+  }
+  p->nSysOffset = azTz[2] ? atoi(azTz[2]) : 0;
   p->db = db;
   db = 0;
+  myTzSet(p, azTz[0] ? azTz[0] : "SYSTEM", azTz[0] ? strlen(azTz[0]) : 6);
   *ppConn = &p->base;
   p = 0;
 
 connect_error:
+  if( pTzRes ) mysql_free_result(pTzRes);
   if( p ){
     sqlite3_free(p->zPassword);
     sqlite3_free(p->zDatabase);
@@ -914,10 +951,14 @@ static int myExec(RemoteConn *pConn, const char *zSql, int nParam,
   sqlite3_int64 nChange = 0;
   MYSQL_STMT *pStmt = 0;
   MyStmt *e = 0;
+  char *zUtcSql = 0;
   int rc = SQLITE_OK;
 
   assert( p->base.pActive==0 );
   remoteConnClearError(&p->base);
+  if( p->bTzAsk ) myTzAsk(p);
+  zSql = myUtcSql(p, zSql, p->base.mFlags, &zUtcSql);
+  if( zSql==0 ) return myNoMem(p);
   if( nParam==0 ){
     MYSQL_RES *pRes;
     if( mysql_real_query(db, zSql, (unsigned long)strlen(zSql)) ){
@@ -947,6 +988,7 @@ static int myExec(RemoteConn *pConn, const char *zSql, int nParam,
 
 exec_done:
   myStmtDone(pStmt, e);
+  sqlite3_free(zUtcSql);
   if( pnChange ) *pnChange = rc==SQLITE_OK ? nChange : 0;
   return rc;
 }
@@ -1292,6 +1334,7 @@ static int myQuery(RemoteConn *pConn, const char *zSql, int nParam,
   MYSQL_STMT *pStmt = 0;
   MyStmt *e = 0;
   MyCursor *pCur = 0;
+  char *zUtcSql = 0;
   int bExecuted = 0;
   int bBound = 0;             /* pCur's buffers are bound already */
   int rc = SQLITE_OK;
@@ -1305,6 +1348,9 @@ static int myQuery(RemoteConn *pConn, const char *zSql, int nParam,
   if( (mFlags & REMOTE_QUERY_SHARED)!=0 && myIsOneSelect(zSql) ){
     nCursor = nFetch>0 ? nFetch : 1000;
   }
+  if( p->bTzAsk ) myTzAsk(p);
+  zSql = myUtcSql(p, zSql, mFlags, &zUtcSql);
+  if( zSql==0 ) return myNoMem(p);
   if( nParam==0 && nCursor>0 ){
     /* prepared, for its cursor; what does not prepare streams as text */
     rc = myStmtRunCursor(p, zSql, 0, 0, nCursor, &pStmt, &e, &bPrepared);
@@ -1406,15 +1452,18 @@ static int myQuery(RemoteConn *pConn, const char *zSql, int nParam,
     }
   }
   if( pCur->nCol==0 ) pCur->eState = MYCUR_DONE;
+  pCur->bUtc = zUtcSql!=0;
   if( pMeta ) mysql_free_result(pMeta);
   pCur->bServer = nCursor>0 && pCur->pStmt
                && (db->server_status & SERVER_STATUS_CURSOR_EXISTS)!=0;
+  sqlite3_free(zUtcSql);
   /* a server-side cursor leaves the connection free between fetches */
   if( !pCur->bServer ) p->base.pActive = &pCur->base;
   *ppCur = &pCur->base;
   return SQLITE_OK;
 
 query_error:
+  sqlite3_free(zUtcSql);
   if( pMeta ) mysql_free_result(pMeta);
   if( pCur ){
     myFinalize(&pCur->base);
@@ -1541,7 +1590,7 @@ static const char *myColumnDeclType(RemoteCursor *pCursor, int iCol){
 }
 
 /************************************************************************
-** Values: the type mapping of API.md
+** Values: the type mapping (README.md, "Virtual tables")
 */
 
 /* An unsigned 64-bit value as NUMERIC affinity makes it: integer up to
@@ -1635,15 +1684,117 @@ static unsigned long myTrimFraction(const char *z, unsigned long n){
 }
 
 /*
-** A TIMESTAMP read in a session whose time_zone is nOffset seconds ahead
-** of UTC, moved back to UTC. The zero date stays as it is.
+** ----------------------------------------------------------------------
+** Time zones
+** ----------------------------------------------------------------------
+**
+** The session keeps the time_zone the user chose (an init_command in the
+** URL, the server's default, a later SET): now() and current_date in the
+** user's SQL mean what they mean in the mysql client. The server renders
+** TIMESTAMP values in that zone; the type mapping gives them in UTC:
+**
+**   - SQL the core built (a virtual table's reads and writes, flagged
+**     REMOTE_QUERY_UTC) runs as "SET STATEMENT time_zone='+00:00' FOR ..."
+**     on MariaDB when the session is not in UTC: its TIMESTAMP values come
+**     in UTC, and the UTC texts it writes are read as UTC, exactly;
+**   - any other result's TIMESTAMP values are moved to UTC here by the
+**     session's zone (myToUtc): an offset ("+05:30"), or a named zone by
+**     its rules from the system's zoneinfo (tz.c), the files MariaDB's
+**     zone tables are made from. A wall time that the zone has twice (the
+**     hour repeated when DST ends) is read as the earlier one: the server's
+**     text cannot tell them apart.
+**
+** The zone is read at connect and followed through session-state tracking
+** (myTrackTz). SYSTEM is the server's @@system_time_zone: a zone with
+** rules here, else its offset at connect. A name without rules here costs
+** one query for its current offset before the next statement (myTzAsk).
 */
-static void myShiftToUtc(MYSQL_TIME *t, int nOffset){
+
+/* 1 if z[0..n) names UTC */
+static int myTzIsUtc(const char *z, size_t n){
+  static const char *const azUtc[] = {
+    "UTC", "Etc/UTC", "UCT", "Etc/UCT", "GMT", "Etc/GMT", "GMT0", "Etc/GMT0",
+    "Universal", "Etc/Universal", "Zulu", "Etc/Zulu", "Greenwich", "Etc/Greenwich"
+  };
+  size_t i;
+  for(i=0; i<sizeof(azUtc)/sizeof(azUtc[0]); i++){
+    if( strlen(azUtc[i])==n && sqlite3_strnicmp(z, azUtc[i], (int)n)==0 ) return 1;
+  }
+  return 0;
+}
+
+/* The session's time_zone is now z[0..n): how its TIMESTAMPs are read */
+static void myTzSet(MyConn *p, const char *z, size_t n){
+  char zName[128];
+  int h = 0, m = 0, nH = 0, nM = 0;
+  size_t i = 1;
+  p->bTzAsk = 0;
+  p->pTz = 0;
+  /* an offset, "+hh:mm" or "-hh:mm" */
+  while( i<n && nH<3 && z[i]>='0' && z[i]<='9' ){ h = h*10 + (z[i++] - '0'); nH++; }
+  if( i<n && z[i]==':' ) i++;
+  while( i<n && nM<3 && z[i]>='0' && z[i]<='9' ){ m = m*10 + (z[i++] - '0'); nM++; }
+  if( n>0 && (z[0]=='+' || z[0]=='-') && nH>0 && nM>0 && i==n ){
+    p->nTzOffset = (z[0]=='-' ? -1 : 1)*(h*3600 + m*60);
+    p->eTz = p->nTzOffset ? MYTZ_OFFSET : MYTZ_UTC;
+    return;
+  }
+  if( n==6 && sqlite3_strnicmp(z, "SYSTEM", 6)==0 ){
+    z = p->zSysTz;
+    n = strlen(z);
+    if( myTzIsUtc(z, n) ){ p->eTz = MYTZ_UTC; return; }
+    p->pTz = remoteTzFind(z);
+    if( p->pTz ){ p->eTz = MYTZ_ZONE; return; }
+    p->nTzOffset = p->nSysOffset;
+    p->eTz = p->nTzOffset ? MYTZ_OFFSET : MYTZ_UTC;
+    return;
+  }
+  if( myTzIsUtc(z, n) ){ p->eTz = MYTZ_UTC; return; }
+  if( n<sizeof(zName) ){
+    memcpy(zName, z, n);
+    zName[n] = 0;
+    p->pTz = remoteTzFind(zName);
+  }
+  if( p->pTz ){
+    p->eTz = MYTZ_ZONE;
+  }else{
+    /* no rules here: its offset now, from the server (myTzAsk) */
+    p->eTz = MYTZ_OFFSET;
+    p->nTzOffset = 0;
+    p->bTzAsk = 1;
+  }
+}
+
+/* Before a statement, when myTzSet asked for it: the session zone's
+** current offset, from the server (errors leave the offset at 0) */
+static void myTzAsk(MyConn *p){
+  static const char zSql[] = "SELECT TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), NOW())";
+  MYSQL_RES *pRes;
+  MYSQL_ROW az;
+  p->bTzAsk = 0;
+  if( mysql_real_query(p->db, zSql, (unsigned long)strlen(zSql)) ) return;
+  pRes = mysql_store_result(p->db);
+  if( pRes==0 ) return;
+  az = mysql_fetch_row(pRes);
+  if( az && az[0] ) p->nTzOffset = atoi(az[0]);
+  mysql_free_result(pRes);
+}
+
+/*
+** A TIMESTAMP the server rendered in the session's time zone, moved to
+** UTC (see "Time zones"). The zero date stays as it is.
+*/
+static void myToUtc(const MyConn *p, MYSQL_TIME *t){
   sqlite3_int64 secs, days, y;
   int m, d;
   if( t->year==0 && t->month==0 && t->day==0 ) return;
   secs = remoteDaysFromCivil(t->year, (int)t->month, (int)t->day)*86400
-       + t->hour*3600 + t->minute*60 + t->second - nOffset;
+       + t->hour*3600 + t->minute*60 + t->second;
+  if( p->eTz==MYTZ_ZONE ){
+    secs = remoteTzLocalToUtc(p->pTz, secs);
+  }else{
+    secs -= p->nTzOffset;
+  }
   days = secs>=0 ? secs/86400 : -((-secs+86399)/86400);
   secs -= days*86400;
   remoteCivilFromDays(days, &y, &m, &d);
@@ -1653,6 +1804,22 @@ static void myShiftToUtc(MYSQL_TIME *t, int nOffset){
   t->hour = (unsigned)(secs/3600);
   t->minute = (unsigned)(secs/60%60);
   t->second = (unsigned)(secs%60);
+}
+
+/*
+** The SQL to run for zSql: "SET STATEMENT time_zone='+00:00' FOR zSql"
+** (sqlite3_malloc'd into *pzFree) when the core flagged it
+** REMOTE_QUERY_UTC, the session is not in UTC and the server is a MariaDB
+** that knows SET STATEMENT; else zSql itself. NULL when out of memory.
+*/
+static const char *myUtcSql(MyConn *p, const char *zSql, int mFlags,
+                            char **pzFree){
+  *pzFree = 0;
+  if( (mFlags & REMOTE_QUERY_UTC)==0 || p->eTz==MYTZ_UTC || !p->bSetStatement ){
+    return zSql;
+  }
+  *pzFree = sqlite3_mprintf("SET STATEMENT time_zone='+00:00' FOR %s", zSql);
+  return *pzFree;
 }
 
 /* "YYYY-MM-DD HH:MM:SS[.ffffff]" (text protocol) into *t: 1 on success */
@@ -1684,10 +1851,7 @@ static int myParseDatetime(const char *z, unsigned long n, MYSQL_TIME *t){
 
 /*
 ** After a statement: the server reports a changed time_zone through
-** session-state tracking (tracked by default); remember its offset so
-** TIMESTAMP values can be given back in UTC, as API.md promises. Named
-** zones would need the server's zone tables: only offsets are followed
-** ("SYSTEM" and names count as UTC, the servers this project starts).
+** session-state tracking (tracked by default); follow it (myTzSet).
 */
 static void myTrackTz(MyConn *p){
   const char *zName = 0, *zVal = 0;
@@ -1703,25 +1867,7 @@ static void myTrackTz(MyConn *p){
   do{
     if( mysql_session_track_get_next(p->db, SESSION_TRACK_SYSTEM_VARIABLES,
                                      &zVal, &nVal) ) return;
-    if( nName==9 && memcmp(zName, "time_zone", 9)==0 ){
-      /* an offset, "+hh:mm" or "-hh:mm"; anything else is a name */
-      int h = 0, m = 0, nH = 0, nM = 0;
-      size_t i = 1;
-      while( i<nVal && nH<3 && zVal[i]>='0' && zVal[i]<='9' ){
-        h = h*10 + (zVal[i++] - '0');
-        nH++;
-      }
-      if( i<nVal && zVal[i]==':' ) i++;
-      while( i<nVal && nM<3 && zVal[i]>='0' && zVal[i]<='9' ){
-        m = m*10 + (zVal[i++] - '0');
-        nM++;
-      }
-      if( nVal>0 && (zVal[0]=='+' || zVal[0]=='-') && nH>0 && nM>0 && i==nVal ){
-        p->nTzOffset = (zVal[0]=='-' ? -1 : 1)*(h*3600 + m*60);
-      }else{
-        p->nTzOffset = 0;
-      }
-    }
+    if( nName==9 && memcmp(zName, "time_zone", 9)==0 ) myTzSet(p, zVal, nVal);
   }while( mysql_session_track_get_next(p->db, SESSION_TRACK_SYSTEM_VARIABLES,
                                        &zName, &nName)==0 );
 }
@@ -1812,11 +1958,11 @@ static void myColumnText(MyCursor *pCur, int iCol, RemoteValue *pOut){
       remoteNumericAffinity(z, (int)n, pOut);
       break;
     case MYC_TSTAMP:
-      if( ((MyConn*)pCur->base.pConn)->nTzOffset ){
+      if( ((MyConn*)pCur->base.pConn)->eTz!=MYTZ_UTC && !pCur->bUtc ){
         MYSQL_TIME t;
         char *zText = pCur->zTsBuf;
         if( myParseDatetime(z, n, &t) ){
-          myShiftToUtc(&t, ((MyConn*)pCur->base.pConn)->nTzOffset);
+          myToUtc((MyConn*)pCur->base.pConn, &t);
           pOut->eType = SQLITE_TEXT;
           pOut->n = myFormatTime(&t, MYC_TSTAMP, zText);
           pOut->z = zText;
@@ -1888,8 +2034,10 @@ static void myColumnBinary(MyCursor *pCur, int iCol, RemoteValue *pOut){
     case MYC_TIME: {
       char *zText = (char*)b->buffer + MY_TIME_TEXT;
       MYSQL_TIME t = *(const MYSQL_TIME*)b->buffer;
-      int nOffset = ((MyConn*)pCur->base.pConn)->nTzOffset;
-      if( pCur->aClass[iCol]==MYC_TSTAMP && nOffset ) myShiftToUtc(&t, nOffset);
+      const MyConn *pMy = (const MyConn*)pCur->base.pConn;
+      if( pCur->aClass[iCol]==MYC_TSTAMP && pMy->eTz!=MYTZ_UTC && !pCur->bUtc ){
+        myToUtc(pMy, &t);
+      }
       pOut->eType = SQLITE_TEXT;
       pOut->n = myFormatTime(&t, pCur->aClass[iCol], zText);
       pOut->z = zText;
@@ -1909,8 +2057,8 @@ static void myColumnBinary(MyCursor *pCur, int iCol, RemoteValue *pOut){
 }
 
 /*
-** The value of column iCol of the current row after API.md's type
-** mapping. TEXT and BLOB bytes stay valid until the next xStep or
+** The value of column iCol of the current row after the type mapping
+** (README.md, "Virtual tables"). TEXT and BLOB bytes stay valid until the next xStep or
 ** xFinalize. NULL outside a row.
 */
 static void myColumn(RemoteCursor *pCursor, int iCol, RemoteValue *pOut){
@@ -2170,7 +2318,7 @@ static char *myGetIsolation(RemoteConn *pConn){
 ** The catalog
 */
 
-/* The declared type (API.md's mapping) of a column of DATA_TYPE zData and
+/* The declared type (the type mapping of README.md) of a column of DATA_TYPE zData and
 ** COLUMN_TYPE zType, as information_schema.COLUMNS spells them */
 static const char *myDeclType(const char *zData, const char *zType){
   static const char *const azInt[] = {
@@ -2360,7 +2508,7 @@ static int myTableColumns(MyConn *p, RemoteTableInfo *pInfo){
 /*
 ** Read table (or view) zTable of database zSchema (NULL = the current
 ** database) from information_schema, with values bound: its columns in
-** ordinal order, declared types by API.md's mapping, NOT NULL, primary
+** ordinal order, declared types by README.md's type mapping, NOT NULL, primary
 ** key positions, row estimate (TABLE_ROWS, -1 unknown). Names compare as
 ** the server compares them (lower_case_table_names). *ppInfo is freed
 ** with remoteTableInfoFree(). SQLITE_OK, SQLITE_NOTFOUND, or SQLITE_ERROR

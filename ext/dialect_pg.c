@@ -6,11 +6,13 @@
 ** from a parsed URL, run statements with bound parameters, stream results
 ** row by row, and read the catalog for the virtual tables. Read first:
 **
-**   pgConnect()  keywords from the URL, session set to UTC and ISO output
+**   pgConnect()  keywords from the URL, ISO output (the time zone stays the
+**                user's: "Time zones")
 **   pgRun()      every statement goes through it: binding, the cache of
 **                prepared statements, the first result
-**   pgColumn()   API.md's type mapping from PostgreSQL's text output (or
-**                binary values, read as the binary COPY's)
+**   pgColumn()   the type mapping (README.md, "Virtual tables") from
+**                PostgreSQL's text output (or binary values, read as the
+**                binary COPY's)
 **
 ** Conventions: values are sent as int8 / float8 (binary), untyped text, or
 ** bytea (binary); results are requested in text form, except a cursor's
@@ -132,7 +134,8 @@ static const struct PgArrayType {
 #define PG_BOX_ARRAYOID 1020   /* its elements are separated by ';' */
 
 /*
-** Sent once per new connection, in one round trip: stable output formats,
+** Sent once per new connection, in one round trip: stable output formats
+** (the time zone stays the user's: see "Time zones" below),
 ** then the user-defined types (extensions' base types, enums, ranges and
 ** arrays of them) so that pgKind() knows which unknown OIDs are arrays.
 ** Composite types (one per table) are left out: there can be many. The
@@ -140,7 +143,6 @@ static const struct PgArrayType {
 ** compare with the one the connection reports (pgSetup: a pooler).
 */
 static const char zPgSetup[] =
-  "SET TimeZone='UTC';"
   "SET DateStyle='ISO, YMD';"
   "SET IntervalStyle='postgres';"
   "SET extra_float_digits=1;"
@@ -182,6 +184,8 @@ struct PgStmt {
   char *zSql;
   int eResFmt;            /* 0: not run yet; 1: every result column has a
                           ** binary reading (pgBinKind); -1: some has none */
+  Oid *aSrvType;          /* nParam types the server gave the parameters
+                          ** (described when first needed: pgTzParams) */
 };
 
 typedef struct PgConn PgConn;
@@ -201,6 +205,8 @@ struct PgConn {
   struct PgCursor *pSpare;  /* a finalized cursor kept for the next query */
   int bPooled;            /* a pooler (PgBouncer...) stands between us and
                           ** the server: see "Poolers" below */
+  char *zCopyTz;          /* the session's TimeZone while a COPY runs in
+                          ** UTC (pgTzToUtc), sqlite3_malloc'd, else NULL */
 };
 
 /* One column of an open cursor: its conversion and its buffer */
@@ -605,6 +611,7 @@ static void pgDeallocate(PgConn *p, unsigned int iName){
 static void pgStmtDrop(PgConn *p, PgStmt *pStmt, int bDealloc){
   pgStmtUnlink(p, pStmt);
   if( bDealloc ) pgDeallocate(p, pStmt->iName);
+  sqlite3_free(pStmt->aSrvType);
   sqlite3_free(pStmt);
 }
 
@@ -701,11 +708,237 @@ static void pgStmtFreeAll(PgConn *p){
   while( p->pMru ){
     PgStmt *pStmt = p->pMru;
     pgStmtUnlink(p, pStmt);
+    sqlite3_free(pStmt->aSrvType);
     sqlite3_free(pStmt);
   }
   sqlite3_free(p->aDealloc);
   p->aDealloc = 0;
   p->nDealloc = p->nDeallocAlloc = 0;
+}
+
+/*
+** ----------------------------------------------------------------------
+** Time zones
+** ----------------------------------------------------------------------
+**
+** The session keeps the time zone the user chose (TimeZone in the URL's
+** options, the role's, the database's or the server's default, a later
+** SET): now() and current_date in the user's SQL mean what they mean in
+** psql. The type mapping still gives every timestamptz in UTC: a text
+** reading carries its offset and pgColumn() moves it to UTC (array
+** elements too), a binary reading is UTC already. The other way, SQLite's
+** text of a time without an offset means UTC in the SQL the core builds
+** (a virtual table's, flagged REMOTE_QUERY_UTC): when the session is not
+** in UTC, such a text bound to a parameter the server types timestamptz
+** (the statement's parameters, described once per cached statement) gets
+** "+00", and a COPY (the bulk INSERT of a virtual table) runs with
+** TimeZone set to UTC. The user's own SQL and parameters keep the
+** session's zone, as in psql. Comparisons of timestamptz columns are not
+** pushed down (vtab.c: K_OTHER), so SQLite compares the UTC texts itself.
+*/
+
+/* 1 when the session's TimeZone (reported by the server, kept by libpq)
+** is UTC under one of its names; 0 otherwise or when not reported */
+static int pgSessionUtc(PgConn *p){
+  static const char *const azUtc[] = {
+    "UTC", "Etc/UTC", "UCT", "Etc/UCT", "GMT", "Etc/GMT", "GMT0", "Etc/GMT0",
+    "GMT+0", "GMT-0", "Etc/GMT+0", "Etc/GMT-0", "Greenwich", "Etc/Greenwich",
+    "Universal", "Etc/Universal", "Zulu", "Etc/Zulu"
+  };
+  const char *z = PQparameterStatus(p->pg, "TimeZone");
+  size_t i;
+  if( z==0 ) return 0;
+  for(i=0; i<sizeof(azUtc)/sizeof(azUtc[0]); i++){
+    if( sqlite3_stricmp(z, azUtc[i])==0 ) return 1;
+  }
+  return 0;
+}
+
+/*
+** If z[0..n) is a date or a date and time without a time zone
+** ("2020-01-02", "2020-01-02 03:04:05.5", "0044-03-15T07:03 BC"), the
+** length of its date-and-time part (where an offset goes, before any era
+** and trailing space) with *pbDate set when there is no time; else 0.
+*/
+static int pgNaiveTime(const char *z, int n, int *pbDate){
+  int i = 0, j, e;
+  while( i<n && z[i]==' ' ) i++;
+  for(j=i; j<n && isdigit((unsigned char)z[j]); j++){}
+  if( j-i<4 || j+6>n || z[j]!='-' || !isdigit((unsigned char)z[j+1])
+   || !isdigit((unsigned char)z[j+2]) || z[j+3]!='-'
+   || !isdigit((unsigned char)z[j+4]) || !isdigit((unsigned char)z[j+5]) ){
+    return 0;
+  }
+  i = e = j+6;
+  *pbDate = 1;
+  if( i+5<=n && (z[i]==' ' || z[i]=='T') && isdigit((unsigned char)z[i+1])
+   && isdigit((unsigned char)z[i+2]) && z[i+3]==':' ){
+    i += 4;
+    if( i+2>n || !isdigit((unsigned char)z[i]) || !isdigit((unsigned char)z[i+1]) ){
+      return 0;
+    }
+    i += 2;
+    if( i+3<=n && z[i]==':' && isdigit((unsigned char)z[i+1])
+     && isdigit((unsigned char)z[i+2]) ){
+      i += 3;
+      if( i<n && z[i]=='.' ){
+        for(i++; i<n && isdigit((unsigned char)z[i]); i++){}
+      }
+    }
+    e = i;
+    *pbDate = 0;
+  }
+  /* then only an era and spaces */
+  while( i<n && z[i]==' ' ) i++;
+  if( i+2<=n && (sqlite3_strnicmp(&z[i], "BC", 2)==0
+                 || sqlite3_strnicmp(&z[i], "AD", 2)==0) ){
+    i += 2;
+    while( i<n && z[i]==' ' ) i++;
+  }
+  return i==n ? e : 0;
+}
+
+/* 1 if some TEXT among the nParam values is a time without a zone */
+static int pgHasNaiveTime(int nParam, const RemoteValue *aParam){
+  int i, bDate;
+  for(i=0; i<nParam; i++){
+    if( aParam[i].eType==SQLITE_TEXT
+     && pgNaiveTime(aParam[i].z, aParam[i].n, &bDate)>0 ){
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/*
+** The types the server gives the parameters of prepared statement zName
+** ("" the unnamed one), in the nParam slots of aType. SQLITE_OK, or
+** SQLITE_ERROR with the error set.
+*/
+static int pgDescribeParams(PgConn *p, const char *zName, int nParam, Oid *aType){
+  PGresult *pRes = PQdescribePrepared(p->pg, zName);
+  int rc = pRes ? pgCheck(p, pRes) : SQLITE_ERROR;
+  int i;
+  if( pRes==0 ) pgSetError(p, 0);
+  for(i=0; i<nParam; i++){
+    aType[i] = (rc==SQLITE_OK && i<PQnparams(pRes)) ? PQparamtype(pRes, i) : 0;
+  }
+  PQclear(pRes);
+  return rc;
+}
+
+/*
+** In a session not in UTC: each naive time text in pBind whose parameter
+** the server types timestamptz (aSrvType) is given "+00" (a date alone
+** " 00:00:00+00"): the copies are sqlite3_malloc'd into azFree (nParam
+** slots, zeroed), for pgTzFree. SQLITE_OK or SQLITE_NOMEM.
+*/
+static int pgTzParams(PgBind *pBind, const Oid *aSrvType, char **azFree){
+  int i;
+  for(i=0; i<pBind->n; i++){
+    const char *z = pBind->azVal[i];
+    int n, e, bDate = 0;
+    if( aSrvType[i]!=PG_TIMESTAMPTZOID || pBind->aFmt[i]!=0 || z==0 ) continue;
+    n = (int)strlen(z);
+    e = pgNaiveTime(z, n, &bDate);
+    if( e<=0 ) continue;
+    azFree[i] = sqlite3_mprintf("%.*s%s%s", e, z,
+                                bDate ? " 00:00:00+00" : "+00", &z[e]);
+    if( azFree[i]==0 ) return SQLITE_NOMEM;
+    pBind->azVal[i] = azFree[i];
+  }
+  return SQLITE_OK;
+}
+
+/*
+** pgRun's part for pgTzParams: the server's types for the parameters of
+** pStmt (described once and kept with it), or of zSql prepared now as the
+** unnamed statement (pStmt NULL: the caller then runs that one), and the
+** texts they need. *pazFree is allocated on first use. SQLITE_OK, or
+** SQLITE_ERROR with the error set.
+*/
+static int pgTzBind(PgConn *p, const char *zSql, PgBind *pBind, PgStmt *pStmt,
+                    char ***pazFree){
+  Oid *aType;
+  int rc;
+  if( *pazFree==0 ){
+    *pazFree = sqlite3_malloc64(sizeof(char*)*pBind->n);
+    if( *pazFree==0 ){ pgSetNoMem(p); return SQLITE_ERROR; }
+    memset(*pazFree, 0, sizeof(char*)*pBind->n);
+  }
+  if( pStmt && pStmt->aSrvType ){
+    aType = pStmt->aSrvType;
+  }else{
+    aType = sqlite3_malloc64(sizeof(Oid)*pBind->n);
+    if( aType==0 ){ pgSetNoMem(p); return SQLITE_ERROR; }
+    if( pStmt==0 ){
+      PGresult *pRes = PQprepare(p->pg, "", zSql, pBind->n, pBind->aType);
+      rc = pRes ? pgCheck(p, pRes) : SQLITE_ERROR;
+      if( pRes==0 ) pgSetError(p, 0);
+      PQclear(pRes);
+      if( rc!=SQLITE_OK ){ sqlite3_free(aType); return rc; }
+    }
+    rc = pgDescribeParams(p, pStmt ? pStmt->zName : "", pBind->n, aType);
+    if( rc!=SQLITE_OK ){ sqlite3_free(aType); return rc; }
+    if( pStmt ) pStmt->aSrvType = aType;
+  }
+  rc = pgTzParams(pBind, aType, *pazFree);
+  if( pStmt==0 ) sqlite3_free(aType);
+  if( rc!=SQLITE_OK ){ pgSetNoMem(p); return SQLITE_ERROR; }
+  return SQLITE_OK;
+}
+
+static void pgTzFree(int n, char **azFree){
+  int i;
+  if( azFree==0 ) return;
+  for(i=0; i<n; i++) sqlite3_free(azFree[i]);
+  sqlite3_free(azFree);
+}
+
+/*
+** For a COPY in a session not in UTC: TimeZone set to UTC (set_config,
+** local to an open transaction) with the session's own value saved in
+** *pzSaved (sqlite3_malloc'd; NULL when nothing was changed). pgTzRestore
+** puts it back. SQLITE_OK, or SQLITE_ERROR with the error set.
+*/
+static int pgTzToUtc(PgConn *p, char **pzSaved){
+  const char *zLocal = PQtransactionStatus(p->pg)==PQTRANS_IDLE ? "false" : "true";
+  const char *azParam[2];
+  const char *zTz;
+  PGresult *pRes;
+  int rc;
+  *pzSaved = 0;
+  if( pgSessionUtc(p) ) return SQLITE_OK;
+  zTz = PQparameterStatus(p->pg, "TimeZone");
+  if( zTz==0 ) return SQLITE_OK;     /* no report: the server is not a PostgreSQL */
+  *pzSaved = sqlite3_mprintf("%s", zTz);
+  if( *pzSaved==0 ){ pgSetNoMem(p); return SQLITE_ERROR; }
+  azParam[0] = "UTC";
+  azParam[1] = zLocal;
+  pRes = PQexecParams(p->pg, "SELECT pg_catalog.set_config('TimeZone', $1, $2::bool)",
+                      2, 0, azParam, 0, 0, 0);
+  rc = pRes ? pgCheck(p, pRes) : SQLITE_ERROR;
+  if( pRes==0 ) pgSetError(p, 0);
+  PQclear(pRes);
+  if( rc!=SQLITE_OK ){
+    sqlite3_free(*pzSaved);
+    *pzSaved = 0;
+  }
+  return rc;
+}
+
+static void pgTzRestore(PgConn *p, char *zSaved){
+  const char *azParam[2];
+  PGresult *pRes;
+  if( zSaved==0 ) return;
+  azParam[0] = zSaved;
+  azParam[1] = PQtransactionStatus(p->pg)==PQTRANS_IDLE ? "false" : "true";
+  /* in a failed transaction this fails, and the rollback undoes the
+  ** change made inside it anyway */
+  pRes = PQexecParams(p->pg, "SELECT pg_catalog.set_config('TimeZone', $1, $2::bool)",
+                      2, 0, azParam, 0, 0, 0);
+  PQclear(pRes);
+  sqlite3_free(zSaved);
 }
 
 /*
@@ -725,17 +958,23 @@ static void pgStmtFreeAll(PgConn *p){
 ** asks for binary results when the cached statement is known to allow
 ** them (PgStmt.eResFmt) and gets the statement run (NULL if none): the
 ** caller reads PQfformat() and records eResFmt after a first run.
+** mFlags: REMOTE_QUERY_UTC for the core's SQL (see "Time zones").
 ** On failure returns SQLITE_ERROR with the error set, every result
 ** consumed, and *ppRes NULL.
 */
 static int pgRun(PgConn *p, const char *zSql, int nParam,
-                 const RemoteValue *aParam, int bSingle, PGresult **ppRes,
-                 PgStmt **ppStmt){
+                 const RemoteValue *aParam, int bSingle, int mFlags,
+                 PGresult **ppRes, PgStmt **ppStmt){
   PgBind bind;
   PgStmt *pStmt;
   PGresult *pRes = 0;
   int bRetried = 0;
   int rc;
+  /* the core's SQL, with a time without a zone (for a timestamptz?), in a
+  ** session not in UTC */
+  int bTz = (mFlags & REMOTE_QUERY_UTC) && nParam>0
+         && pgHasNaiveTime(nParam, aParam) && !pgSessionUtc(p);
+  char **azTzFree = 0;
 
   *ppRes = 0;
   if( ppStmt ) *ppStmt = 0;
@@ -750,10 +989,18 @@ static int pgRun(PgConn *p, const char *zSql, int nParam,
       rc = pgStmtGet(p, zSql, &bind, &pStmt);
       if( rc!=SQLITE_OK ) break;
     }
+    if( bTz ){
+      rc = pgTzBind(p, zSql, &bind, pStmt, &azTzFree);
+      if( rc!=SQLITE_OK ) break;
+    }
     if( pStmt ){
       bSent = PQsendQueryPrepared(p->pg, pStmt->zName, bind.n, bind.azVal,
                                   bind.anLen, bind.aFmt,
                                   ppStmt!=0 && pStmt->eResFmt>0);
+    }else if( bTz ){
+      /* prepared unnamed by pgTzBind */
+      bSent = PQsendQueryPrepared(p->pg, "", bind.n, bind.azVal,
+                                  bind.anLen, bind.aFmt, 0);
     }else if( bind.n==0 && !bSingle ){
       bSent = PQsendQuery(p->pg, zSql);
     }else{
@@ -789,6 +1036,7 @@ static int pgRun(PgConn *p, const char *zSql, int nParam,
     }
   }
   pgBindFree(&bind);
+  pgTzFree(nParam, azTzFree);
   *ppRes = pRes;
   if( ppStmt && rc==SQLITE_OK ) *ppStmt = pStmt;
   return rc;
@@ -949,8 +1197,9 @@ static int pgAddKeyword(const char **azKey, const char **azVal, int nKw,
 ** xConnect: keywords host, port, user, password, dbname from the URL
 ** (empty parts left out, so PGPASSWORD, .pgpass and services still work),
 ** then every query key (so a query key wins), client_encoding=UTF8 unless
-** given; expand_dbname=0. On success the session is set to UTC, ISO
-** dates, shortest-exact floats and hex bytea (zPgSetup). On failure
+** given; expand_dbname=0. On success the session is set to ISO dates,
+** shortest-exact floats and hex bytea (zPgSetup); its time zone stays the
+** one the user chose ("Time zones"). On failure
 ** *pzErr is libpq's message on one line, any password text as "***", and
 ** *peErr REMOTE_ERR_DISCONNECT when no server answered.
 */
@@ -1051,6 +1300,7 @@ connect_done:
 
 static void pgFree(PgConn *p){
   pgStmtFreeAll(p);
+  sqlite3_free(p->zCopyTz);
   sqlite3_free(p->pSpare);
   remoteConnClearError(&p->base);
   sqlite3_free(p->aUserType);
@@ -1140,7 +1390,7 @@ static int pgExec(RemoteConn *pConn, const char *zSql, int nParam,
   sqlite3_int64 nChange = 0;
   int rc;
   assert( p->base.pActive==0 );
-  rc = pgRun(p, zSql, nParam, aParam, 0, &pRes, 0);
+  rc = pgRun(p, zSql, nParam, aParam, 0, p->base.mFlags, &pRes, 0);
   while( rc==SQLITE_OK && pRes ){
     nChange = strtoll(PQcmdTuples(pRes), 0, 10);
     PQclear(pRes);
@@ -1455,6 +1705,17 @@ static void pgJsonElement(PgJson *p, const char *z, int n, int bQuoted){
       return;
     case PGE_TSTZ: {
       int e = pgTzSplit(z, n);
+      char zUtc[48];
+      /* in UTC, as a timestamptz column reads (see pgColumn) */
+      if( e<0 || !(z[e-3]=='+' && z[e-2]=='0' && z[e-1]=='0') ){
+        int nUtc = pgTstzToUtc(z, n, zUtc);
+        if( nUtc>0 ){
+          *p->zOut++ = '"';
+          for(i=0; i<nUtc; i++) pgJsonChar(p, (unsigned char)zUtc[i]);
+          *p->zOut++ = '"';
+          return;
+        }
+      }
       if( e>=0 ){
         *p->zOut++ = '"';
         for(i=0; i<e; i++) pgJsonChar(p, (unsigned char)z[i]);
@@ -2471,7 +2732,7 @@ static int pgQuery(RemoteConn *pConn, const char *zSql, int nParam,
     pCur = 0;
     if( rc!=SQLITE_NOTFOUND ) return SQLITE_ERROR;
   }
-  rc = pgRun(p, zSql, nParam, aParam, (mFlags & REMOTE_QUERY_ONE)==0, &pRes,
+  rc = pgRun(p, zSql, nParam, aParam, (mFlags & REMOTE_QUERY_ONE)==0, mFlags, &pRes,
              &pStmt);
   if( rc!=SQLITE_OK ) return rc;
   /* the cursor and its columns in one allocation, the spare one if it has
@@ -2540,7 +2801,8 @@ static const char *pgColumnDeclType(RemoteCursor *pCursor, int iCol){
 }
 
 /*
-** xColumn: API.md's type mapping. Text points into the PGresult, or into
+** xColumn: the type mapping (README.md, "Virtual tables"). Text points
+** into the PGresult, or into
 ** the column's buffer when converted; both live until the next xStep.
 ** Out of memory during a conversion gives NULL.
 */
@@ -2959,8 +3221,17 @@ static int pgCopyBegin(RemoteConn *pConn, const char *zTarget){
   char *zSql;
   assert( p->base.pActive==0 );
   remoteConnClearError(pConn);
+  /* times without a zone in the rows mean UTC (see "Time zones") */
+  sqlite3_free(p->zCopyTz);
+  p->zCopyTz = 0;
+  if( pgTzToUtc(p, &p->zCopyTz)!=SQLITE_OK ) return SQLITE_ERROR;
   zSql = sqlite3_mprintf("COPY %s FROM STDIN", zTarget);
-  if( zSql==0 ){ pgSetNoMem(p); return SQLITE_NOMEM; }
+  if( zSql==0 ){
+    pgTzRestore(p, p->zCopyTz);
+    p->zCopyTz = 0;
+    pgSetNoMem(p);
+    return SQLITE_NOMEM;
+  }
   pRes = PQexec(p->pg, zSql);
   sqlite3_free(zSql);
   if( PQresultStatus(pRes)!=PGRES_COPY_IN ){
@@ -2970,6 +3241,8 @@ static int pgCopyBegin(RemoteConn *pConn, const char *zTarget){
     }
     PQclear(pRes);
     pgDrain(p);
+    pgTzRestore(p, p->zCopyTz);
+    p->zCopyTz = 0;
     return SQLITE_ERROR;
   }
   PQclear(pRes);
@@ -3096,6 +3369,8 @@ static int pgCopyEnd(RemoteConn *pConn, int bAbort, sqlite3_int64 *pnChange){
     PQclear(pRes);
   }
   if( rc==SQLITE_ERROR && p->base.eErr==REMOTE_ERR_NONE ) pgSetError(p, 0);
+  pgTzRestore(p, p->zCopyTz);
+  p->zCopyTz = 0;
   return rc;
 }
 

@@ -5,7 +5,7 @@
 **   SELECT remote_engine('pg', 'postgresql://u:p@host/db', 'pool_size=2');
 **
 ** remoteEngineCreate() parses the URL and the `key=value` options (exact
-** error texts from API.md), checks the URL's query keys against the
+** error texts: README.md, "remote_engine", documents them), checks the URL's query keys against the
 ** dialect, and installs the engine, replacing one of the same name. Every
 ** lookup takes a reference (remoteEngineFind/remoteEngineRelease) so an
 ** engine replaced or dropped while in use lives until its last user is done.
@@ -156,7 +156,7 @@ static void optsDefault(RemoteEngineOpts *p, const RemoteUrl *pUrl){
 
 /*
 ** Apply one `key=value` option text to p. Returns SQLITE_OK or SQLITE_ERROR
-** with *pzErr set to API.md's text.
+** with *pzErr set to the documented text (README.md, "remote_engine").
 */
 static int optsApply(RemoteEngineOpts *p, const char *zOpt, char **pzErr){
   const char *zEq = strchr(zOpt, '=');

@@ -11,15 +11,6 @@
 
 #include "dialect.h"
 
-/* The library exports only remote.h's API (-fvisibility=hidden); these
-** internal functions are exported too, for test/fork.c, which drives the
-** registry and the pool without SQLite in a forked child */
-#if defined(__GNUC__)
-# define REMOTE_TEST_EXPORT __attribute__((visibility("default")))
-#else
-# define REMOTE_TEST_EXPORT
-#endif
-
 typedef struct RemoteEngine RemoteEngine;
 typedef struct RemoteEngineOpts RemoteEngineOpts;
 typedef struct RemotePool RemotePool;
@@ -74,8 +65,8 @@ int remoteEngineCreate(const char *zName, const char *zUrl, int nOpt,
                        const char **azOpt, char **pzErr);
 
 /* A counted reference to engine zName, or NULL. */
-REMOTE_TEST_EXPORT RemoteEngine *remoteEngineFind(const char *zName);
-REMOTE_TEST_EXPORT void remoteEngineRelease(RemoteEngine*);
+RemoteEngine *remoteEngineFind(const char *zName);
+void remoteEngineRelease(RemoteEngine*);
 void remoteEngineRef(RemoteEngine*);
 
 /* Remove zName from the registry: 1 if it existed. */
@@ -91,7 +82,7 @@ int remoteEngineList(RemoteEngine ***papEngine, int *pnEngine);
 /* The engine's current pool, with a reference (remotePoolRelease);
 ** NULL when the engine has been dropped (by another thread) since the
 ** caller found it. */
-REMOTE_TEST_EXPORT RemotePool *remoteEnginePool(RemoteEngine*);
+RemotePool *remoteEnginePool(RemoteEngine*);
 /* The same for the registered engine named zName in one look-up: NULL
 ** when there is none */
 RemotePool *remoteEnginePoolNamed(const char *zName);

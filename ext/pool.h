@@ -111,7 +111,7 @@ int remotePoolReconnect(PoolConn*, char **pzErr, int *peErr);
 
 /* Make a pool for pEngine (takes a reference on it). */
 RemotePool *remotePoolNew(RemoteEngine *pEngine);
-REMOTE_TEST_EXPORT void remotePoolRelease(RemotePool*);
+void remotePoolRelease(RemotePool*);
 
 /*
 ** Check a connection out. bNoWait: fail with SQLITE_BUSY at once instead of
@@ -119,9 +119,8 @@ REMOTE_TEST_EXPORT void remotePoolRelease(RemotePool*);
 ** timeout, *pzErr set) or SQLITE_ERROR (connect failed, *pzErr set and
 ** *peErr the REMOTE_ERR_* class).
 */
-REMOTE_TEST_EXPORT int remotePoolCheckout(RemotePool*, int bNoWait,
-                                          PoolConn **ppPc, char **pzErr,
-                                          int *peErr);
+int remotePoolCheckout(RemotePool*, int bNoWait, PoolConn **ppPc,
+                       char **pzErr, int *peErr);
 
 /* The same for user pUser (a session; NULL for the C tools that use the
 ** pool directly): a StaticPool serialises different users (see above). */
@@ -129,7 +128,7 @@ int remotePoolCheckoutFor(RemotePool*, void *pUser, int bNoWait,
                           PoolConn **ppPc, char **pzErr, int *peErr);
 
 /* Return a checked-out slot: reset on return, then idle or closed. */
-REMOTE_TEST_EXPORT void remotePoolCheckin(PoolConn*);
+void remotePoolCheckin(PoolConn*);
 
 /*
 ** Invalidate: hard closes pConn now (the slot reconnects at its next

@@ -4,8 +4,9 @@
 **
 ** A RemoteResult wraps a dialect cursor. While it streams, its connection's
 ** pActiveResult points at it; when another statement needs that connection,
-** remoteResultDrain() reads the rest of the rows into memory first (one
-** stream per connection, ARCHITECTURE.md), and the result goes on from its
+** remoteResultDrain() reads the rest of the rows into memory first (a
+** connection carries one result stream at a time: libpq and the MySQL
+** client cannot interleave two), and the result goes on from its
 ** buffer. remoteResultOpen() retries a read that failed on a dropped
 ** connection (retry_on_disconnect) when nothing has been returned yet and no
 ** transaction is open.

@@ -7,7 +7,8 @@
 ** statement runs on; remoteSessBegin/Commit/Rollback implement SQLAlchemy
 ** 1.x's counter nesting (only the outermost commit commits, any rollback
 ** rolls everything back and leaves the outer levels inactive) plus 2.0's
-** savepoints. Error texts quoted in API.md are produced here.
+** savepoints. The transaction error texts README.md quotes ("Transactions")
+** are made here.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -533,11 +534,14 @@ static int execOn(SessConn *pSc, PoolConn *pc, const char *zSql, int nParam,
                   char **pzErr){
   RemoteConn *pConn = pc->pConn;
   sqlite3_int64 nDummy;
+  int rc;
   remoteSessEcho(pSc, pc->pPool->pEngine, zSql, nParam, aParam);
-  if( pConn->pDialect->xExec(pConn, zSql, nParam, aParam,
-                             pnChange ? pnChange : &nDummy)!=SQLITE_OK ){
-    return remoteSessError(pSc, pc, pzErr);
-  }
+  /* SQL the core built (pSc->mQuery): the dialect's times in UTC */
+  pConn->mFlags = pSc->mQuery & REMOTE_QUERY_UTC;
+  rc = pConn->pDialect->xExec(pConn, zSql, nParam, aParam,
+                              pnChange ? pnChange : &nDummy);
+  pConn->mFlags = 0;
+  if( rc!=SQLITE_OK ) return remoteSessError(pSc, pc, pzErr);
   return SQLITE_OK;
 }
 

@@ -54,8 +54,10 @@ struct SessConn {
   char *zIsolation;         /* normalized level or NULL */
   int bStream;              /* stream_results */
   int nFetch;               /* fetch_size, 0 = engine's */
-  int mQuery;               /* REMOTE_QUERY_* flags of the next query (set
-                            ** by a virtual table's scan around it) */
+  int mQuery;               /* REMOTE_QUERY_* flags of the next query or
+                            ** exec (set by a virtual table around its own
+                            ** SQL: REMOTE_QUERY_UTC, and for a scan ONE or
+                            ** SCAN) */
   char *zSchemaMap;         /* schema_translate_map JSON or NULL */
   int nMap;                 /* schema_translate_map entries */
   char **azMap;             /* 2*nMap: from ("" = no schema), to (NULL = none) */

@@ -23,7 +23,7 @@ SQLITE_EXTENSION_INIT3
 #include "url.h"
 
 /*
-** Choices where API.md and SQLAlchemy leave room:
+** Choices where the URL form (README.md, "URLs") and SQLAlchemy leave room:
 **   - The password runs from the first ':' of the userinfo to the first '@'
 **     after it, as in SQLAlchemy; it may hold a raw '/', '?' or ':'. A raw
 **     '@' in a password (write %40) would leave '@' in the host: such a URL

@@ -761,14 +761,15 @@ static int filterOpen(RemoteVtabCursor *p, RemoteVtab *pTab, SessConn *pSc,
   if( pTab->nFetch>0 ) pSc->nFetch = pTab->nFetch;
   p->bCount = bCount;
   p->nRow = 0;
+  /* the module's own SQL: times in UTC (dialect.h) */
   if( idxNum==1 ){
-    pSc->mQuery = REMOTE_QUERY_ONE;
+    pSc->mQuery = REMOTE_QUERY_UTC|REMOTE_QUERY_ONE;
   }else if( !bSmall && nParam==0
          && (pTab->nRowEst<0 || pTab->nRowEst>=REMOTE_SCAN_MIN_ROWS)
          && (pTab->nScanRows<0 || pTab->nScanRows>=REMOTE_SCAN_MIN_ROWS) ){
-    pSc->mQuery = REMOTE_QUERY_SCAN|REMOTE_QUERY_STREAM;
+    pSc->mQuery = REMOTE_QUERY_UTC|REMOTE_QUERY_SCAN|REMOTE_QUERY_STREAM;
   }else{
-    pSc->mQuery = REMOTE_QUERY_STREAM;
+    pSc->mQuery = REMOTE_QUERY_UTC|REMOTE_QUERY_STREAM;
   }
   rc = remoteResultOpen(pSc, zSql, nParam, aParam, 1, &p->pRes, pzErr);
   pSc->nFetch = nSaveFetch;

@@ -411,7 +411,9 @@ static int writeRun(Write *w){
         && !sqlite3_get_autocommit(pTab->db);
   if( bGuard ) rc = writeGuardBegin(pSc, &w->zErr);
   if( rc==SQLITE_OK ){
+    pSc->mQuery = REMOTE_QUERY_UTC;     /* times in UTC (dialect.h) */
     rc = remoteSessExec(pSc, zSql, w->q.nParam, w->q.aParam, &nChange, &w->zErr);
+    pSc->mQuery = 0;
     if( rc && bGuard ) writeGuardUndo(pSc);
   }
   sqlite3_free(zSql);

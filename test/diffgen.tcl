@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: MIT
 # test/diffgen.tcl: the differential checker of diff.test.
 #
-# The contract (API.md, "Results are the local results"): a query over
-# remote virtual tables returns exactly what the same query returns over
-# local SQLite tables with the same declared types and the same rows.
+# The contract (README.md, "Virtual tables": pushdown never changes a
+# result): a query over remote virtual tables returns exactly what the same
+# query returns over local SQLite tables with the same declared types and
+# the same rows.
 #
 #   diffgen_setup            remote tables diff_t1_PID/diff_t2_PID (PID: this
 #                            process, so that runs in parallel do not meet; one per dialect,

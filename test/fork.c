@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
-** test/fork.c: connections across fork(). Built and run by threads.test:
+** test/fork.c: connections across fork(). Built and run by threads.test,
+** linked with the extension's objects (the storm calls its internal pool
+** functions, which the library does not export; dist/obj/LINK lists the
+** objects and the options they are linked with):
 **
-**   cc -o fork test/fork.c -lsqlite3 -lpthread
-**   ./fork EXT URL PIDSQL ALIVESQL [storm]
+**   cc -Iext -o fork test/fork.c $(head -1 dist/obj/LINK) -lsqlite3 \
+**       $(tail -1 dist/obj/LINK) -ldl
+**   ./fork URL PIDSQL ALIVESQL [storm]
 **
-** EXT is dist/remote, URL the server's URL, PIDSQL the query that returns
+** Every SQLite connection gets the extension (sqlite3_auto_extension).
+** URL is the server's URL, PIDSQL the query that returns
 ** the server's id of the session it runs in (SELECT pg_backend_pid()),
 ** ALIVESQL a query with one parameter that counts the sessions of that id
 ** on the server (SELECT count(*) FROM pg_stat_activity WHERE pid=$1).
@@ -38,7 +43,6 @@
 ** held, else `result: FAIL ...`.
 */
 #define SQLITE_CORE 1           /* ext/ headers: the plain sqlite3 API names */
-#include <dlfcn.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -49,8 +53,9 @@
 
 #include "sqlite3.h"
 #include "pool.h"
+#include "remote.h"
 
-static const char *zExt, *zUrl, *zPidSql, *zAliveSql;
+static const char *zUrl, *zPidSql, *zAliveSql;
 static int nFail = 0;
 
 static void check(int bOk, const char *zWhat){
@@ -63,11 +68,9 @@ static void check(int bOk, const char *zWhat){
 
 static sqlite3 *openDb(void){
   sqlite3 *db = 0;
-  char *zErr = 0;
-  sqlite3_open(":memory:", &db);
-  sqlite3_enable_load_extension(db, 1);
-  if( sqlite3_load_extension(db, zExt, 0, &zErr) ){
-    printf("result: FAIL cannot load %s: %s\n", zExt, zErr ? zErr : "?");
+  if( sqlite3_open(":memory:", &db)!=SQLITE_OK ){
+    printf("result: FAIL cannot open a database with the extension: %s\n",
+           db ? sqlite3_errmsg(db) : "out of memory");
     exit(1);
   }
   return db;
@@ -105,49 +108,24 @@ static sqlite3_int64 alive(sqlite3 *db, sqlite3_int64 iPid){
 
 /* ---- storm ---- */
 
-/* The extension's internal entry points, resolved in the parent */
-static RemoteEngine *(*xEngineFind)(const char*);
-static void (*xEngineRelease)(RemoteEngine*);
-static RemotePool *(*xEnginePool)(RemoteEngine*);
-static void (*xPoolRelease)(RemotePool*);
-static int (*xCheckout)(RemotePool*, int, PoolConn**, char**, int*);
-static void (*xCheckin)(PoolConn*);
-
-static int resolveInternals(void){
-  char zPath[4096];
-  void *pLib;
-  snprintf(zPath, sizeof(zPath), "%s%s.so", strchr(zExt, '/') ? "" : "./", zExt);
-  pLib = dlopen(zPath, RTLD_NOW | RTLD_NOLOAD);
-  if( pLib==0 ) return 0;
-  xEngineFind = (RemoteEngine*(*)(const char*))dlsym(pLib, "remoteEngineFind");
-  xEngineRelease = (void(*)(RemoteEngine*))dlsym(pLib, "remoteEngineRelease");
-  xEnginePool = (RemotePool*(*)(RemoteEngine*))dlsym(pLib, "remoteEnginePool");
-  xPoolRelease = (void(*)(RemotePool*))dlsym(pLib, "remotePoolRelease");
-  xCheckout = (int(*)(RemotePool*, int, PoolConn**, char**, int*))
-              dlsym(pLib, "remotePoolCheckout");
-  xCheckin = (void(*)(PoolConn*))dlsym(pLib, "remotePoolCheckin");
-  return xEngineFind && xEngineRelease && xEnginePool && xPoolRelease
-      && xCheckout && xCheckin;
-}
-
 /* The storm's child: the engine registry, the pool and the driver, as a
 ** statement uses them, without SQLite's API. 0 on success. */
 static int childStatement(void){
-  RemoteEngine *pE = xEngineFind("e");
+  RemoteEngine *pE = remoteEngineFind("e");
   RemotePool *pPool;
   PoolConn *pc = 0;
   char *zErr = 0;
   sqlite3_int64 n = 0;
   int rc = 1;
   if( pE==0 ) return 1;
-  pPool = xEnginePool(pE);
-  if( xCheckout(pPool, 0, &pc, &zErr, 0)==SQLITE_OK ){
+  pPool = remoteEnginePool(pE);
+  if( remotePoolCheckout(pPool, 0, &pc, &zErr, 0)==SQLITE_OK ){
     RemoteConn *pConn = pc->pConn;
     rc = pConn->pDialect->xExec(pConn, "SELECT 7", 0, 0, &n)!=SQLITE_OK;
-    xCheckin(pc);
+    remotePoolCheckin(pc);
   }
-  xPoolRelease(pPool);
-  xEngineRelease(pE);
+  remotePoolRelease(pPool);
+  remoteEngineRelease(pE);
   return rc;
 }
 static volatile int bStop = 0;
@@ -165,10 +143,6 @@ static void storm(sqlite3 *db){
   pthread_t aTh[4];
   int i, nFork, nHung = 0, nBad = 0;
   (void)db;   /* the children do not use SQLite: see childStatement() */
-  if( !resolveInternals() ){
-    check(0, "the extension does not export its pool functions");
-    return;
-  }
   for(i=0; i<4; i++) pthread_create(&aTh[i], 0, hammer, 0);
   usleep(100000);
   for(nFork=0; nFork<300 && nHung==0; nFork++){
@@ -195,13 +169,14 @@ int main(int argc, char **argv){
   sqlite3 *db;
   sqlite3_int64 h1, h2, p1, p2;
   int k;
-  if( argc<5 ){
-    fprintf(stderr, "usage: fork EXT URL PIDSQL ALIVESQL [storm]\n");
+  if( argc<4 ){
+    fprintf(stderr, "usage: fork URL PIDSQL ALIVESQL [storm]\n");
     return 1;
   }
-  zExt = argv[1]; zUrl = argv[2]; zPidSql = argv[3]; zAliveSql = argv[4];
+  zUrl = argv[1]; zPidSql = argv[2]; zAliveSql = argv[3];
   setvbuf(stdout, 0, _IOLBF, 0);
   sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  sqlite3_auto_extension((void(*)(void))sqlite3_remote_init);
   db = openDb();
   one(db, "SELECT remote_engine('e', ?2, 'pool_size=2') IS NOT NULL", 0, zUrl, 0);
   one(db, "SELECT remote_engine('fork_mon', ?2, 'pool_size=1') IS NOT NULL", 0, zUrl, 0);
@@ -250,7 +225,7 @@ int main(int argc, char **argv){
     check(alive(db, p1)==1, "the server still has the parent's held session");
     check(alive(db, p2)==1, "the server still has the parent's idle session");
   }
-  if( argc>5 && strcmp(argv[5], "storm")==0 ){
+  if( argc>4 && strcmp(argv[4], "storm")==0 ){
     storm(db);
     check(pidOf(db, h1)==p1, "the parent's handle after the storm");
   }

@@ -3,13 +3,15 @@
 ** tool/bench_pool.c: checkout+checkin pairs per second of the pool, on one
 ** thread, with no network round trip (workload 5 of tool/bench).
 **
-**   cc -O2 -Iext -o bench_pool tool/bench_pool.c -lsqlite3 -ldl -lpthread
-**   ./bench_pool [SECONDS] [path/to/remote.so]      (default 1, dist/remote.so)
+**   cc -O2 -Iext -o bench_pool tool/bench_pool.c $(head -1 dist/obj/LINK) \
+**       -lsqlite3 $(tail -1 dist/obj/LINK) -ldl -lpthread
+**   ./bench_pool [SECONDS]                             (default 1)
 **
-** The extension is loaded into an in-process sqlite3 (sqlite3_load_extension,
-** which also hands it SQLite's routines), the engines are made with SQL, and
-** then remotePoolCheckout() / remotePoolCheckin() are found in the loaded
-** library with dlsym() and called directly: the figure is the pool's own
+** The program is linked with the extension's objects (dist/remote.so does
+** not export the pool's internal functions): every in-process sqlite3
+** connection gets the extension (sqlite3_auto_extension), the engines are
+** made with SQL, and then remotePoolCheckout() / remotePoolCheckin() are
+** called directly: the figure is the pool's own
 ** cost (locks, events, counters), not SQL's. The engines are on a SQLite
 ** file whose connection is already open, so a checkout never talks to a
 ** server (no pre-ping, no recycle) and a return without a transaction
@@ -21,7 +23,6 @@
 ** `pairs per second: N`, QueuePool's figure (the default pool), which is
 ** what tool/bench reports. Exit status 1 when something fails.
 */
-#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,21 +31,18 @@
 
 #include "sqlite3.h"
 
-/* The extension's own entry points (engine.h, pool.h); the structs stay
-** opaque here. */
-typedef void *(*EngineFindFn)(const char*);
-typedef void (*EngineReleaseFn)(void*);
-typedef void *(*EnginePoolFn)(void*);
-typedef void (*PoolReleaseFn)(void*);
-typedef int (*CheckoutFn)(void*, int, void**, char**, int*);
-typedef void (*CheckinFn)(void*);
-
-static EngineFindFn xEngineFind;
-static EngineReleaseFn xEngineRelease;
-static EnginePoolFn xEnginePool;
-static PoolReleaseFn xPoolRelease;
-static CheckoutFn xCheckout;
-static CheckinFn xCheckin;
+/* The extension's own functions (engine.h, pool.h, remote.h), linked in;
+** the structs stay opaque here. */
+typedef struct RemoteEngine RemoteEngine;
+typedef struct RemotePool RemotePool;
+typedef struct PoolConn PoolConn;
+RemoteEngine *remoteEngineFind(const char*);
+void remoteEngineRelease(RemoteEngine*);
+RemotePool *remoteEnginePool(RemoteEngine*);
+void remotePoolRelease(RemotePool*);
+int remotePoolCheckout(RemotePool*, int, PoolConn**, char**, int*);
+void remotePoolCheckin(PoolConn*);
+int sqlite3_remote_init(sqlite3*, char**, const sqlite3_api_routines*);
 
 static double now(void){
   struct timespec ts;
@@ -54,33 +52,34 @@ static double now(void){
 
 /* Pairs per second on engine zName for about rSeconds, or -1 */
 static double benchEngine(const char *zName, double rSeconds){
-  void *pE = xEngineFind(zName);
-  void *pPool, *pc = 0;
+  RemoteEngine *pE = remoteEngineFind(zName);
+  RemotePool *pPool;
+  PoolConn *pc = 0;
   char *zErr = 0;
   double t0, t1;
   long long n = 0;
   int i;
   if( pE==0 ){ fprintf(stderr, "bench-pool: no engine %s\n", zName); return -1; }
-  pPool = xEnginePool(pE);
-  if( xCheckout(pPool, 0, &pc, &zErr, 0) ){     /* opens the connection */
+  pPool = remoteEnginePool(pE);
+  if( remotePoolCheckout(pPool, 0, &pc, &zErr, 0) ){     /* opens the connection */
     fprintf(stderr, "bench-pool: checkout failed: %s\n", zErr ? zErr : "?");
     return -1;
   }
-  xCheckin(pc);
+  remotePoolCheckin(pc);
   t0 = now();
   do{
     for(i=0; i<100000; i++){
-      if( xCheckout(pPool, 0, &pc, &zErr, 0) ){
+      if( remotePoolCheckout(pPool, 0, &pc, &zErr, 0) ){
         fprintf(stderr, "bench-pool: checkout failed: %s\n", zErr ? zErr : "?");
         return -1;
       }
-      xCheckin(pc);
+      remotePoolCheckin(pc);
     }
     n += i;
     t1 = now();
   }while( t1-t0<rSeconds );
-  xPoolRelease(pPool);
-  xEngineRelease(pE);
+  remotePoolRelease(pPool);
+  remoteEngineRelease(pE);
   return (double)n/(t1-t0);
 }
 
@@ -130,37 +129,19 @@ int main(int argc, char **argv){
     { "SingletonThreadPool",      "poolclass=SingletonThreadPool" },
   };
   double rSeconds = argc>1 ? atof(argv[1]) : 1.0;
-  const char *zSo = argc>2 ? argv[2] : "dist/remote.so";
   double rQueue = -1, r;
-  char zPath[512], zDb[300];
-  char *zErr = 0, *zSql;
+  char zDb[300];
+  char *zSql;
   sqlite3 *db = 0;
-  void *pLib;
   int i, rcExit = 0;
 
   if( rSeconds<=0 ) rSeconds = 1.0;
-  /* dlopen() needs a path with a slash to find the same file */
-  snprintf(zPath, sizeof(zPath), "%s%s", strchr(zSo, '/') ? "" : "./", zSo);
   snprintf(zDb, sizeof(zDb), "/tmp/bench_pool.%d.db", (int)getpid());
 
-  sqlite3_open(":memory:", &db);
-  sqlite3_enable_load_extension(db, 1);
-  if( sqlite3_load_extension(db, zPath, 0, &zErr) ){
-    fprintf(stderr, "bench-pool: cannot load %s: %s\n", zPath, zErr ? zErr : "?");
-    return 1;
-  }
-  pLib = dlopen(zPath, RTLD_NOW | RTLD_NOLOAD);
-  if( pLib==0 ) pLib = dlopen(zPath, RTLD_NOW);
-  if( pLib==0 ){ fprintf(stderr, "bench-pool: %s\n", dlerror()); return 1; }
-  xEngineFind = (EngineFindFn)dlsym(pLib, "remoteEngineFind");
-  xEngineRelease = (EngineReleaseFn)dlsym(pLib, "remoteEngineRelease");
-  xEnginePool = (EnginePoolFn)dlsym(pLib, "remoteEnginePool");
-  xPoolRelease = (PoolReleaseFn)dlsym(pLib, "remotePoolRelease");
-  xCheckout = (CheckoutFn)dlsym(pLib, "remotePoolCheckout");
-  xCheckin = (CheckinFn)dlsym(pLib, "remotePoolCheckin");
-  if( !xEngineFind || !xEngineRelease || !xEnginePool || !xPoolRelease
-   || !xCheckout || !xCheckin ){
-    fprintf(stderr, "bench-pool: %s does not export the pool functions\n", zPath);
+  sqlite3_auto_extension((void(*)(void))sqlite3_remote_init);
+  if( sqlite3_open(":memory:", &db)!=SQLITE_OK ){
+    fprintf(stderr, "bench-pool: cannot open a database with the extension: %s\n",
+            db ? sqlite3_errmsg(db) : "out of memory");
     return 1;
   }
 

@@ -2,20 +2,34 @@
 # SPDX-License-Identifier: MIT
 # tool/deps.sh: install the Debian packages sqlite-remote needs to build and
 # test (compiler, client libraries, Tcl + sqlite3 Tcl binding, PostgreSQL and
-# MariaDB servers).  Quiet no-op when everything is present; otherwise one
+# MariaDB servers, Node.js and npm, Python's packaging tools).  Quiet no-op
+# when everything is present; otherwise one
 # `apt-get update` and one non-interactive `apt-get install`.  Safe in CI (no
 # stdin).  System-wide servers are never started: we run our own throwaway
 # ones (tool/servers.sh), so the package scripts are kept from starting them.
 set -euo pipefail
 
+# python3-build/-setuptools/-wheel/-venv: the wheel (tool/package.sh) and
+# its install into a venv (test/packages.test); g++: better-sqlite3's build
+# (tool/better-sqlite3.sh); binutils: readelf, nm, gold (test/install.test);
+# tzdata: the zone rules of MySQL sessions in named zones (ext/tz.c)
 PKGS=(libsqlite3-dev libsqlite3-tcl tcl sqlite3 python3 libpq-dev postgresql
-      libmariadb-dev mariadb-server mariadb-client pgbouncer pkg-config gcc make iproute2)
+      libmariadb-dev mariadb-server mariadb-client pgbouncer pkg-config gcc g++ make
+      binutils iproute2 python3-build python3-setuptools python3-wheel python3-venv
+      tzdata)
 
 missing=()
 for p in "${PKGS[@]}"; do
     st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
     [ "$st" = "install ok installed" ] || missing+=("$p")
 done
+# Node.js and npm (test/node.test, test/packages.test, tool/sqlite.sh): a
+# node and npm already there are used (this machine's may come from
+# NodeSource, whose nodejs carries npm and the headers); else Debian's, with
+# node-gyp and the headers (libnode-dev)
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    missing+=(nodejs npm node-gyp libnode-dev)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "deps.sh: installing: ${missing[*]}" >&2

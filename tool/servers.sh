@@ -350,12 +350,17 @@ start_my() {
     "$client" --no-defaults -uroot --socket="$MY_SOCKET" -e "$sql" \
         </dev/null >"$TMP/my/setup.log" 2>&1 \
         || { tail_log "MariaDB setup" "$TMP/my/setup.log"; die "MariaDB user/database setup failed"; }
-    # Named time zones (SET time_zone='UTC') need the zone tables; load UTC only.
+    # Named time zones (SET time_zone='Europe/Paris') need the zone tables:
+    # UTC and the zones the tests use (test/timezone.test), not all of them
+    # (a few seconds more per start)
     if [ -f /usr/share/zoneinfo/UTC ] && command -v mariadb-tzinfo-to-sql >/dev/null 2>&1; then
         { mariadb-tzinfo-to-sql /usr/share/zoneinfo/UTC UTC
-          mariadb-tzinfo-to-sql /usr/share/zoneinfo/UTC Etc/UTC; } 2>/dev/null \
+          mariadb-tzinfo-to-sql /usr/share/zoneinfo/UTC Etc/UTC
+          for z in Europe/Paris America/New_York Asia/Kolkata Asia/Tokyo Australia/Lord_Howe; do
+              [ -f "/usr/share/zoneinfo/$z" ] && mariadb-tzinfo-to-sql "/usr/share/zoneinfo/$z" "$z"
+          done; } 2>/dev/null \
             | "$client" --no-defaults -uroot --socket="$MY_SOCKET" mysql \
-              >>"$TMP/my/setup.log" 2>&1 || log "warning: could not load the UTC time zone into MariaDB"
+              >>"$TMP/my/setup.log" 2>&1 || log "warning: could not load the time zones into MariaDB"
     fi
 }
 
