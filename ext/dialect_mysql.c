@@ -1351,6 +1351,11 @@ static int myQuery(RemoteConn *pConn, const char *zSql, int nParam,
   if( p->bTzAsk ) myTzAsk(p);
   zSql = myUtcSql(p, zSql, mFlags, &zUtcSql);
   if( zSql==0 ) return myNoMem(p);
+  /* A server-side cursor sends its rows at each fetch, in the session's
+  ** zone of that moment: SET STATEMENT time_zone does not reach them. A
+  ** statement that must read in UTC in a session of another zone is read
+  ** as a plain stream (buffered if the connection must serve others) */
+  if( zUtcSql ) nCursor = 0;
   if( nParam==0 && nCursor>0 ){
     /* prepared, for its cursor; what does not prepare streams as text */
     rc = myStmtRunCursor(p, zSql, 0, 0, nCursor, &pStmt, &e, &bPrepared);
