@@ -49,6 +49,20 @@ SQLITE_EXTENSION_INIT3
 #define KM(k)      (1u<<(k))          /* a set of kinds */
 #define KM_ALL     0x7feu             /* every kind 1..10 */
 
+/* Column flags (RemoteVtab.aColFlag), from the catalog */
+#define VCOL_NOTNULL   0x01   /* NOT NULL */
+#define VCOL_BYTEEQ    0x02   /* text: equality under its collation is byte
+                              ** equality (deterministic) */
+#define VCOL_BYTEORDER 0x04   /* text: its collation orders like bytes */
+#define VCOL_CANON(f)  ((f)>>4)  /* TC_* of a K_TEXTCAST column, 0 none */
+
+/* Types whose canonical text is the value we return (VtabRules.xCanon) */
+#define TC_DATE  1
+#define TC_TS    2            /* timestamp without time zone */
+#define TC_TIME  3            /* time without time zone */
+#define TC_UUID  4
+#define TC_MAX   4
+
 /* Affinity of a declared type */
 #define AFF_INT   'I'
 #define AFF_REAL  'R'
@@ -107,6 +121,20 @@ struct VtabRules {
                             ** (the COPY path takes 1/0) */
   int bWriteGuard;          /* a failed write aborts the remote transaction:
                             ** each write in a transaction gets a savepoint */
+  /* Forms the server's indexes serve (vtab_plan.c, "Index-friendly") */
+  const char *azCmpEq[K_MAX+1];    /* the column in = <> IS IS NOT when its
+                                   ** equality is byte equality (VCOL_BYTEEQ) */
+  const char *azCmpBytes[K_MAX+1]; /* the column compared and ordered when its
+                                   ** collation orders like bytes */
+  const char *azEqIndex[K_MAX+1];  /* an equality an index serves, a superset
+                                   ** ANDed before the exact one ("%c = %p") */
+  const char *zAscNotNull, *zDescNotNull;  /* ORDER BY a NOT NULL column */
+  int (*xCanon)(const char *zRemote);      /* TC_* of a column type, or 0 */
+  const char *azCanonParam[TC_MAX+1];  /* a canonical text as a value of the
+                                       ** column's type ("%p::date") */
+  const char *azCanonOut[TC_MAX+1];    /* values whose text does not order as
+                                       ** they do (BC, years from 10000): ORed
+                                       ** to a range, which is then a superset */
 };
 
 /*
@@ -149,6 +177,7 @@ struct RemoteVtab {
   char **azDecl;            /* declared types */
   int *aKind;               /* K_* per column */
   char *aAff;               /* AFF_* per column */
+  unsigned char *aColFlag;  /* VCOL_* per column */
   int iPk;                  /* single-column primary key index, -1 none */
   int nPk;                  /* columns in the primary key (0: none) */
   int *aiPk;                /* their indexes, in key order */
@@ -235,6 +264,7 @@ struct VtabPlan {
   sqlite3_uint64 mUsed;     /* columns read (bit 63: 63 and above) */
   int bDistinct;
   int iLimitArg, iOffsetArg;  /* argv index (1-based) of LIMIT / OFFSET, 0 */
+  int bLimitHint;           /* ... a hint only: SQLite applies them */
 };
 
 /**************************************************************************
@@ -268,6 +298,10 @@ int vtabSameText(const char *z1, const char *z2);
 const VtabRules *vtabRulesFor(const RemoteDialect *pD);
 /* The affinity (AFF_*) of a declared type */
 char vtabAffinity(const char *zDecl);
+/* The VCOL_* flags of a column of kind k, remote type zRemote, NOT NULL or
+** not, collation eColl (REMOTE_COLL_*) */
+unsigned char vtabColFlags(const VtabRules*, int k, const char *zRemote,
+                           int bNotNull, int eColl);
 /* 1 if text z[0..n) can be sent to the remote as it is */
 int vtabTextSendable(const VtabRules*, const unsigned char *z, int n);
 /* Apply the comparison affinity of a column of kind k to v; the result may
