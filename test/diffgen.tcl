@@ -111,7 +111,9 @@ set ::dg_reals {0.0 1.5 -2.5 3.0 10.0 0.1 1e300 -1e300 2.5 42.0 0.5 1e-300
 set ::dg_texts {'abc' 'Abc' 'ABC' 'abd' '' 'a' 'z' 'Z' 'ß' 'É' 'é' 'straße'
   'STRASSE' '10' '9' '3.0' {' 12'} '1e3' '-5' '2020-01-02' '1999-12-31'
   {'2020-01-02 03:04:05'} 'NaN' {'abc '} 'a%c' 'a_c' '日本' 'zeta' 'Zeta' '0x10'
-  '12abc' '10.0' '100' '42' 'true'}
+  '12abc' '10.0' '100' '42' 'true' '2020-1-2' {' 2020-01-02'} '2024-02-29'
+  {'2020-01-02 03:04:05.5'} {'2020-01-02 03:04:05.50'} {'2020-01-02T03:04:05'}
+  '2020-01-10' {'1999-12-31 23:59:59'}}
 set ::dg_blobs {x'' x'00' x'0102' x'616263' x'ff' x'00ff' x'01' x'3130'}
 
 # --- data -----------------------------------------------------------------------
@@ -225,7 +227,11 @@ proc diffgen_setup {nRow1 nRow2} {
 # bind as integers, doubles as reals, byte arrays as blobs, else text
 proc dg_param {} {
   set n [incr ::dgp(n)]
-  switch -- [dg_int 5] {
+  switch -- [dg_int 8] {
+    5 { unset -nocomplain ::dgp($n) }
+    6 { set ::dgp($n) [dg_pick {2020-01-02 2020-1-2 {2020-01-02 03:04:05} {2020-01-02 03:04:05.5}
+                                1999-12-31 2024-02-29 {2000-01-01 00:00:00} 2020-01-10 {2020-01-02 03:04:05.25}}] }
+    7 { set ::dgp($n) [expr {double([dg_pick {1e300 -0.0 0.1 9.2233720368547758e18 7.0 1e-300}])}] }
     0 { set ::dgp($n) [expr {[dg_pick {0 1 -1 5 10 42 100 2020 255 -100}] + 0}] }
     1 { set ::dgp($n) [expr {double([dg_pick {1.5 2.5 -2.5 3.0 10.0 0.5 100.0}])}] }
     2 { set ::dgp($n) [dg_pick {abc Abc 10 {} ß 2020-01-02 {abc } a%c zeta 3.0 42}] }
@@ -411,6 +417,76 @@ proc dg_q_join {cols1 cols2} {
   }
 }
 
+# A WHERE term whose right side refers to the same table (alias A, the
+# table's name in a correlated subquery @T1@ y): SQLite before 3.46 hides
+# such terms from xBestIndex and still offers LIMIT/OFFSET
+proc dg_selfterm {cols a} {
+  lassign [dg_col $cols] x xcls
+  lassign [dg_col $cols] y ycls
+  set op [dg_pick $::dg_ops]
+  switch -- [dg_int 9] {
+    0 { return "$a.$x $op $a.$y" }
+    1 { return "$a.$x $op $a.$x" }
+    2 { return "$a.$x = COALESCE([dg_const $xcls], $a.$x)" }
+    3 { return "$a.$x $op ($a.$y [dg_pick {+ - * &}] [dg_pick {0 1 14 2}])" }
+    4 { return "$a.$x $op (SELECT [dg_pick {max min}](y.$y) FROM @T1@ y WHERE y.id [dg_pick {= < >}] $a.id)" }
+    5 { return "$a.$x $op (SELECT y.$y FROM @T1@ y WHERE y.id = $a.id + [dg_pick {0 1 -1}])" }
+    6 { return "[dg_pick {{} NOT}] EXISTS (SELECT 1 FROM @T1@ y WHERE y.$x = $a.$y AND y.id <> $a.id)" }
+    7 { return "$a.$x $op $a.$y || ''" }
+    8 { return "$a.$x IN ($a.$y, [dg_const $xcls])" }
+  }
+}
+
+# An expression over columns of alias A (for select lists and WHERE)
+proc dg_expr {cols a} {
+  lassign [dg_col $cols] x xcls
+  lassign [dg_col $cols] y ycls
+  switch -- [dg_int 7] {
+    0 { return "$a.$x || $a.$y" }
+    1 { return "$a.$x + [dg_pick {0 1 0.5}]" }
+    2 { return "coalesce($a.$x, $a.$y)" }
+    3 { return "abs($a.$x)" }
+    4 { return "length($a.$x)" }
+    5 { return "typeof($a.$x)" }
+    6 { return "CASE WHEN $a.$x [dg_pick $::dg_ops] [dg_const $xcls] THEN 1 ELSE 0 END" }
+  }
+}
+
+# Single-table query with same-table terms, expressions, parameters and
+# LIMIT/OFFSET (bound parameters too)
+proc dg_q_self {cols1} {
+  set sel [list x.id]
+  for {set j [dg_int 3]} {$j > 0} {incr j -1} {
+    if {[dg_chance 0.5]} { lappend sel "x.[lindex [dg_col $cols1] 0]" } else { lappend sel [dg_expr $cols1 x] }
+  }
+  set where [list [dg_selfterm $cols1 x]]
+  if {[dg_chance 0.3]} { lappend where [dg_selfterm $cols1 x] }
+  foreach p [dg_where $cols1 "x." 2] { lappend where $p }
+  if {[dg_chance 0.2]} { lappend where "[dg_expr $cols1 x] [dg_pick $::dg_ops] [dg_const text]" }
+  set sql "SELECT [join $sel {, }] FROM @T1@ x WHERE [join $where { AND }]"
+  set mode unordered
+  set r [dg_int 10]
+  if {$r < 5} {
+    lassign [dg_col $cols1] oc
+    append sql " ORDER BY [dg_pick [list {} "x.$oc, " "x.$oc DESC, "]]x.id[dg_pick {{} { DESC}}]"
+    set mode ordered
+  } elseif {$r < 8} {
+    set mode subset
+  }
+  if {$mode ne "unordered" && [dg_chance 0.8]} {
+    if {[dg_chance 0.3]} {
+      set ::dgp([incr ::dgp(n)]) [dg_pick {0 1 2 3 5 -1}]
+      append sql " LIMIT \$::dgp($::dgp(n))"
+    } else {
+      append sql " LIMIT [dg_pick {0 1 2 3 5 10}]"
+    }
+    if {[dg_chance 0.6]} { append sql " OFFSET [dg_pick {0 1 2 3 7}]" }
+  } elseif {$mode eq "subset"} {
+    set mode unordered
+  }
+  list $sql [llength $sel] $mode
+}
+
 proc diffgen_queries {seed n} {
   dg_seed $seed
   set cols1 [diffgen_columns]
@@ -418,8 +494,10 @@ proc diffgen_queries {seed n} {
   set res {}
   for {set q 0} {$q < $n} {incr q} {
     set k [dg_int 100]
-    if {$k < 62} {
+    if {$k < 47} {
       lappend res [dg_q_single $cols1]
+    } elseif {$k < 62} {
+      lappend res [dg_q_self $cols1]
     } elseif {$k < 78} {
       lappend res [dg_q_agg $cols1]
     } else {
@@ -481,7 +559,7 @@ proc dg_short {x} {
 
 # Strip a trailing LIMIT/OFFSET
 proc dg_nolimit {sql} {
-  regsub { LIMIT -?[0-9]+( OFFSET [0-9]+)?$} $sql {} sql
+  regsub { LIMIT (-?[0-9]+|\$::dgp\([0-9]+\))( OFFSET [0-9]+)?$} $sql {} sql
   return $sql
 }
 
