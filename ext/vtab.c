@@ -530,6 +530,7 @@ static int remoteConnectCreate(sqlite3 *db, void *pAux, int argc,
     goto connect_error;
   }
   p->pRules = vtabRulesFor(pE->pDialect);
+  p->pDialect = pE->pDialect;
   rc = connectArgs(p, &a, argc, argv, pzErr);
   if( rc==SQLITE_OK ) rc = connectColumns(p, pE, &a, pzErr);
   if( rc ) goto connect_error;

@@ -171,6 +171,7 @@ struct RemoteVtab {
   char *zTable;             /* remote table, or NULL for query= */
   char *zQuery;             /* query= text, or NULL */
   const VtabRules *pRules;  /* the dialect's SQL rules */
+  const RemoteDialect *pDialect;  /* the engine's dialect at connect */
   int nCol;
   char **azCol;             /* column names */
   char **azQuoted;          /* azCol quoted for the remote, made when needed */
@@ -310,7 +311,8 @@ void vtabApplyAffinity(int k, RemoteValue *v, char **pzBuf);
 
 int vtabBestIndex(sqlite3_vtab*, sqlite3_index_info*);
 
-/* Parse idxStr into *pPlan (free with vtabPlanFree) */
+/* Parse idxStr (the plan after the SQL shown by EXPLAIN QUERY PLAN) into
+** *pPlan (free with vtabPlanFree) */
 int vtabPlanParse(const char *idxStr, int nCol, VtabPlan *pPlan);
 void vtabPlanFree(VtabPlan*);
 

@@ -47,7 +47,15 @@
 ** text value, ...) is decided here as SQLite orders classes (NULL < numbers
 ** < text < blob) and sent as a constant predicate.
 **
-** Plan encoding (idxStr, sqlite3_malloc'd): tokens separated by spaces
+** idxStr (sqlite3_malloc'd) is two nul-terminated strings in one
+** allocation: first the remote SQL as it will be sent for typical values
+** (placeholders and all: what EXPLAIN QUERY PLAN shows, as "VIRTUAL TABLE
+** INDEX 0:SELECT ..."), then the plan encoding below, which xFilter reads
+** after the first nul (planPart()). SQLite hands xFilter the very pointer
+** xBestIndex set (OP_VFilter's P4, P4_DYNAMIC / P4_MPRINTF: never copied,
+** in 3.40 as in 3.53); EXPLAIN prints it with %s, up to the nul.
+**
+** Plan encoding: tokens separated by spaces
 **   wC:O:A:X:K constraint on column C, operator O (SQLITE_INDEX_CONSTRAINT_*),
 **              argv index A (0 = none), X = 1 when exact (omitted), K = 1
 **              when its value was a constant known at planning time
@@ -414,6 +422,9 @@ static int isDistinctable(RemoteVtab *pTab, int iCol){
 /* ------------------------------------------------------------------ */
 /* Planning                                                            */
 
+static int planParse(const char *zPlan, int nCol, VtabPlan *p);
+static char *planWithSql(RemoteVtab *pTab, char *zPlan);
+
 /* The RHS of constraint i when it is a constant known now, else NULL */
 static sqlite3_value *rhsConst(sqlite3_index_info *pInfo, int i){
   sqlite3_value *pVal = 0;
@@ -636,7 +647,7 @@ int vtabBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pInfo){
   }
   if( mUsed & ((sqlite3_uint64)1<<63) ) mUsed |= ~(sqlite3_uint64)0 << 63;
   sqlite3_str_appendf(s.pPlan, "u%llx", (unsigned long long)mUsed);
-  pInfo->idxStr = sqlite3_str_finish(s.pPlan);
+  pInfo->idxStr = planWithSql(pTab, sqlite3_str_finish(s.pPlan));
   if( pInfo->idxStr==0 ) return SQLITE_NOMEM;
   pInfo->needToFreeIdxStr = 1;
   if( bUnique ){
@@ -684,9 +695,19 @@ void vtabPlanFree(VtabPlan *p){
   memset(p, 0, sizeof(*p));
 }
 
+/* The plan encoding of idxStr: after the SQL shown by EXPLAIN */
+static const char *planPart(const char *idxStr){
+  return idxStr ? idxStr + strlen(idxStr) + 1 : 0;
+}
+
 /* Parse idxStr (see the header comment) into *p; tokens naming a column
 ** outside 0..nCol-1 are dropped. SQLITE_OK or SQLITE_NOMEM. */
 int vtabPlanParse(const char *idxStr, int nCol, VtabPlan *p){
+  return planParse(planPart(idxStr), nCol, p);
+}
+
+/* vtabPlanParse() of the plan encoding itself */
+static int planParse(const char *idxStr, int nCol, VtabPlan *p){
   const char *z;
   int nAlloc = 1;
   memset(p, 0, sizeof(*p));
@@ -1216,18 +1237,29 @@ static int intAgainstReal(VtabSql *q, const char *zQ, int op, RemoteValue *pv,
 ** the constraint stays with SQLite (only allowed when !bExact). bConst:
 ** the value was a constant known at planning time.
 */
+static int appendCompareV(VtabSql*, RemoteVtab*, const RemoteDialect*, int,
+                          int, const RemoteValue*, int, int);
 static int appendCompare(VtabSql *q, RemoteVtab *pTab, const RemoteDialect *pD,
                          int iCol, int op, sqlite3_value *pVal, int bExact,
                          int bConst){
+  RemoteValue v;
+
+  if( isLikeOp(op) ) return appendLike(q, pTab, pD, iCol, op, pVal);
+  remoteValueFromSqlite(pVal, &v);
+  return appendCompareV(q, pTab, pD, iCol, op, &v, bExact, bConst);
+}
+
+/* appendCompare() of a value that is not a LIKE/GLOB pattern, as *pIn */
+static int appendCompareV(VtabSql *q, RemoteVtab *pTab, const RemoteDialect *pD,
+                          int iCol, int op, const RemoteValue *pIn, int bExact,
+                          int bConst){
   int k = pTab->aKind[iCol];
   int rCol = kindRank(k), rVal;
   const char *zOp = opSql(op);
   const char *zQ;
   char *zBuf = 0;
-  RemoteValue v;
+  RemoteValue v = *pIn;
 
-  if( isLikeOp(op) ) return appendLike(q, pTab, pD, iCol, op, pVal);
-  remoteValueFromSqlite(pVal, &v);
   if( !bExact && !cmpValueOk(pTab, iCol, op, v.eType, bConst) ) return 0;
   zQ = vtabColQuoted(pTab, pD, iCol);
   if( zQ==0 ) return 0;
@@ -1501,7 +1533,7 @@ void vtabLookupForget(RemoteVtab *p){
 int vtabLookupReuse(RemoteVtab *pTab, const char *idxStr, const char *zSchema,
                     int argc, sqlite3_value **argv, RemoteValue *aParam){
   int i;
-  if( pTab->zOneSql==0 || idxStr==0 || strcmp(idxStr, pTab->zOneIdx)!=0
+  if( pTab->zOneSql==0 || idxStr==0 || strcmp(planPart(idxStr), pTab->zOneIdx)!=0
    || !vtabSameText(zSchema, pTab->zOneSchema) ){
     return 0;
   }
@@ -1541,7 +1573,7 @@ static void lookupKeep(RemoteVtab *pTab, const char *idxStr, const VtabPlan *pPl
   }
   if( n!=nParam || pPlan->bDistinct || pPlan->iLimitArg ) return;
   vtabLookupForget(pTab);
-  pTab->zOneIdx = sqlite3_mprintf("%s", idxStr);
+  pTab->zOneIdx = sqlite3_mprintf("%s", planPart(idxStr));
   pTab->zOneSql = sqlite3_mprintf("%s", zSql);
   pTab->zOneSchema = zSchema ? sqlite3_mprintf("%s", zSchema) : 0;
   if( pTab->zOneIdx==0 || pTab->zOneSql==0 || (zSchema && pTab->zOneSchema==0) ){
@@ -1580,4 +1612,119 @@ int vtabScanSql(RemoteVtab *pTab, SessConn *pSc, const RemoteDialect *pD,
                sqlite3_str_value(q->pStr), q->nParam, argc, argv);
   }
   return SQLITE_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* The SQL EXPLAIN QUERY PLAN shows                                    */
+
+/* A typical value of column iCol's type, for the SQL shown */
+static void typicalValue(RemoteVtab *pTab, int iCol, RemoteValue *v){
+  static const char *azCanon[TC_MAX+1] = { "x", "2000-01-01",
+    "2000-01-01 00:00:00", "00:00:00", "00000000-0000-0000-0000-000000000000" };
+  int k = pTab->aKind[iCol];
+  memset(v, 0, sizeof(*v));
+  v->eType = SQLITE_TEXT;
+  v->z = "x";
+  if( k==K_INT || k==K_BOOL
+   || (k==K_NATIVE && (pTab->aAff[iCol]==AFF_INT || pTab->aAff[iCol]==AFF_BLOB)) ){
+    v->eType = SQLITE_INTEGER;
+    v->i = 1;
+  }else if( k==K_REAL8 || k==K_REAL4 || k==K_NUMERIC
+         || (k==K_NATIVE && pTab->aAff[iCol]!=AFF_TEXT) ){
+    v->eType = SQLITE_FLOAT;
+    v->r = 1.5;
+  }else if( k==K_BLOB ){
+    v->eType = SQLITE_BLOB;
+    v->z = "x";
+  }else if( k==K_TEXTCAST && pTab->aColFlag ){
+    v->z = azCanon[VCOL_CANON(pTab->aColFlag[iCol])];
+  }
+  v->n = (int)strlen(v->z);
+}
+
+/* The SQL of plan pPlan for typical values into q: what xFilter sends */
+static void displaySql(VtabSql *q, RemoteVtab *pTab, SessConn *pSc,
+                       const VtabPlan *pPlan, const int *aMap){
+  const RemoteDialect *pD = pTab->pDialect;
+  int i, nWhere = 0;
+  appendSelect(q, pTab, pSc, pD, pPlan, aMap);
+  for(i=0; i<pPlan->nTerm; i++){
+    const VtabTerm *t = &pPlan->aTerm[i];
+    const char *zQ = vtabColQuoted(pTab, pD, t->iCol);
+    int nBefore = sqlite3_str_length(q->pStr);
+    RemoteValue v;
+    if( t->eTerm=='o' ) continue;
+    if( zQ==0 ){ q->bFull = 1; return; }
+    sqlite3_str_appendall(q->pStr, nWhere ? " AND " : " WHERE ");
+    typicalValue(pTab, t->iCol, &v);
+    if( t->eTerm=='i' ){
+      sqlite3_str_appendchar(q->pStr, 1, '(');
+      appendCompareV(q, pTab, pD, t->iCol, SQLITE_INDEX_CONSTRAINT_EQ, &v, 1, 1);
+      sqlite3_str_appendall(q->pStr, " OR ...)");
+    }else if( isNullOp(t->op) ){
+      sqlite3_str_appendf(q->pStr, "%s IS %sNULL", zQ,
+                          t->op==SQLITE_INDEX_CONSTRAINT_ISNULL ? "" : "NOT ");
+    }else if( isLikeOp(t->op) ){
+      const VtabRules *pR = q->pRules;
+      const char *zFmt = t->op==SQLITE_INDEX_CONSTRAINT_LIKE
+          ? (pR->bLikeNative ? "%c LIKE %p" : pR->zLike)
+          : (pR->bLikeNative ? "%c GLOB %p" : pR->zGlob);
+      if( zFmt ) vtabSqlFmt(q, zFmt, zQ, &v);
+    }else{
+      appendCompareV(q, pTab, pD, t->iCol, t->op, &v, 1, 1);
+    }
+    if( sqlite3_str_length(q->pStr)==nBefore+(nWhere ? 5 : 7) ){
+      sqlite3_str_appendall(q->pStr, "1=1");    /* decided here */
+    }
+    nWhere++;
+  }
+  appendOrderBy(q, pTab, pD, pPlan, aMap);
+  if( pPlan->iLimitArg>0 && !pPlan->bLimitHint ){
+    sqlite3_str_appendall(q->pStr, " LIMIT ?");
+    if( pPlan->iOffsetArg>0 ) sqlite3_str_appendall(q->pStr, " OFFSET ?");
+  }
+}
+
+/*
+** The idxStr of plan zPlan (sqlite3_malloc'd, taken): the SQL shown by
+** EXPLAIN QUERY PLAN, a nul, then zPlan (see the header comment). When the
+** SQL cannot be made (the engine is gone), the plan is shown instead.
+** NULL on OOM.
+*/
+static char *planWithSql(RemoteVtab *pTab, char *zPlan){
+  char *zErr = 0, *zOut = 0;
+  const char *zSql = zPlan;
+  SessConn *pSc;
+  VtabPlan plan;
+  VtabSql q;
+  int *aMap = 0;
+  int i, nSel = 0;
+  size_t nSql, nPlan;
+  if( zPlan==0 ) return 0;
+  memset(&plan, 0, sizeof(plan));
+  vtabSqlInit(&q, pTab->pRules, 0);
+  pSc = remoteSessConnByName(pTab->pSess, pTab->zEngine, &zErr);
+  sqlite3_free(zErr);
+  if( pSc && pTab->pDialect && planParse(zPlan, pTab->nCol, &plan)==SQLITE_OK
+   && (aMap = sqlite3_malloc64(sizeof(int)*(pTab->nCol+1)))!=0 ){
+    for(i=0; i<pTab->nCol; i++){
+      aMap[i] = (plan.mUsed & ((sqlite3_uint64)1<<(i<63 ? i : 63))) ? nSel++ : -1;
+    }
+    displaySql(&q, pTab, pSc, &plan, aMap);
+    if( !q.bFull && sqlite3_str_errcode(q.pStr)==SQLITE_OK ){
+      zSql = sqlite3_str_value(q.pStr);
+    }
+  }
+  nSql = strlen(zSql);
+  nPlan = strlen(zPlan);
+  zOut = sqlite3_malloc64(nSql + nPlan + 2);
+  if( zOut ){
+    memcpy(zOut, zSql, nSql+1);
+    memcpy(zOut+nSql+1, zPlan, nPlan+1);
+  }
+  sqlite3_free(aMap);
+  vtabPlanFree(&plan);
+  vtabSqlClear(&q);
+  sqlite3_free(zPlan);
+  return zOut;
 }
