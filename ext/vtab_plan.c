@@ -1191,6 +1191,61 @@ static int appendCanonCmp(VtabSql *q, RemoteVtab *pTab, const char *zQ,
   return 1;
 }
 
+/* Is term t a range on a column of a canonical type some of whose values
+** do not order as their texts (dates, timestamps)? */
+static int canonOutRange(RemoteVtab *pTab, const VtabTerm *t){
+  int op = t->op;
+  if( t->eTerm!='w' || pTab->aColFlag==0 ) return 0;
+  if( op!=SQLITE_INDEX_CONSTRAINT_LT && op!=SQLITE_INDEX_CONSTRAINT_LE
+   && op!=SQLITE_INDEX_CONSTRAINT_GT && op!=SQLITE_INDEX_CONSTRAINT_GE ) return 0;
+  return pTab->pRules->azCanonOut[VCOL_CANON(pTab->aColFlag[t->iCol])]!=0;
+}
+
+/*
+** The ranges on a column of a canonical type with outliers (dates,
+** timestamps: canonOutRange()) whose values aVal[i] (eType -1: none) are
+** canonical texts, one predicate per column, which the column's index
+** serves as one range plus the outliers (BC, years from 10000), a superset
+** SQLite checks again:
+**   (("ts" >= $1::timestamp AND "ts" < $2::timestamp) OR "ts" < '0001-01-01'
+**    ::timestamp OR "ts" >= '10000-01-01'::timestamp)
+** Terms written are marked in abDone. Returns the predicates appended
+** (nWhere: how many came before).
+*/
+static int appendCanonRanges(VtabSql *q, RemoteVtab *pTab, const RemoteDialect *pD,
+                             const VtabPlan *pPlan, const RemoteValue *aVal,
+                             char *abDone, int nWhere){
+  const VtabRules *pR = q->pRules;
+  int i, j, nDone = 0;
+  for(i=0; i<pPlan->nTerm; i++){
+    const VtabTerm *t = &pPlan->aTerm[i];
+    int eCanon, n = 0;
+    const char *zQ;
+    if( abDone[i] || !canonOutRange(pTab, t) ) continue;
+    eCanon = VCOL_CANON(pTab->aColFlag[t->iCol]);
+    zQ = vtabColQuoted(pTab, pD, t->iCol);
+    if( zQ==0 ){ q->bFull = 1; return nDone; }
+    for(j=i; j<pPlan->nTerm; j++){
+      const VtabTerm *u = &pPlan->aTerm[j];
+      const RemoteValue *v = &aVal[j];
+      if( abDone[j] || u->iCol!=t->iCol || !canonOutRange(pTab, u)
+       || v->eType!=SQLITE_TEXT || !canonText(eCanon, v->z, v->n) ) continue;
+      sqlite3_str_appendall(q->pStr, n ? " AND " : nWhere+nDone ? " AND ((" : " WHERE ((");
+      sqlite3_str_appendf(q->pStr, "%s %s ", zQ, opSql(u->op));
+      vtabSqlFmt(q, pR->azCanonParam[eCanon], 0, v);
+      abDone[j] = 1;
+      n++;
+    }
+    if( n ){
+      sqlite3_str_appendall(q->pStr, ") OR ");
+      vtabSqlFmt(q, pR->azCanonOut[eCanon], zQ, 0);
+      sqlite3_str_appendchar(q->pStr, 1, ')');
+      nDone++;
+    }
+  }
+  return nDone;
+}
+
 /*
 ** An integer column against a real: the real becomes an integral bound
 ** (*pv, *pzOp changed) or the predicate is decided here. Returns 1 when
@@ -1590,10 +1645,30 @@ int vtabScanSql(RemoteVtab *pTab, SessConn *pSc, const RemoteDialect *pD,
                 int argc, sqlite3_value **argv, const int *aMap, VtabSql *q,
                 char **pzErr){
   int i, nWhere = 0, rc = SQLITE_OK;
+  RemoteValue *aVal = 0;
+  char *abDone = 0;
   appendSelect(q, pTab, pSc, pD, pPlan, aMap);
+  for(i=0; i<pPlan->nTerm && abDone==0; i++){
+    if( canonOutRange(pTab, &pPlan->aTerm[i]) ){
+      /* ranges on dates and timestamps first, one predicate a column */
+      aVal = sqlite3_malloc64((sizeof(RemoteValue)+1)*pPlan->nTerm);
+      if( aVal==0 ) return SQLITE_NOMEM;
+      abDone = (char*)&aVal[pPlan->nTerm];
+      memset(abDone, 0, pPlan->nTerm);
+      for(i=0; i<pPlan->nTerm; i++){
+        const VtabTerm *t = &pPlan->aTerm[i];
+        aVal[i].eType = -1;
+        if( t->eTerm=='w' && t->iArg>0 && t->iArg<=argc ){
+          remoteValueFromSqlite(argv[t->iArg-1], &aVal[i]);
+        }
+      }
+      nWhere = appendCanonRanges(q, pTab, pD, pPlan, aVal, abDone, 0);
+    }
+  }
   for(i=0; i<pPlan->nTerm && rc==SQLITE_OK; i++){
     const VtabTerm *t = &pPlan->aTerm[i];
     int r = 0;
+    if( abDone && abDone[i] ) continue;
     if( t->eTerm=='w' ){
       r = appendWhere(q, pTab, pD, t, nWhere, argc, argv, pzErr);
       if( r<0 ) rc = SQLITE_INTERNAL;
@@ -1603,6 +1678,7 @@ int vtabScanSql(RemoteVtab *pTab, SessConn *pSc, const RemoteDialect *pD,
     }
     if( r>0 ) nWhere++;
   }
+  sqlite3_free(aVal);
   if( rc ) return rc;
   appendOrderBy(q, pTab, pD, pPlan, aMap);
   appendLimit(q, pPlan, argc, argv);
@@ -1647,13 +1723,21 @@ static void displaySql(VtabSql *q, RemoteVtab *pTab, SessConn *pSc,
                        const VtabPlan *pPlan, const int *aMap){
   const RemoteDialect *pD = pTab->pDialect;
   int i, nWhere = 0;
+  RemoteValue *aVal;
+  char *abDone;
   appendSelect(q, pTab, pSc, pD, pPlan, aMap);
+  aVal = sqlite3_malloc64((sizeof(RemoteValue)+1)*(pPlan->nTerm+1));
+  if( aVal==0 ){ q->bFull = 1; return; }
+  abDone = (char*)&aVal[pPlan->nTerm+1];
+  memset(abDone, 0, pPlan->nTerm+1);
+  for(i=0; i<pPlan->nTerm; i++) typicalValue(pTab, pPlan->aTerm[i].iCol, &aVal[i]);
+  nWhere = appendCanonRanges(q, pTab, pD, pPlan, aVal, abDone, 0);
   for(i=0; i<pPlan->nTerm; i++){
     const VtabTerm *t = &pPlan->aTerm[i];
     const char *zQ = vtabColQuoted(pTab, pD, t->iCol);
     int nBefore = sqlite3_str_length(q->pStr);
     RemoteValue v;
-    if( t->eTerm=='o' ) continue;
+    if( t->eTerm=='o' || abDone[i] ) continue;
     if( zQ==0 ){ q->bFull = 1; return; }
     sqlite3_str_appendall(q->pStr, nWhere ? " AND " : " WHERE ");
     typicalValue(pTab, t->iCol, &v);
@@ -1678,6 +1762,7 @@ static void displaySql(VtabSql *q, RemoteVtab *pTab, SessConn *pSc,
     }
     nWhere++;
   }
+  sqlite3_free(aVal);
   appendOrderBy(q, pTab, pD, pPlan, aMap);
   if( pPlan->iLimitArg>0 && !pPlan->bLimitHint ){
     sqlite3_str_appendall(q->pStr, " LIMIT ?");

@@ -378,6 +378,11 @@ proc dg_q_single {cols1} {
 # Aggregates
 proc dg_q_agg {cols1} {
   lassign [dg_col $cols1] g gcls
+  # Not grouped by a column without affinity (class any): SQLite 3.40 takes
+  # `x IS CAST(10 AS INTEGER)` in the WHERE as making x constant, so its
+  # groups (10 and '10' apart) follow the scan order, which no remote
+  # table promises
+  while {$gcls eq "any"} { lassign [dg_col $cols1] g gcls }
   lassign [dg_col $cols1] a acls
   set where [dg_where $cols1 "" 2]
   set w [expr {[llength $where] ? " WHERE [join $where { AND }]" : ""}]
@@ -592,6 +597,9 @@ proc dg_check {sql ncol mode} {
     subset {
       if {[llength $r] != [llength $l]} { return "different row counts" }
       set full [dg_exec [dg_subst [dg_nolimit $sql] lt] $ncol]
+      # (without its LIMIT a query may reach a row that fails it, e.g.
+      # abs() of the smallest integer: then only the counts are compared)
+      if {[lindex $full 0] eq "err"} { return "" }
       set have [lindex $full 1]
       foreach row $r {
         set i [lsearch -exact $have $row]
