@@ -61,7 +61,9 @@ SQLITE_EXTENSION_INIT3
 #define TC_TS    2            /* timestamp without time zone */
 #define TC_TIME  3            /* time without time zone */
 #define TC_UUID  4
-#define TC_MAX   4
+#define TC_TSTZ  5            /* timestamp with time zone, returned in UTC
+                              ** as "YYYY-MM-DD HH:MM:SS[.f]+00:00" */
+#define TC_MAX   5
 
 /* Affinity of a declared type */
 #define AFF_INT   'I'
@@ -135,6 +137,7 @@ struct VtabRules {
   const char *azCanonOut[TC_MAX+1];    /* values whose text does not order as
                                        ** they do (BC, years from 10000): ORed
                                        ** to a range, which is then a superset */
+  const char *zBoolFalse, *zBoolTrue;  /* a K_BOOL column = 0 / = 1 ("%c") */
 };
 
 /*

@@ -172,6 +172,9 @@ static int pgCanon(const char *zRemote){
     return TC_TIME;
   }
   if( strcmp(zRemote, "uuid")==0 ) return TC_UUID;
+  if( startsWith(zRemote, "timestamp") && strstr(zRemote, "with time zone") ){
+    return TC_TSTZ;
+  }
   return 0;
 }
 
@@ -181,7 +184,7 @@ unsigned char vtabColFlags(const VtabRules *pR, int k, const char *zRemote,
   if( bNotNull ) f |= VCOL_NOTNULL;
   if( k==K_TEXT && eColl>=REMOTE_COLL_EQ ) f |= VCOL_BYTEEQ;
   if( k==K_TEXT && eColl==REMOTE_COLL_BYTES ) f |= VCOL_BYTEORDER;
-  if( k==K_TEXTCAST && pR->xCanon && zRemote ){
+  if( (k==K_TEXTCAST || k==K_OTHER) && pR->xCanon && zRemote ){
     f |= (unsigned char)(pR->xCanon(zRemote)<<4);
   }
   return f;
@@ -218,9 +221,13 @@ static const VtabRules aRules[] = {
     " ASC", " DESC",
     pgCanon,
     { [TC_DATE] = "%p::date", [TC_TS] = "%p::timestamp",
-      [TC_TIME] = "%p::time", [TC_UUID] = "%p::uuid" },
+      [TC_TIME] = "%p::time", [TC_UUID] = "%p::uuid",
+      [TC_TSTZ] = "%p::timestamptz" },
     { [TC_DATE] = "%c < '0001-01-01'::date OR %c >= '10000-01-01'::date",
-      [TC_TS] = "%c < '0001-01-01'::timestamp OR %c >= '10000-01-01'::timestamp" } },
+      [TC_TS] = "%c < '0001-01-01'::timestamp OR %c >= '10000-01-01'::timestamp",
+      [TC_TSTZ] = "%c < '0001-01-01 00:00:00+00'::timestamptz"
+                  " OR %c >= '10000-01-01 00:00:00+00'::timestamptz" },
+    "%c = false", "%c = true" },
   { "mysql", 0, mysqlKind,
     KM_CMP_EXACT,
     KM(K_REAL8)|KM(K_NUMERIC)|KM(K_BLOB),
@@ -243,7 +250,7 @@ static const VtabRules aRules[] = {
     ** equality is a superset its index serves */
     { 0 }, { 0 }, { [K_TEXT] = "%c = %p" },
     " ASC", " DESC",
-    0, { 0 }, { 0 } },
+    0, { 0 }, { 0 }, 0, 0 },
   { "sqlite", 0, sqliteKind,
     KM_CMP_EXACT|KM(K_BLOB),
     KM(K_REAL8)|KM(K_NUMERIC)|KM(K_BLOB),
@@ -260,7 +267,7 @@ static const VtabRules aRules[] = {
     0,
     " ASC", " DESC", "-1",
     UPSERT_OR_VERB, 0, 0,
-    { 0 }, { 0 }, { 0 }, " ASC", " DESC", 0, { 0 }, { 0 } },
+    { 0 }, { 0 }, { 0 }, " ASC", " DESC", 0, { 0 }, { 0 }, 0, 0 },
   /* any other dialect: no pushdown, no upsert, ? placeholders */
   { 0, 0, otherKind,
     0, 0, 0, 0, 0, 0, 0,
@@ -271,7 +278,7 @@ static const VtabRules aRules[] = {
     0,
     " ASC", " DESC", 0,
     UPSERT_NONE, 0, 0,
-    { 0 }, { 0 }, { 0 }, " ASC", " DESC", 0, { 0 }, { 0 } },
+    { 0 }, { 0 }, { 0 }, " ASC", " DESC", 0, { 0 }, { 0 }, 0, 0 },
 };
 
 const VtabRules *vtabRulesFor(const RemoteDialect *pD){
@@ -466,7 +473,12 @@ static void bestConstraint(RemoteVtab *pTab, sqlite3_index_info *pInfo, int i,
   const struct sqlite3_index_constraint *c = &pInfo->aConstraint[i];
   int op = c->op, iCol = c->iColumn, k = pTab->aKind[iCol], bExact;
   sqlite3_value *pRhs;
-  if( !isPushable(pTab, k, op) ){ pS->bAllExact = 0; return; }
+  if( !isPushable(pTab, k, op)
+   && !(isCmpOp(op) && pTab->aColFlag && VCOL_CANON(pTab->aColFlag[iCol])) ){
+    /* (a column of a canonical type compared only typed: timestamptz) */
+    pS->bAllExact = 0;
+    return;
+  }
   if( !isNullOp(op) && !isLikeOp(op)
    && sqlite3_stricmp(sqlite3_vtab_collation(pInfo, i), "BINARY")!=0 ){
     pS->bAllExact = 0;
@@ -529,8 +541,26 @@ static void bestConstraint(RemoteVtab *pTab, sqlite3_index_info *pInfo, int i,
 static int bestOrder(RemoteVtab *pTab, sqlite3_index_info *pInfo, BestState *pS){
   int eDistinct = sqlite3_vtab_distinct(pInfo);
   int bOrderOk = 1, bDistinct = 0, i;
+  sqlite3_uint64 mEq = 0;
+  /* Columns held equal to one value by an = or IS this plan uses (pushed:
+  ** the loop then runs inside the one giving the value; not an IN): SQLite
+  ** takes an ORDER BY term on them as satisfied, so rows that differ there
+  ** but pass by affinity ('10' and '10.0' = 10) are ordered by the terms
+  ** after it; the remote ORDER BY leaves such a term out */
+  for(i=0; i<pInfo->nConstraint; i++){
+    const struct sqlite3_index_constraint *c = &pInfo->aConstraint[i];
+    if( c->usable && pInfo->aConstraintUsage[i].argvIndex>0
+     && c->iColumn>=0 && c->iColumn<63
+     && (c->op==SQLITE_INDEX_CONSTRAINT_EQ || c->op==SQLITE_INDEX_CONSTRAINT_IS)
+     && sqlite3_vtab_in(pInfo, i, -1)==0
+     && sqlite3_stricmp(sqlite3_vtab_collation(pInfo, i), "BINARY")==0 ){
+      mEq |= (sqlite3_uint64)1 << c->iColumn;
+    }
+  }
   for(i=0; i<pInfo->nOrderBy; i++){
-    if( !isOrderable(pTab, pInfo->aOrderBy[i].iColumn) ){ bOrderOk = 0; break; }
+    int iCol = pInfo->aOrderBy[i].iColumn;
+    if( iCol>=0 && iCol<63 && (mEq & ((sqlite3_uint64)1<<iCol)) ) continue;
+    if( !isOrderable(pTab, iCol) ){ bOrderOk = 0; break; }
   }
   if( pInfo->nOrderBy>0 && eDistinct>=2 ){
     sqlite3_uint64 mOb = 0;
@@ -551,8 +581,11 @@ static int bestOrder(RemoteVtab *pTab, sqlite3_index_info *pInfo, BestState *pS)
   }
   if( pInfo->nOrderBy>0 && bOrderOk ){
     for(i=0; i<pInfo->nOrderBy; i++){
-      sqlite3_str_appendf(pS->pPlan, "o%d:%d ", pInfo->aOrderBy[i].iColumn,
-                          pInfo->aOrderBy[i].desc);
+      int iCol = pInfo->aOrderBy[i].iColumn;
+      if( !bDistinct && iCol>=0 && iCol<63 && (mEq & ((sqlite3_uint64)1<<iCol)) ){
+        continue;
+      }
+      sqlite3_str_appendf(pS->pPlan, "o%d:%d ", iCol, pInfo->aOrderBy[i].desc);
     }
     pInfo->orderByConsumed = 1;
   }
@@ -1132,6 +1165,8 @@ static int canonText(int eCanon, const char *z, int n){
                       && canonTime(z+11, n-11)
                       && !(z[11]=='2' && z[12]=='4');     /* no 24:00 */
     case TC_TIME: return canonTime(z, n);
+    case TC_TSTZ: return n>=25 && memcmp(&z[n-6], "+00:00", 6)==0
+                      && canonText(TC_TS, z, n-6);
     case TC_UUID:
       if( n!=36 ) return 0;
       for(i=0; i<36; i++){
@@ -1343,8 +1378,22 @@ static int appendCompareV(VtabSql *q, RemoteVtab *pTab, const RemoteDialect *pD,
    && !vtabTextSendable(q->pRules, (const unsigned char*)v.z, v.n) ){
     return 0;                   /* cannot be sent (never exact, see xBestIndex) */
   }
+  if( pTab->aColFlag && VCOL_CANON(pTab->aColFlag[iCol])
+   && appendCanonCmp(q, pTab, zQ, iCol, op, &v) ){
+    return 1;
+  }
   if( rCol>0 && rCol!=rVal ){
     appendClassCmp(q, zQ, op, rCol<rVal);
+    return 1;
+  }
+  if( k==K_BOOL && v.eType==SQLITE_INTEGER && q->pRules->zBoolTrue
+   && (op==SQLITE_INDEX_CONSTRAINT_EQ || op==SQLITE_INDEX_CONSTRAINT_IS) ){
+    /* the bare column (0 and 1 are its only values) */
+    if( v.i==0 || v.i==1 ){
+      vtabSqlFmt(q, v.i ? q->pRules->zBoolTrue : q->pRules->zBoolFalse, zQ, 0);
+    }else{
+      q->bNone = 1;
+    }
     return 1;
   }
   if( k==K_REAL8 || k==K_REAL4 || k==K_NUMERIC ){
@@ -1353,10 +1402,6 @@ static int appendCompareV(VtabSql *q, RemoteVtab *pTab, const RemoteDialect *pD,
   if( rCol<0 ) return 0;        /* K_OTHER: never pushed */
   if( (k==K_INT || k==K_BOOL) && v.eType==SQLITE_FLOAT
    && intAgainstReal(q, zQ, op, &v, &zOp) ){
-    return 1;
-  }
-  if( k==K_TEXTCAST && VCOL_CANON(pTab->aColFlag[iCol])
-   && appendCanonCmp(q, pTab, zQ, iCol, op, &v) ){
     return 1;
   }
   if( q->pRules->azEqIndex[k]
@@ -1696,7 +1741,8 @@ int vtabScanSql(RemoteVtab *pTab, SessConn *pSc, const RemoteDialect *pD,
 /* A typical value of column iCol's type, for the SQL shown */
 static void typicalValue(RemoteVtab *pTab, int iCol, RemoteValue *v){
   static const char *azCanon[TC_MAX+1] = { "x", "2000-01-01",
-    "2000-01-01 00:00:00", "00:00:00", "00000000-0000-0000-0000-000000000000" };
+    "2000-01-01 00:00:00", "00:00:00", "00000000-0000-0000-0000-000000000000",
+    "2000-01-01 00:00:00+00:00" };
   int k = pTab->aKind[iCol];
   memset(v, 0, sizeof(*v));
   v->eType = SQLITE_TEXT;
@@ -1712,7 +1758,7 @@ static void typicalValue(RemoteVtab *pTab, int iCol, RemoteValue *v){
   }else if( k==K_BLOB ){
     v->eType = SQLITE_BLOB;
     v->z = "x";
-  }else if( k==K_TEXTCAST && pTab->aColFlag ){
+  }else if( (k==K_TEXTCAST || k==K_OTHER) && pTab->aColFlag ){
     v->z = azCanon[VCOL_CANON(pTab->aColFlag[iCol])];
   }
   v->n = (int)strlen(v->z);

@@ -56,6 +56,8 @@ proc diffgen_columns {} {
         {b    blob  bytea}
         {bo   bool  boolean}
         {s    small smallint}
+        {tz   tstz  {timestamp with time zone}}
+        {u    uuid  uuid}
       }
     }
     mysql {
@@ -113,7 +115,10 @@ set ::dg_texts {'abc' 'Abc' 'ABC' 'abd' '' 'a' 'z' 'Z' 'ß' 'É' 'é' 'straße'
   {'2020-01-02 03:04:05'} 'NaN' {'abc '} 'a%c' 'a_c' '日本' 'zeta' 'Zeta' '0x10'
   '12abc' '10.0' '100' '42' 'true' '2020-1-2' {' 2020-01-02'} '2024-02-29'
   {'2020-01-02 03:04:05.5'} {'2020-01-02 03:04:05.50'} {'2020-01-02T03:04:05'}
-  '2020-01-10' {'1999-12-31 23:59:59'}}
+  '2020-01-10' {'1999-12-31 23:59:59'} {'2020-01-02 03:04:05+00:00'}
+  {'2000-01-01 04:59:59+00:00'} {'2020-01-02 03:04:05.25+00:00'} {'2020-01-02 03:04:05+00'}
+  'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11' 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'
+  '00000000-0000-0000-0000-000000000000'}
 set ::dg_blobs {x'' x'00' x'0102' x'616263' x'ff' x'00ff' x'01' x'3130'}
 
 # --- data -----------------------------------------------------------------------
@@ -153,6 +158,22 @@ proc dg_value {cls} {
     }
     blob { return [dg_pick $::dg_blobs] }
     bool { return [dg_pick {0 1}] }
+    tstz {
+      # (the writes compare with a local table: there only the text the
+      # server gives back, in UTC)
+      if {[info exists ::dg_canon]} {
+        return [dg_pick {{'2020-01-02 03:04:05+00:00'} {'2000-01-01 04:59:59+00:00'} {'2020-01-02 03:04:05.25+00:00'}}]
+      }
+      return [dg_pick {{'2020-01-02 03:04:05+00'} {'2020-01-02 05:04:05.25+02'} {'1999-12-31 23:59:59-05'}
+                       {'2000-01-01 00:00:00+00'} {'2020-01-02 03:04:05.5+00'}}]
+    }
+    uuid {
+      if {[info exists ::dg_canon]} {
+        return [dg_pick {'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11' '00000000-0000-0000-0000-000000000000'}]
+      }
+      return [dg_pick {'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11' 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A12'
+                       '00000000-0000-0000-0000-000000000000' 'ffffffff-0000-0000-0000-00000000000f'}]
+    }
     any  { return [dg_pick {1 'abc' x'01' 2.5 '10' 10 'Abc' x'' -3}] }
   }
   error "dg_value: $cls"
@@ -230,7 +251,9 @@ proc dg_param {} {
   switch -- [dg_int 8] {
     5 { unset -nocomplain ::dgp($n) }
     6 { set ::dgp($n) [dg_pick {2020-01-02 2020-1-2 {2020-01-02 03:04:05} {2020-01-02 03:04:05.5}
-                                1999-12-31 2024-02-29 {2000-01-01 00:00:00} 2020-01-10 {2020-01-02 03:04:05.25}}] }
+                                1999-12-31 2024-02-29 {2000-01-01 00:00:00} 2020-01-10 {2020-01-02 03:04:05.25}
+                                {2020-01-02 03:04:05+00:00} {2020-01-02 03:04:05.25+00:00}
+                                a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}] }
     7 { set ::dgp($n) [expr {double([dg_pick {1e300 -0.0 0.1 9.2233720368547758e18 7.0 1e-300}])}] }
     0 { set ::dgp($n) [expr {[dg_pick {0 1 -1 5 10 42 100 2020 255 -100}] + 0}] }
     1 { set ::dgp($n) [expr {double([dg_pick {1.5 2.5 -2.5 3.0 10.0 0.5 100.0}])}] }
@@ -650,6 +673,7 @@ proc dg_set_value {cols name} {
 
 proc diffgen_writes {seed n {maxReport 10}} {
   dg_seed $seed
+  set ::dg_canon 1
   set cols1 [diffgen_columns]
   set cols2 [diffgen_columns2]
   db nullvalue $::diff_null
@@ -722,6 +746,7 @@ proc diffgen_writes {seed n {maxReport 10}} {
       }
     }
   }
+  unset ::dg_canon
   db nullvalue ""
   list $n $nBad
 }
