@@ -94,6 +94,7 @@ struct RemoteColumnInfo {
   int iPk;                  /* 1-based position in the primary key, 0 = none */
   int bNotNull;
   int eColl;                /* a text column's collation: REMOTE_COLL_* */
+  int bEnum;                /* an enum type (PostgreSQL) */
 };
 
 /* RemoteColumnInfo.eColl: what the catalog says of a column's collation */

@@ -2536,7 +2536,8 @@ static const char zPgTableInfo[] =
   "     FROM pg_catalog.pg_database d WHERE d.datname=pg_catalog.current_database())"
   "    ELSE co.collprovider='c' AND co.collcollate IN ('C','POSIX','C.UTF-8','C.utf8') END"
   "   THEN 2 ELSE 1 END"
-  "  FROM pg_catalog.pg_collation co WHERE co.oid=a.attcollation)"
+  "  FROM pg_catalog.pg_collation co WHERE co.oid=a.attcollation),"
+  " t.typtype='e'"
   " FROM pg_catalog.pg_class c"
   " JOIN pg_catalog.pg_namespace n ON n.oid=c.relnamespace"
   " LEFT JOIN pg_catalog.pg_attribute a"
@@ -2603,6 +2604,7 @@ static int pgTableInfo(RemoteConn *pConn, const char *zSchema,
     pCol->iPk = PQgetisnull(pRes, i, 8) ? 0 : atoi(PQgetvalue(pRes, i, 8));
     pCol->eColl = PQgetisnull(pRes, i, 9) ? REMOTE_COLL_UNKNOWN
                 : atoi(PQgetvalue(pRes, i, 9));
+    pCol->bEnum = PQgetvalue(pRes, i, 10)[0]=='t';
   }
   if( bNoMem ) goto table_info_nomem;
   *ppInfo = pInfo;

@@ -212,6 +212,8 @@ static void vtabFree(RemoteVtab *p){
     if( p->azDecl ) sqlite3_free(p->azDecl[i]);
     if( p->azQuoted ) sqlite3_free(p->azQuoted[i]);
   }
+  for(i=0; p->azCanonType && i<p->nCol; i++) sqlite3_free(p->azCanonType[i]);
+  sqlite3_free(p->azCanonType);
   sqlite3_free(p->azQuoted);
   sqlite3_free(p->azCol);
   sqlite3_free(p->azDecl);
@@ -337,10 +339,7 @@ static int tableInfo(RemoteVtab *p, SessConn *pSc, RemoteEngine *pE,
   for(i=0; rc==SQLITE_OK && i<p->nCol; i++){
     RemoteColumnInfo *c = &pInfo->aCol[i];
     rc = columnSet(p, i, c->zName, c->zDeclType, c->zRemoteType);
-    if( rc==SQLITE_OK ){
-      p->aColFlag[i] = vtabColFlags(p->pRules, p->aKind[i], c->zRemoteType,
-                                    c->bNotNull, c->eColl);
-    }
+    if( rc==SQLITE_OK ) rc = vtabColumnInfo(p, i, c);
   }
   if( rc==SQLITE_OK && zPkOpt ){
     rc = primaryKeyOption(p, zPkOpt, pzErr);

@@ -63,7 +63,9 @@ SQLITE_EXTENSION_INIT3
 #define TC_UUID  4
 #define TC_TSTZ  5            /* timestamp with time zone, returned in UTC
                               ** as "YYYY-MM-DD HH:MM:SS[.f]+00:00" */
-#define TC_MAX   5
+#define TC_ENUM  6            /* an enum: equality by label only */
+#define TC_CHAR  7            /* character(n): returned padded to n */
+#define TC_MAX   7
 
 /* Affinity of a declared type */
 #define AFF_INT   'I'
@@ -131,7 +133,7 @@ struct VtabRules {
   const char *azEqIndex[K_MAX+1];  /* an equality an index serves, a superset
                                    ** ANDed before the exact one ("%c = %p") */
   const char *zAscNotNull, *zDescNotNull;  /* ORDER BY a NOT NULL column */
-  int (*xCanon)(const char *zRemote);      /* TC_* of a column type, or 0 */
+  int (*xCanon)(const RemoteColumnInfo*);  /* TC_* of a column type, or 0 */
   const char *azCanonParam[TC_MAX+1];  /* a canonical text as a value of the
                                        ** column's type ("%p::date") */
   const char *azCanonOut[TC_MAX+1];    /* values whose text does not order as
@@ -182,6 +184,8 @@ struct RemoteVtab {
   int *aKind;               /* K_* per column */
   char *aAff;               /* AFF_* per column */
   unsigned char *aColFlag;  /* VCOL_* per column */
+  char **azCanonType;       /* the remote type of an enum or char(n) column
+                            ** (compared typed by it), else NULL; or NULL */
   int iPk;                  /* single-column primary key index, -1 none */
   int nPk;                  /* columns in the primary key (0: none) */
   int *aiPk;                /* their indexes, in key order */
@@ -302,10 +306,8 @@ int vtabSameText(const char *z1, const char *z2);
 const VtabRules *vtabRulesFor(const RemoteDialect *pD);
 /* The affinity (AFF_*) of a declared type */
 char vtabAffinity(const char *zDecl);
-/* The VCOL_* flags of a column of kind k, remote type zRemote, NOT NULL or
-** not, collation eColl (REMOTE_COLL_*) */
-unsigned char vtabColFlags(const VtabRules*, int k, const char *zRemote,
-                           int bNotNull, int eColl);
+/* Column iCol's VCOL_* flags (and azCanonType) from its catalog entry */
+int vtabColumnInfo(RemoteVtab*, int iCol, const RemoteColumnInfo*);
 /* 1 if text z[0..n) can be sent to the remote as it is */
 int vtabTextSendable(const VtabRules*, const unsigned char *z, int n);
 /* Apply the comparison affinity of a column of kind k to v; the result may

@@ -163,7 +163,10 @@ static int otherKind(const char *zDecl, const char *zRemote){
 
 /* PostgreSQL: the types whose canonical text (ISO dates, UTC session) is
 ** the value we return, and which have an index-friendly typed comparison */
-static int pgCanon(const char *zRemote){
+static int pgCanon(const RemoteColumnInfo *c){
+  const char *zRemote = c->zRemoteType ? c->zRemoteType : "";
+  if( c->bEnum ) return TC_ENUM;
+  if( startsWith(zRemote, "character(") ) return TC_CHAR;
   if( strcmp(zRemote, "date")==0 ) return TC_DATE;
   if( startsWith(zRemote, "timestamp") && strstr(zRemote, "without time zone") ){
     return TC_TS;
@@ -178,16 +181,26 @@ static int pgCanon(const char *zRemote){
   return 0;
 }
 
-unsigned char vtabColFlags(const VtabRules *pR, int k, const char *zRemote,
-                           int bNotNull, int eColl){
+int vtabColumnInfo(RemoteVtab *p, int iCol, const RemoteColumnInfo *c){
+  const VtabRules *pR = p->pRules;
+  int k = p->aKind[iCol], eCanon = 0;
   unsigned char f = 0;
-  if( bNotNull ) f |= VCOL_NOTNULL;
-  if( k==K_TEXT && eColl>=REMOTE_COLL_EQ ) f |= VCOL_BYTEEQ;
-  if( k==K_TEXT && eColl==REMOTE_COLL_BYTES ) f |= VCOL_BYTEORDER;
-  if( (k==K_TEXTCAST || k==K_OTHER) && pR->xCanon && zRemote ){
-    f |= (unsigned char)(pR->xCanon(zRemote)<<4);
+  if( c->bNotNull ) f |= VCOL_NOTNULL;
+  if( k==K_TEXT && c->eColl>=REMOTE_COLL_EQ ) f |= VCOL_BYTEEQ;
+  if( k==K_TEXT && c->eColl==REMOTE_COLL_BYTES ) f |= VCOL_BYTEORDER;
+  if( (k==K_TEXTCAST || k==K_OTHER) && pR->xCanon ) eCanon = pR->xCanon(c);
+  if( eCanon==TC_ENUM || eCanon==TC_CHAR ){
+    /* compared by the type's name: kept */
+    if( p->azCanonType==0 ){
+      p->azCanonType = sqlite3_malloc64(sizeof(char*)*p->nCol);
+      if( p->azCanonType==0 ) return SQLITE_NOMEM;
+      memset(p->azCanonType, 0, sizeof(char*)*p->nCol);
+    }
+    p->azCanonType[iCol] = sqlite3_mprintf("%s", c->zRemoteType);
+    if( p->azCanonType[iCol]==0 ) return SQLITE_NOMEM;
   }
-  return f;
+  p->aColFlag[iCol] = (unsigned char)(f | (eCanon<<4));
+  return SQLITE_OK;
 }
 
 #define KM_CMP_EXACT (KM(K_INT)|KM(K_BOOL)|KM(K_TEXT)|KM(K_TEXTCAST)|KM(K_NATIVE))
@@ -222,7 +235,11 @@ static const VtabRules aRules[] = {
     pgCanon,
     { [TC_DATE] = "%p::date", [TC_TS] = "%p::timestamp",
       [TC_TIME] = "%p::time", [TC_UUID] = "%p::uuid",
-      [TC_TSTZ] = "%p::timestamptz" },
+      [TC_TSTZ] = "%p::timestamptz",
+      /* (%c: the type) the value of that label, or NULL: no error */
+      [TC_ENUM] = "(SELECT v FROM pg_catalog.unnest(pg_catalog.enum_range(NULL::%c)) v"
+                  " WHERE v::text = %p::text)",
+      [TC_CHAR] = "%p::bpchar" },
     { [TC_DATE] = "%c < '0001-01-01'::date OR %c >= '10000-01-01'::date",
       [TC_TS] = "%c < '0001-01-01'::timestamp OR %c >= '10000-01-01'::timestamp",
       [TC_TSTZ] = "%c < '0001-01-01 00:00:00+00'::timestamptz"
@@ -1160,6 +1177,8 @@ static int canonDate(const char *z, int n){
 static int canonText(int eCanon, const char *z, int n){
   int i;
   switch( eCanon ){
+    case TC_ENUM: return 1;   /* any label: none matches when not one */
+    case TC_CHAR: return 1;   /* (its length: appendCanonCmp) */
     case TC_DATE: return n==10 && canonDate(z, n);
     case TC_TS:   return n>=19 && canonDate(z, 10) && z[10]==' '
                       && canonTime(z+11, n-11)
@@ -1195,21 +1214,49 @@ static int appendCanonCmp(VtabSql *q, RemoteVtab *pTab, const char *zQ,
   int eCanon = VCOL_CANON(pTab->aColFlag[iCol]);
   const char *zParam = pR->azCanonParam[eCanon];
   const char *zOut = pR->azCanonOut[eCanon];
+  const char *zType = pTab->azCanonType ? pTab->azCanonType[iCol] : 0;
   if( zParam==0 || v->eType!=SQLITE_TEXT || !canonText(eCanon, v->z, v->n) ){
     return 0;
+  }
+  if( eCanon==TC_ENUM || eCanon==TC_CHAR ){
+    /* equality only: an enum orders by declaration, char(n) pads */
+    if( op!=SQLITE_INDEX_CONSTRAINT_EQ && op!=SQLITE_INDEX_CONSTRAINT_IS
+     && op!=SQLITE_INDEX_CONSTRAINT_NE && op!=SQLITE_INDEX_CONSTRAINT_ISNOT ){
+      return 0;
+    }
+    if( zType==0 ) return 0;
+    if( eCanon==TC_CHAR ){
+      /* the value comes padded to n characters: a text of another length
+      ** equals none (and of that length, bpchar's equality, which ignores
+      ** trailing spaces, is byte equality) */
+      int nChar = 0, i;
+      const char *zN = strchr(zType, '(');
+      for(i=0; i<v->n; i++) if( (v->z[i] & 0xc0)!=0x80 ) nChar++;
+      if( zN==0 ) return 0;
+      if( nChar!=atoi(zN+1) ){
+        if( op==SQLITE_INDEX_CONSTRAINT_NE ){
+          sqlite3_str_appendf(q->pStr, "%s IS NOT NULL", zQ);
+        }else if( op==SQLITE_INDEX_CONSTRAINT_ISNOT ){
+          sqlite3_str_appendall(q->pStr, "1=1");
+        }else{
+          q->bNone = 1;
+        }
+        return 1;
+      }
+    }
   }
   switch( op ){
     case SQLITE_INDEX_CONSTRAINT_EQ: case SQLITE_INDEX_CONSTRAINT_IS:
       sqlite3_str_appendf(q->pStr, "%s = ", zQ);
-      vtabSqlFmt(q, zParam, 0, v);
+      vtabSqlFmt(q, zParam, zType, v);
       break;
     case SQLITE_INDEX_CONSTRAINT_NE:
       sqlite3_str_appendf(q->pStr, "%s <> ", zQ);
-      vtabSqlFmt(q, zParam, 0, v);
+      vtabSqlFmt(q, zParam, zType, v);
       break;
     case SQLITE_INDEX_CONSTRAINT_ISNOT:
       sqlite3_str_appendf(q->pStr, "(%s <> ", zQ);
-      vtabSqlFmt(q, zParam, 0, v);
+      vtabSqlFmt(q, zParam, zType, v);
       sqlite3_str_appendf(q->pStr, " OR %s IS NULL)", zQ);
       break;
     default:
@@ -1759,7 +1806,19 @@ static void typicalValue(RemoteVtab *pTab, int iCol, RemoteValue *v){
     v->eType = SQLITE_BLOB;
     v->z = "x";
   }else if( (k==K_TEXTCAST || k==K_OTHER) && pTab->aColFlag ){
-    v->z = azCanon[VCOL_CANON(pTab->aColFlag[iCol])];
+    int eCanon = VCOL_CANON(pTab->aColFlag[iCol]);
+    v->z = eCanon<=TC_TSTZ ? azCanon[eCanon] : "x";
+    if( eCanon==TC_CHAR && pTab->azCanonType && pTab->azCanonType[iCol] ){
+      /* "x" padded to the column's length */
+      static const char zPad[] = "x                               ";
+      const char *zN = strchr(pTab->azCanonType[iCol], '(');
+      int n = zN ? atoi(zN+1) : 1;
+      if( n>=1 && n<(int)sizeof(zPad) ){
+        v->z = zPad;
+        v->n = n;
+        return;
+      }
+    }
   }
   v->n = (int)strlen(v->z);
 }
