@@ -181,6 +181,15 @@ static int pgCanon(const RemoteColumnInfo *c){
   return 0;
 }
 
+/* MySQL/MariaDB: DATE and DATETIME, whose text (years 0 to 9999, fraction
+** without trailing zeros) is the value we return, in the value's order */
+static int myCanon(const RemoteColumnInfo *c){
+  const char *zRemote = c->zRemoteType ? c->zRemoteType : "";
+  if( strcmp(zRemote, "date")==0 ) return TC_DATE;
+  if( startsWith(zRemote, "datetime") ) return TC_TS;
+  return 0;
+}
+
 int vtabColumnInfo(RemoteVtab *p, int iCol, const RemoteColumnInfo *c){
   const VtabRules *pR = p->pRules;
   int k = p->aKind[iCol], eCanon = 0;
@@ -267,7 +276,9 @@ static const VtabRules aRules[] = {
     ** equality is a superset its index serves */
     { 0 }, { 0 }, { [K_TEXT] = "%c = %p" },
     " ASC", " DESC",
-    0, { 0 }, { 0 }, 0, 0 },
+    myCanon,
+    { [TC_DATE] = "CAST(%p AS DATE)", [TC_TS] = "CAST(%p AS DATETIME(6))" },
+    { 0 }, 0, 0 },
   { "sqlite", 0, sqliteKind,
     KM_CMP_EXACT|KM(K_BLOB),
     KM(K_REAL8)|KM(K_NUMERIC)|KM(K_BLOB),
