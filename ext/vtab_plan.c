@@ -17,7 +17,8 @@
 **   K_TEXT      a native string type: exact in byte order (COLLATE "C" /
 **               BINARY), LIKE and GLOB exact where the dialect can be
 **   K_TEXTCAST  (PostgreSQL) a type whose ::text is the value we return
-**               (date, timestamp, uuid, json, ...): compared as text
+**               (date, timestamp, uuid, json, ...): compared as text, or
+**               typed for a canonical text (see Index-friendly)
 **   K_REAL8     double: pushed as a superset (NaN becomes NULL here)
 **   K_REAL4     float4 / MySQL FLOAT: IS NOT NULL only
 **   K_NUMERIC   numeric/decimal: pushed as a superset
@@ -46,6 +47,29 @@
 ** A comparison between different storage classes (an integer column with a
 ** text value, ...) is decided here as SQLite orders classes (NULL < numbers
 ** < text < blob) and sent as a constant predicate.
+**
+** Index-friendly. Within that rule each predicate is written in the form
+** the server's planner matches to an index, from what the catalog says
+** (vtabColumnInfo(): VCOL_* flags):
+**   - text under a deterministic collation: bare equality (byte equality
+**     there); under one that orders like bytes (C, POSIX, C.UTF-8): bare
+**     ranges and ORDER BY too (VtabRules.azCmpEq, azCmpBytes)
+**   - MySQL text equality: `col = ?` (the collation's equality, a superset
+**     the index serves) AND the exact byte comparison (azEqIndex)
+**   - types whose canonical text is the value we return (TC_*: date,
+**     timestamp, time, uuid, timestamptz, MySQL DATE/DATETIME; enum and
+**     char(n) for equality only): a canonical text value is compared
+**     bare, typed (`"day" = $1::date`; appendCanonCmp); other texts as
+**     text (or not at all). Where some values' texts do not order as the
+**     values (BC, years from 10000), the ranges on a column are written
+**     as one index range plus those values (appendCanonRanges): a
+**     superset. Such texts never look numeric, so a range with a value
+**     from a parameter (unknown at planning) is pushed when xFilter sees
+**     its type.
+**   - ORDER BY a NOT NULL column: no NULLS FIRST/LAST (zAscNotNull); an
+**     ORDER BY term on a column a pushed = holds is left out, as SQLite
+**     takes it as satisfied (bestOrder)
+**   - PostgreSQL boolean = 0/1: `col = false/true`
 **
 ** idxStr (sqlite3_malloc'd) is two nul-terminated strings in one
 ** allocation: first the remote SQL as it will be sent for typical values
