@@ -598,8 +598,9 @@ static int bestOrder(RemoteVtab *pTab, sqlite3_index_info *pInfo, BestState *pS)
   ** the loop then runs inside the one giving the value; not an IN): SQLite
   ** takes an ORDER BY term on them as satisfied, so rows that differ there
   ** but pass by affinity ('10' and '10.0' = 10) are ordered by the terms
-  ** after it; the remote ORDER BY leaves such a term out */
-  for(i=0; i<pInfo->nConstraint; i++){
+  ** after it; the remote ORDER BY leaves such a term out (not with a
+  ** DISTINCT that may be pushed: it orders by position, every term) */
+  for(i=0; eDistinct<2 && i<pInfo->nConstraint; i++){
     const struct sqlite3_index_constraint *c = &pInfo->aConstraint[i];
     if( c->usable && pInfo->aConstraintUsage[i].argvIndex>0
      && c->iColumn>=0 && c->iColumn<63
