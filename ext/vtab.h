@@ -54,7 +54,7 @@ SQLITE_EXTENSION_INIT3
 #define VCOL_BYTEEQ    0x02   /* text: equality under its collation is byte
                               ** equality (deterministic) */
 #define VCOL_BYTEORDER 0x04   /* text: its collation orders like bytes */
-#define VCOL_CANON(f)  ((f)>>4)  /* TC_* of a K_TEXTCAST column, 0 none */
+#define VCOL_CANON(f)  ((f)>>4)  /* TC_* of a column compared typed, 0 none */
 
 /* Types whose canonical text is the value we return (VtabRules.xCanon) */
 #define TC_DATE  1
