@@ -121,7 +121,15 @@ struct RemoteColumnInfo {
   char *zRemoteType;        /* the remote's own type name, e.g. "varchar(20)" */
   int iPk;                  /* 1-based position in the primary key, 0 = none */
   int bNotNull;
+  int eColl;                /* a text column's collation: REMOTE_COLL_* */
+  int bEnum;                /* an enum type (PostgreSQL) */
 };
+
+/* RemoteColumnInfo.eColl: what the catalog says of a column's collation */
+#define REMOTE_COLL_UNKNOWN 0   /* not known, or not a text column */
+#define REMOTE_COLL_EQ      1   /* deterministic: equality is byte equality */
+#define REMOTE_COLL_BYTES   2   /* ... and it orders like bytes (C, POSIX,
+                                ** C.UTF-8) */
 
 /* A remote table's definition; freed with remoteTableInfoFree() */
 struct RemoteTableInfo {

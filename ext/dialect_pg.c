@@ -3068,7 +3068,18 @@ static const char zPgTableInfo[] =
   " a.attnotnull,"
   " (SELECT k.i FROM pg_catalog.pg_index x,"
   "   pg_catalog.unnest(x.indkey::pg_catalog.int2[]) WITH ORDINALITY AS k(attnum, i)"
-  "   WHERE x.indrelid=c.oid AND x.indisprimary AND k.attnum=a.attnum)"
+  "   WHERE x.indrelid=c.oid AND x.indisprimary AND k.attnum=a.attnum),"
+  /* the collation: 0 nondeterministic, 2 byte order, 1 other, NULL none
+  ** (collisdeterministic from 12, datlocprovider from 15: read by name) */
+  " (SELECT CASE WHEN NOT coalesce((pg_catalog.to_jsonb(co)"
+  "     ->>'collisdeterministic')::boolean, true) THEN 0"
+  "   WHEN CASE WHEN co.collprovider='d' THEN (SELECT coalesce(pg_catalog.to_jsonb(d)"
+  "     ->>'datlocprovider', 'c')='c' AND d.datcollate IN ('C','POSIX','C.UTF-8','C.utf8')"
+  "     FROM pg_catalog.pg_database d WHERE d.datname=pg_catalog.current_database())"
+  "    ELSE co.collprovider='c' AND co.collcollate IN ('C','POSIX','C.UTF-8','C.utf8') END"
+  "   THEN 2 ELSE 1 END"
+  "  FROM pg_catalog.pg_collation co WHERE co.oid=a.attcollation),"
+  " t.typtype='e'"
   " FROM pg_catalog.pg_class c"
   " JOIN pg_catalog.pg_namespace n ON n.oid=c.relnamespace"
   " LEFT JOIN pg_catalog.pg_attribute a"
@@ -3133,6 +3144,9 @@ static int pgTableInfo(RemoteConn *pConn, const char *zSchema,
     pCol->zRemoteType = pgDup(pRes, i, 6, &bNoMem);
     pCol->bNotNull = PQgetvalue(pRes, i, 7)[0]=='t';
     pCol->iPk = PQgetisnull(pRes, i, 8) ? 0 : atoi(PQgetvalue(pRes, i, 8));
+    pCol->eColl = PQgetisnull(pRes, i, 9) ? REMOTE_COLL_UNKNOWN
+                : atoi(PQgetvalue(pRes, i, 9));
+    pCol->bEnum = PQgetvalue(pRes, i, 10)[0]=='t';
   }
   if( bNoMem ) goto table_info_nomem;
   *ppInfo = pInfo;

@@ -215,11 +215,14 @@ static void vtabFree(RemoteVtab *p){
     if( p->azDecl ) sqlite3_free(p->azDecl[i]);
     if( p->azQuoted ) sqlite3_free(p->azQuoted[i]);
   }
+  for(i=0; p->azCanonType && i<p->nCol; i++) sqlite3_free(p->azCanonType[i]);
+  sqlite3_free(p->azCanonType);
   sqlite3_free(p->azQuoted);
   sqlite3_free(p->azCol);
   sqlite3_free(p->azDecl);
   sqlite3_free(p->aKind);
   sqlite3_free(p->aAff);
+  sqlite3_free(p->aColFlag);
   sqlite3_free(p->aiPk);
   rowMapFree(p->pMap);
   sqlite3_free(p->zEngine);
@@ -237,12 +240,15 @@ static int columnsAlloc(RemoteVtab *p, int nCol){
   p->aKind = sqlite3_malloc64(sizeof(int)*(nCol+1));
   p->aAff = sqlite3_malloc64(nCol+1);
   p->aiPk = sqlite3_malloc64(sizeof(int)*(nCol+1));
-  if( p->azCol==0 || p->azDecl==0 || p->aKind==0 || p->aAff==0 || p->aiPk==0 ){
+  p->aColFlag = sqlite3_malloc64(nCol+1);
+  if( p->azCol==0 || p->azDecl==0 || p->aKind==0 || p->aAff==0 || p->aiPk==0
+   || p->aColFlag==0 ){
     p->nCol = 0;
     return SQLITE_NOMEM;
   }
   memset(p->azCol, 0, sizeof(char*)*(nCol+1));
   memset(p->azDecl, 0, sizeof(char*)*(nCol+1));
+  memset(p->aColFlag, 0, nCol+1);
   return SQLITE_OK;
 }
 
@@ -336,6 +342,7 @@ static int tableInfo(RemoteVtab *p, SessConn *pSc, RemoteEngine *pE,
   for(i=0; rc==SQLITE_OK && i<p->nCol; i++){
     RemoteColumnInfo *c = &pInfo->aCol[i];
     rc = columnSet(p, i, c->zName, c->zDeclType, c->zRemoteType);
+    if( rc==SQLITE_OK ) rc = vtabColumnInfo(p, i, c);
   }
   if( rc==SQLITE_OK && zPkOpt ){
     rc = primaryKeyOption(p, zPkOpt, pzErr);
@@ -571,6 +578,7 @@ static int remoteConnectCreate(sqlite3 *db, void *pAux, int argc,
     goto connect_error;
   }
   p->pRules = vtabRulesFor(pE->pDialect);
+  p->pDialect = pE->pDialect;
   rc = connectArgs(p, &a, argc, argv, pzErr);
   if( rc==SQLITE_OK ) rc = connectColumns(p, pE, &a, pzErr);
   if( rc ) goto connect_error;
@@ -782,12 +790,17 @@ static int filterOpen(RemoteVtabCursor *p, RemoteVtab *pTab, SessConn *pSc,
   return remoteNext(&p->base);
 }
 
-/* 1 if the plan's LIMIT asks for fewer rows than a big scan's */
+/* 1 if the plan's LIMIT (and OFFSET) ask for fewer rows than a big
+** scan's (a hint too: the rows SQLite will likely read) */
 static int limitSmall(const VtabPlan *pPlan, int argc, sqlite3_value **argv){
-  sqlite3_int64 nLimit;
+  sqlite3_int64 nLimit, nOffset = 0;
   if( pPlan->iLimitArg<=0 || pPlan->iLimitArg>argc ) return 0;
   nLimit = sqlite3_value_int64(argv[pPlan->iLimitArg-1]);
-  return nLimit>=0 && nLimit<REMOTE_SCAN_MIN_ROWS;
+  if( pPlan->iOffsetArg>0 && pPlan->iOffsetArg<=argc ){
+    nOffset = sqlite3_value_int64(argv[pPlan->iOffsetArg-1]);
+  }
+  if( nOffset<0 ) nOffset = 0;
+  return nLimit>=0 && nLimit<REMOTE_SCAN_MIN_ROWS && nOffset<REMOTE_SCAN_MIN_ROWS;
 }
 
 /*

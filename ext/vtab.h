@@ -49,6 +49,24 @@ SQLITE_EXTENSION_INIT3
 #define KM(k)      (1u<<(k))          /* a set of kinds */
 #define KM_ALL     0x7feu             /* every kind 1..10 */
 
+/* Column flags (RemoteVtab.aColFlag), from the catalog */
+#define VCOL_NOTNULL   0x01   /* NOT NULL */
+#define VCOL_BYTEEQ    0x02   /* text: equality under its collation is byte
+                              ** equality (deterministic) */
+#define VCOL_BYTEORDER 0x04   /* text: its collation orders like bytes */
+#define VCOL_CANON(f)  ((f)>>4)  /* TC_* of a column compared typed, 0 none */
+
+/* Types whose canonical text is the value we return (VtabRules.xCanon) */
+#define TC_DATE  1
+#define TC_TS    2            /* timestamp without time zone */
+#define TC_TIME  3            /* time without time zone */
+#define TC_UUID  4
+#define TC_TSTZ  5            /* timestamp with time zone, returned in UTC
+                              ** as "YYYY-MM-DD HH:MM:SS[.f]+00:00" */
+#define TC_ENUM  6            /* an enum: equality by label only */
+#define TC_CHAR  7            /* character(n): returned padded to n */
+#define TC_MAX   7
+
 /* Affinity of a declared type */
 #define AFF_INT   'I'
 #define AFF_REAL  'R'
@@ -107,6 +125,21 @@ struct VtabRules {
                             ** (the COPY path takes 1/0) */
   int bWriteGuard;          /* a failed write aborts the remote transaction:
                             ** each write in a transaction gets a savepoint */
+  /* Forms the server's indexes serve (vtab_plan.c, "Index-friendly") */
+  const char *azCmpEq[K_MAX+1];    /* the column in = <> IS IS NOT when its
+                                   ** equality is byte equality (VCOL_BYTEEQ) */
+  const char *azCmpBytes[K_MAX+1]; /* the column compared and ordered when its
+                                   ** collation orders like bytes */
+  const char *azEqIndex[K_MAX+1];  /* an equality an index serves, a superset
+                                   ** ANDed before the exact one ("%c = %p") */
+  const char *zAscNotNull, *zDescNotNull;  /* ORDER BY a NOT NULL column */
+  int (*xCanon)(const RemoteColumnInfo*);  /* TC_* of a column type, or 0 */
+  const char *azCanonParam[TC_MAX+1];  /* a canonical text as a value of the
+                                       ** column's type ("%p::date") */
+  const char *azCanonOut[TC_MAX+1];    /* values whose text does not order as
+                                       ** they do (BC, years from 10000): ORed
+                                       ** to a range, which is then a superset */
+  const char *zBoolFalse, *zBoolTrue;  /* a K_BOOL column = 0 / = 1 ("%c") */
 };
 
 /*
@@ -153,6 +186,7 @@ struct VtabPlan {
   sqlite3_uint64 mUsed;     /* columns read (bit 63: 63 and above) */
   int bDistinct;
   int iLimitArg, iOffsetArg;  /* argv index (1-based) of LIMIT / OFFSET, 0 */
+  int bLimitHint;           /* ... a hint only: SQLite applies them */
 };
 
 typedef struct RemoteVtab RemoteVtab;
@@ -167,12 +201,16 @@ struct RemoteVtab {
   char *zTable;             /* remote table, or NULL for query= */
   char *zQuery;             /* query= text, or NULL */
   const VtabRules *pRules;  /* the dialect's SQL rules */
+  const RemoteDialect *pDialect;  /* the engine's dialect at connect */
   int nCol;
   char **azCol;             /* column names */
   char **azQuoted;          /* azCol quoted for the remote, made when needed */
   char **azDecl;            /* declared types */
   int *aKind;               /* K_* per column */
   char *aAff;               /* AFF_* per column */
+  unsigned char *aColFlag;  /* VCOL_* per column */
+  char **azCanonType;       /* the remote type of an enum or char(n) column
+                            ** (compared typed by it), else NULL; or NULL */
   int iPk;                  /* single-column primary key index, -1 none */
   int nPk;                  /* columns in the primary key (0: none) */
   int *aiPk;                /* their indexes, in key order */
@@ -274,6 +312,8 @@ int vtabSameText(const char *z1, const char *z2);
 const VtabRules *vtabRulesFor(const RemoteDialect *pD);
 /* The affinity (AFF_*) of a declared type */
 char vtabAffinity(const char *zDecl);
+/* Column iCol's VCOL_* flags (and azCanonType) from its catalog entry */
+int vtabColumnInfo(RemoteVtab*, int iCol, const RemoteColumnInfo*);
 /* 1 if text z[0..n) can be sent to the remote as it is */
 int vtabTextSendable(const VtabRules*, const unsigned char *z, int n);
 /* Apply the comparison affinity of a column of kind k to v; the result may

@@ -85,6 +85,77 @@ static void src_row(i64 g, i64 nRow, SrcRow *p){
   snprintf(p->zN, sizeof(p->zN), "%lld.%02lld", g/100, g%100);
 }
 
+/* MD5 of the decimal text of g as 32 hex digits (column t of row g, which
+** both servers make with md5(g as text)): the key of the text lookups */
+static void md5_key(i64 g, char *zOut){
+  static const uint32_t aK[64] = {
+    0xd76aa478,0xe8c7b756,0x242070db,0xc1bdceee,0xf57c0faf,0x4787c62a,0xa8304613,0xfd469501,
+    0x698098d8,0x8b44f7af,0xffff5bb1,0x895cd7be,0x6b901122,0xfd987193,0xa679438e,0x49b40821,
+    0xf61e2562,0xc040b340,0x265e5a51,0xe9b6c7aa,0xd62f105d,0x02441453,0xd8a1e681,0xe7d3fbc8,
+    0x21e1cde6,0xc33707d6,0xf4d50d87,0x455a14ed,0xa9e3e905,0xfcefa3f8,0x676f02d9,0x8d2a4c8a,
+    0xfffa3942,0x8771f681,0x6d9d6122,0xfde5380c,0xa4beea44,0x4bdecfa9,0xf6bb4b60,0xbebfbc70,
+    0x289b7ec6,0xeaa127fa,0xd4ef3085,0x04881d05,0xd9d4d039,0xe6db99e5,0x1fa27cf8,0xc4ac5665,
+    0xf4292244,0x432aff97,0xab9423a7,0xfc93a039,0x655b59c3,0x8f0ccc92,0xffeff47d,0x85845dd1,
+    0x6fa87e4f,0xfe2ce6e0,0xa3014314,0x4e0811a1,0xf7537e82,0xbd3af235,0x2ad7d2bb,0xeb86d391 };
+  static const int aR[16] = { 7,12,17,22, 5,9,14,20, 4,11,16,23, 6,10,15,21 };
+  unsigned char aMsg[64];
+  uint32_t h[4] = { 0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476 };
+  uint32_t w[16], a, b, c, d;
+  int n, i;
+  memset(aMsg, 0, sizeof(aMsg));
+  n = snprintf((char*)aMsg, 32, "%lld", g);       /* one block: < 56 bytes */
+  aMsg[n] = 0x80;
+  aMsg[56] = (unsigned char)((n*8) & 0xff);
+  aMsg[57] = (unsigned char)((n*8) >> 8);
+  for(i=0; i<16; i++){
+    w[i] = (uint32_t)aMsg[i*4] | (uint32_t)aMsg[i*4+1]<<8
+         | (uint32_t)aMsg[i*4+2]<<16 | (uint32_t)aMsg[i*4+3]<<24;
+  }
+  a = h[0]; b = h[1]; c = h[2]; d = h[3];
+  for(i=0; i<64; i++){
+    uint32_t f, t;
+    int k;
+    if( i<16 ){ f = (b & c) | (~b & d); k = i; }
+    else if( i<32 ){ f = (d & b) | (~d & c); k = (5*i+1) % 16; }
+    else if( i<48 ){ f = b ^ c ^ d; k = (3*i+5) % 16; }
+    else{ f = c ^ (b | ~d); k = (7*i) % 16; }
+    t = d; d = c; c = b;
+    f = a + f + aK[i] + w[k];
+    b = b + ((f << aR[(i/16)*4 + i%4]) | (f >> (32 - aR[(i/16)*4 + i%4])));
+    a = t;
+  }
+  h[0] += a; h[1] += b; h[2] += c; h[3] += d;
+  for(i=0; i<16; i++){
+    snprintf(&zOut[i*2], 3, "%02x", (unsigned)((h[i/4] >> ((i%4)*8)) & 0xff));
+  }
+}
+
+/* The timestamp of row g (2020-01-01 + g*1.25 s) as the canonical text
+** "YYYY-MM-DD HH:MM:SS[.f]" (fraction without trailing zeros) */
+static void row_ts(i64 g, char *zOut, int nOut){
+  time_t t = (time_t)(1577836800 + g*5/4);
+  struct tm tm;
+  int nFrac = (int)((g*1250) % 1000);
+  int n;
+  gmtime_r(&t, &tm);
+  n = snprintf(zOut, nOut, "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year+1900,
+               tm.tm_mon+1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  if( nFrac ){
+    snprintf(&zOut[n], nOut-n, ".%03d", nFrac);
+    n += 4;
+    while( zOut[n-1]=='0' ) zOut[--n] = 0;
+  }
+}
+
+/* The timestamp range of the tsrange workload: the rows of the filter
+** range (1%), as texts: lo <= ts < hi */
+static void ts_range(i64 nRow, char *zLo, char *zHi, int n){
+  i64 lo, hi;
+  filter_range(nRow, &lo, &hi);
+  row_ts(lo, zLo, n);
+  row_ts(hi, zHi, n);
+}
+
 /* Totals of the values read: check text and something the compiler keeps */
 typedef struct Acc Acc;
 struct Acc {

@@ -8,7 +8,7 @@
 # remote_test database of each dialect named (default: both):
 #
 #   bench_t_N    N rows (default 1,000,000), read by the scan, lookup and
-#                filter workloads; secondary index on column a.  Its table
+#                filter workloads; secondary indexes on a, t and ts.  Its table
 #                comment holds the layout version: a table already loaded
 #                is left alone, so reruns are instant (--force reloads).
 #                Tables of different sizes live side by side.
@@ -35,7 +35,7 @@
 # nothing else is touched.
 set -euo pipefail
 
-VERSION=bench-v1
+VERSION=bench-v2
 ROWS=1000000
 FORCE=0
 DROP=0
@@ -100,6 +100,8 @@ load_pg() {
                        g % 3 = 0, (g / 100.0)::numeric(12,2)
                 FROM generate_series(1, $ROWS) AS g" \
             -c "CREATE INDEX ${T}_a ON $T (a)" \
+            -c "CREATE INDEX ${T}_t ON $T (t)" \
+            -c "CREATE INDEX ${T}_ts ON $T (ts)" \
             -c "VACUUM ANALYZE $T" \
             -c "CREATE TABLE $INS (id bigint PRIMARY KEY, a integer NOT NULL,
                   r double precision, t text, ts timestamp, b boolean, n numeric(12,2))" \
@@ -123,6 +125,8 @@ load_my() {
                      seq % 3 = 0, seq / 100
               FROM seq_1_to_$ROWS;
             CREATE INDEX ${T}_a ON $T (a);
+            CREATE INDEX ${T}_t ON $T (t);
+            CREATE INDEX ${T}_ts ON $T (ts);
             ANALYZE TABLE $T;
             CREATE TABLE $INS (id BIGINT PRIMARY KEY, a INT NOT NULL, r DOUBLE,
               t VARCHAR(32), ts DATETIME(6), b BOOL, n DECIMAL(12,2)) ENGINE=InnoDB;

@@ -26,6 +26,11 @@
 **   filter  the 1% range a >= ? AND a < ? through a prepared statement,
 **           unbuffered (mysql_stmt_fetch without mysql_stmt_store_result),
 **           as the extension runs a statement with parameters
+**   textlookup  K lookups by the indexed text column t through one prepared
+**           statement (WHERE `t` = ?, a string parameter), md5 keys of the
+**           same ids
+**   tsrange the 1% range `ts` >= ? AND `ts` < ? with two string
+**           parameters, prepared and fetched unbuffered
 */
 #include <stdint.h>
 #include <stdio.h>
@@ -139,14 +144,25 @@ static MYSQL_STMT *prepare(const char *zSql){
   return pStmt;
 }
 
-/* Execute pStmt with nParam int64 parameters and fetch every row unbuffered */
-static void run_stmt(MYSQL_STMT *pStmt, Out *pOut, int nParam, i64 *aParam, Acc *pAcc){
+/* Execute pStmt with nParam int64 parameters (or the strings azText when
+** not NULL) and fetch every row unbuffered */
+static void run_stmt(MYSQL_STMT *pStmt, Out *pOut, int nParam, i64 *aParam,
+                     char **azText, Acc *pAcc){
   MYSQL_BIND aIn[2];
+  unsigned long anText[2];
   int i, r;
   memset(aIn, 0, sizeof(aIn));
   for(i=0; i<nParam; i++){
-    aIn[i].buffer_type = MYSQL_TYPE_LONGLONG;
-    aIn[i].buffer = &aParam[i];
+    if( azText ){
+      anText[i] = (unsigned long)strlen(azText[i]);
+      aIn[i].buffer_type = MYSQL_TYPE_STRING;
+      aIn[i].buffer = azText[i];
+      aIn[i].buffer_length = anText[i];
+      aIn[i].length = &anText[i];
+    }else{
+      aIn[i].buffer_type = MYSQL_TYPE_LONGLONG;
+      aIn[i].buffer = &aParam[i];
+    }
   }
   if( nParam>0 && mysql_stmt_bind_param(pStmt, aIn) ) die_stmt("bind param", pStmt);
   if( mysql_stmt_execute(pStmt) ) die_stmt("execute", pStmt);
@@ -170,7 +186,9 @@ static void do_scan(const char *zSql, Acc *pAcc){
   mysql_free_result(pRes);
 }
 
-static void do_stmt(const char *zSql, int nExec, i64 nRow, int bLookup, Acc *pAcc){
+/* eKind: 0 the filter range, 1 id lookups, 2 text-key lookups, 3 the
+** timestamp range */
+static void do_stmt(const char *zSql, int nExec, i64 nRow, int eKind, Acc *pAcc){
   MYSQL_STMT *pStmt = prepare(zSql);
   Out out;
   uint64_t st = 42;
@@ -179,12 +197,21 @@ static void do_stmt(const char *zSql, int nExec, i64 nRow, int bLookup, Acc *pAc
   if( mysql_stmt_bind_result(pStmt, out.aBind) ) die_stmt("bind result", pStmt);
   for(i=0; i<nExec; i++){
     i64 aParam[2];
-    if( bLookup ){
+    char zA[40], zB[40];
+    char *az[2];
+    az[0] = zA; az[1] = zB;
+    if( eKind==1 ){
       aParam[0] = lookup_id(&st, nRow);
-      run_stmt(pStmt, &out, 1, aParam, pAcc);
+      run_stmt(pStmt, &out, 1, aParam, 0, pAcc);
+    }else if( eKind==2 ){
+      md5_key(lookup_id(&st, nRow), zA);
+      run_stmt(pStmt, &out, 1, 0, az, pAcc);
+    }else if( eKind==3 ){
+      ts_range(nRow, zA, zB, sizeof(zA));
+      run_stmt(pStmt, &out, 2, 0, az, pAcc);
     }else{
       filter_range(nRow, &aParam[0], &aParam[1]);
-      run_stmt(pStmt, &out, 2, aParam, pAcc);
+      run_stmt(pStmt, &out, 2, aParam, 0, pAcc);
     }
   }
   mysql_stmt_close(pStmt);
@@ -278,6 +305,14 @@ int main(int argc, char **argv){
     snprintf(zSql, sizeof(zSql), "SELECT `id`, `a`, `r`, `t`, `ts`, `b`, `n` FROM `%s` "
              "WHERE `id` = ?", zT);
     do_stmt(zSql, nLookup, nRow, 1, &acc);
+  }else if( strcmp(zWorkload, "textlookup")==0 ){
+    snprintf(zSql, sizeof(zSql), "SELECT `id`, `a`, `r`, `t`, `ts`, `b`, `n` FROM `%s` "
+             "WHERE `t` = ?", zT);
+    do_stmt(zSql, nLookup, nRow, 2, &acc);
+  }else if( strcmp(zWorkload, "tsrange")==0 ){
+    snprintf(zSql, sizeof(zSql), "SELECT `id`, `a`, `r`, `t`, `ts`, `b`, `n` FROM `%s` "
+             "WHERE `ts` >= ? AND `ts` < ?", zT);
+    do_stmt(zSql, 1, nRow, 3, &acc);
   }else if( strcmp(zWorkload, "insert")==0 ){
     do_insert(zIns, nRow, &acc);
   }else{

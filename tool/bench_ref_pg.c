@@ -24,6 +24,12 @@
 **           extension inserts from a local table (bench_ins_N truncated
 **           first, outside the clock)
 **   filter  the 1% range a >= $1 AND a < $2, single-row mode
+**   textlookup  K lookups by the indexed text column t through one prepared
+**           statement (WHERE "t" = $1, a text parameter), md5 keys of the
+**           same ids
+**   tsrange the 1% range "ts" >= $1 AND "ts" < $2 as one would write it by
+**           hand (two text parameters the server reads as timestamps),
+**           single-row mode
 */
 #include <stdint.h>
 #include <stdio.h>
@@ -69,16 +75,21 @@ static void acc_row(Acc *pAcc, const PGresult *pRes, int iRow){
   if( !PQgetisnull(pRes, iRow, 6) ) pAcc->sumN += strtod(PQgetvalue(pRes, iRow, 6), 0);
 }
 
-/* Send zSql (nParam binary int8 parameters) in single-row mode and
-** convert every row */
-static void stream(const char *zSql, int nParam, const i64 *aParam, Acc *pAcc){
+/* Send zSql (nParam binary int8 parameters, or the texts azText when not
+** NULL) in single-row mode and convert every row */
+static void stream(const char *zSql, int nParam, const i64 *aParam,
+                   const char **azText, Acc *pAcc){
   const char *azVal[2];
   int anLen[2], aFmt[2];
   Oid aType[2];
   unsigned char aBuf[2][8];
   PGresult *pRes;
   int i, j;
-  for(i=0; i<nParam; i++){
+  for(i=0; i<nParam && azText; i++){
+    azVal[i] = azText[i];
+    anLen[i] = 0; aFmt[i] = 0; aType[i] = 0;  /* the server infers the type */
+  }
+  for(i=0; i<nParam && !azText; i++){
     uint64_t u = (uint64_t)aParam[i];
     for(j=7; j>=0; j--){ aBuf[i][j] = (unsigned char)(u & 0xff); u >>= 8; }
     azVal[i] = (const char*)aBuf[i];
@@ -99,24 +110,31 @@ static void stream(const char *zSql, int nParam, const i64 *aParam, Acc *pAcc){
   }
 }
 
-static void do_lookup(const char *zT, i64 nRow, int nLookup, Acc *pAcc){
+static void do_lookup(const char *zT, i64 nRow, int nLookup, int bText, Acc *pAcc){
   char zSql[256];
   uint64_t st = 42;
   PGresult *pRes;
   Oid aType[1] = { 20 };
   int anLen[1] = { 8 }, aFmt[1] = { 1 };
   int i, j;
+  if( bText ){ aType[0] = 25; anLen[0] = 32; aFmt[0] = 0; }   /* text */
   snprintf(zSql, sizeof(zSql), "SELECT \"id\", \"a\", \"r\", \"t\", \"ts\", \"b\", \"n\" "
-           "FROM \"%s\" WHERE \"id\" = $1", zT);
+           "FROM \"%s\" WHERE \"%s\" = $1", zT, bText ? "t" : "id");
   pRes = PQprepare(pg, "bench_lookup", zSql, 1, aType);
   if( PQresultStatus(pRes)!=PGRES_COMMAND_OK ) die("prepare", pRes);
   PQclear(pRes);
   for(i=0; i<nLookup; i++){
     unsigned char aBuf[8];
+    char zKey[40];
     const char *azVal[1];
     uint64_t u = (uint64_t)lookup_id(&st, nRow);
-    for(j=7; j>=0; j--){ aBuf[j] = (unsigned char)(u & 0xff); u >>= 8; }
-    azVal[0] = (const char*)aBuf;
+    if( bText ){
+      md5_key((i64)u, zKey);
+      azVal[0] = zKey;
+    }else{
+      for(j=7; j>=0; j--){ aBuf[j] = (unsigned char)(u & 0xff); u >>= 8; }
+      azVal[0] = (const char*)aBuf;
+    }
     pRes = PQexecPrepared(pg, "bench_lookup", 1, azVal, anLen, aFmt, 0);
     if( PQresultStatus(pRes)!=PGRES_TUPLES_OK ) die("lookup", pRes);
     for(j=0; j<PQntuples(pRes); j++) acc_row(pAcc, pRes, j);
@@ -204,15 +222,23 @@ int main(int argc, char **argv){
   if( strcmp(zWorkload, "scan")==0 ){
     snprintf(zSql, sizeof(zSql), "SELECT \"id\", \"a\", \"r\", \"t\", \"ts\", \"b\", \"n\" "
              "FROM \"%s\"", zT);
-    stream(zSql, 0, 0, &acc);
+    stream(zSql, 0, 0, 0, &acc);
   }else if( strcmp(zWorkload, "filter")==0 ){
     i64 aParam[2];
     filter_range(nRow, &aParam[0], &aParam[1]);
     snprintf(zSql, sizeof(zSql), "SELECT \"id\", \"a\", \"r\", \"t\", \"ts\", \"b\", \"n\" "
              "FROM \"%s\" WHERE \"a\" >= $1 AND \"a\" < $2", zT);
-    stream(zSql, 2, aParam, &acc);
-  }else if( strcmp(zWorkload, "lookup")==0 ){
-    do_lookup(zT, nRow, nLookup, &acc);
+    stream(zSql, 2, aParam, 0, &acc);
+  }else if( strcmp(zWorkload, "tsrange")==0 ){
+    char zLo[40], zHi[40];
+    const char *az[2];
+    ts_range(nRow, zLo, zHi, sizeof(zLo));
+    az[0] = zLo; az[1] = zHi;
+    snprintf(zSql, sizeof(zSql), "SELECT \"id\", \"a\", \"r\", \"t\", \"ts\", \"b\", \"n\" "
+             "FROM \"%s\" WHERE \"ts\" >= $1 AND \"ts\" < $2", zT);
+    stream(zSql, 2, 0, az, &acc);
+  }else if( strcmp(zWorkload, "lookup")==0 || strcmp(zWorkload, "textlookup")==0 ){
+    do_lookup(zT, nRow, nLookup, zWorkload[0]=='t', &acc);
   }else if( strcmp(zWorkload, "insert")==0 ){
     do_insert(zIns, nRow, &acc);
   }else{

@@ -31,6 +31,10 @@
 **           truncated first)
 **   filter  the scan's SELECT with WHERE a >= ?1 AND a < ?2 (1% of rows,
 **           pushed down to the server)
+**   textlookup  as lookup, by the indexed text column: WHERE t = ?1 with
+**           the md5 text of the same K ids
+**   tsrange the scan's SELECT with WHERE ts >= ?1 AND ts < ?2, two texts
+**           (the timestamps of the filter's rows: 1%), bound parameters
 */
 #include <stdint.h>
 #include <stdio.h>
@@ -87,12 +91,20 @@ static void run_aggregate(sqlite3_stmt *pStmt, Acc *pAcc){
   if( sqlite3_step(pStmt)!=SQLITE_DONE ) die("aggregate");
 }
 
-static void do_lookup(i64 nRow, int nLookup, Acc *pAcc){
-  sqlite3_stmt *pStmt = prepare("SELECT id, a, r, t, ts, b, n FROM t WHERE id = ?1");
+static void do_lookup(i64 nRow, int nLookup, int bText, Acc *pAcc){
+  sqlite3_stmt *pStmt = prepare(bText
+      ? "SELECT id, a, r, t, ts, b, n FROM t WHERE t = ?1"
+      : "SELECT id, a, r, t, ts, b, n FROM t WHERE id = ?1");
   uint64_t st = 42;
   int i, rc;
   for(i=0; i<nLookup; i++){
-    sqlite3_bind_int64(pStmt, 1, lookup_id(&st, nRow));
+    if( bText ){
+      char zKey[40];
+      md5_key(lookup_id(&st, nRow), zKey);
+      sqlite3_bind_text(pStmt, 1, zKey, 32, SQLITE_TRANSIENT);
+    }else{
+      sqlite3_bind_int64(pStmt, 1, lookup_id(&st, nRow));
+    }
     while( (rc = sqlite3_step(pStmt))==SQLITE_ROW ){
       i64 ts;
       pAcc->nRow++;
@@ -212,7 +224,7 @@ int main(int argc, char **argv){
     else if( strcmp(argv[i], "--echo")==0 ) bEcho = 1;
     else{
       fprintf(stderr, "usage: bench_run --dialect pg|mysql --workload "
-              "scan|lookup|insert|filter --rows N [--lookups K] [--insert-rows M]\n"
+              "scan|lookup|insert|filter|textlookup|tsrange --rows N [--lookups K] [--insert-rows M]\n"
               "                 [--ext PATH] [--echo]\n");
       return 2;
     }
@@ -250,11 +262,15 @@ int main(int argc, char **argv){
   exec_sql(zSql, 1);
   sqlite3_free(zSql);
 
-  if( strcmp(zWorkload, "scan")==0 || strcmp(zWorkload, "filter")==0 ){
-    int bFilter = zWorkload[0]=='f';
+  if( strcmp(zWorkload, "scan")==0 || strcmp(zWorkload, "filter")==0
+   || strcmp(zWorkload, "tsrange")==0 ){
+    int bFilter = zWorkload[0]=='f', bTs = zWorkload[0]=='t';
     sqlite3_stmt *pStmt = prepare(bFilter
       ? "SELECT count(*), sum(id), sum(a), sum(r), sum(length(t)), max(ts), sum(b), sum(n)"
         " FROM t WHERE a >= ?1 AND a < ?2"
+      : bTs
+      ? "SELECT count(*), sum(id), sum(a), sum(r), sum(length(t)), max(ts), sum(b), sum(n)"
+        " FROM t WHERE ts >= ?1 AND ts < ?2"
       : "SELECT count(*), sum(id), sum(a), sum(r), sum(length(t)), max(ts), sum(b), sum(n)"
         " FROM t");
     if( bFilter ){
@@ -262,6 +278,11 @@ int main(int argc, char **argv){
       filter_range(nRow, &lo, &hi);
       sqlite3_bind_int64(pStmt, 1, lo);
       sqlite3_bind_int64(pStmt, 2, hi);
+    }else if( bTs ){
+      char zLo[40], zHi[40];
+      ts_range(nRow, zLo, zHi, sizeof(zLo));
+      sqlite3_bind_text(pStmt, 1, zLo, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(pStmt, 2, zHi, -1, SQLITE_TRANSIENT);
     }
     nBase = peak_rss_kb();
     t0 = now_sec();
@@ -269,10 +290,10 @@ int main(int argc, char **argv){
     t1 = now_sec();
     sqlite3_finalize(pStmt);
     acc_check(&acc, zCheck, sizeof(zCheck));
-  }else if( strcmp(zWorkload, "lookup")==0 ){
+  }else if( strcmp(zWorkload, "lookup")==0 || strcmp(zWorkload, "textlookup")==0 ){
     nBase = peak_rss_kb();
     t0 = now_sec();
-    do_lookup(nRow, nLookup, &acc);
+    do_lookup(nRow, nLookup, zWorkload[0]=='t', &acc);
     t1 = now_sec();
     acc_check(&acc, zCheck, sizeof(zCheck));
   }else if( strcmp(zWorkload, "insert")==0 ){
