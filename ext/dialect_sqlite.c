@@ -478,5 +478,8 @@ const RemoteDialect remoteSqliteDialect = {
   liteListTables,
   liteNativeHandle,
   0, 0, 0                   /* xCopyBegin/Rows/End: multi-row INSERT serves */,
-  0                         /* xSetSchema: one schema namespace, main */
+  0,                        /* xSetSchema: one schema namespace, main */
+  0, 0, 0, 0                /* xTpcSql/List/Error, nTpcXidMax: SQLite cannot
+                            ** prepare a transaction, so a sqlite engine takes
+                            ** no part in a two-phase commit (twophase.c) */
 };
