@@ -231,6 +231,10 @@ static int optsApply(RemoteEngineOpts *p, const char *zOpt, char **pzErr){
     bOk = parseInt(zVal, &p->nFetch) && p->nFetch>0;
   }else if( strcmp(zKey, "statement_cache_size")==0 ){
     bOk = parseInt(zVal, &p->nStmtCache) && p->nStmtCache>=0;
+  }else if( strcmp(zKey, "twophase")==0 ){
+    if( sqlite3_stricmp(zVal, "auto")==0 ) p->bTwophaseOff = 0;
+    else if( sqlite3_stricmp(zVal, "off")==0 ) p->bTwophaseOff = 1;
+    else bOk = 0;
   }else{
     *pzErr = sqlite3_mprintf("unknown engine option '%s'", zKey);
     rc = SQLITE_ERROR;
