@@ -344,9 +344,16 @@ static int tpcRecord(RemoteSession *pSess, RemoteTpc *p, SessConn **aP, int n,
   sqlite3_str *pStr;
   char *zEngines, *zGlobal;
   const char *azArg[2];
-  int rc, bSame = 0, i;
+  int rc, bSame = 0, i, nAttempt = 0;
   if( p->bNoRecord || p->bRecorded ) return SQLITE_OK;
-  rc = tpcEnsureTable(db, p->zDbId, &bSame);
+record_again:
+  if( p->bIdStored ){
+    /* this session has seen the table and its id: the row alone */
+    rc = SQLITE_OK;
+    bSame = 1;
+  }else{
+    rc = tpcEnsureTable(db, p->zDbId, &bSame);
+  }
   if( rc ){
     return tpcLocalError(db, rc, "cannot record the two-phase commit decision"
                          " in the main database", pzErr);
@@ -390,6 +397,12 @@ static int tpcRecord(RemoteSession *pSess, RemoteTpc *p, SessConn **aP, int n,
   }
   sqlite3_free(zEngines);
   sqlite3_free(zGlobal);
+  if( rc==SQLITE_ERROR && p->bIdStored && nAttempt==0 ){
+    /* the table is gone (dropped by hand?): make it again */
+    p->bIdStored = 0;
+    nAttempt++;
+    goto record_again;
+  }
   if( rc ){
     return tpcLocalError(db, rc, "cannot record the two-phase commit decision"
                          " in the main database", pzErr);
@@ -458,9 +471,13 @@ int remoteTpcSync(RemoteSession *pSess, char **pzErr){
   rc = tpcParticipants(pSess, &aP, &nP);
   if( rc || nP==0 ) return rc;
 
-  /* Rows still queued go first: their errors fail the commit */
-  for(i=0; rc==SQLITE_OK && i<nP; i++){
-    rc = remoteBatchFlush(aP[i], pzErr);
+  /* Rows still queued on any CONN go first: their errors fail the commit,
+  ** and no statement may use the engines once it is decided */
+  {
+    SessConn *pSc;
+    for(pSc=pSess->pConns; rc==SQLITE_OK && pSc; pSc=pSc->pNext){
+      if( remoteBatchPending(pSc) ) rc = remoteBatchFlush(pSc, pzErr);
+    }
   }
   for(i=0; rc==SQLITE_OK && i<nP; i++){
     SessConn *pSc = aP[i];

@@ -2750,8 +2750,10 @@ static int remoteCommit(sqlite3_vtab *pVtab){
     /* xSync committed or prepared every engine: the first xCommit
     ** finishes them all (twophase.c) */
     remoteTpcCommit(pTab->pSess);
-  }else{
-    /* SQLite ignores what xCommit returns: nothing to report to */
+  }
+  if( !pSc->bVtabTxn ){
+    /* a joined remote_begin() (SQLite ignores what xCommit returns:
+    ** nothing to report to) */
     endBase(pSc, 0, &zErr);
     sqlite3_free(zErr);
   }
@@ -2771,9 +2773,8 @@ static int remoteRollback(sqlite3_vtab *pVtab){
   if( pSc->bVtabTxn || pTab->pSess->bCommitting ){
     /* every engine's vtab transaction, prepared or not (twophase.c) */
     remoteTpcRollback(pTab->pSess);
-  }else{
-    endBase(pSc, 1, &zErr);
   }
+  if( !pSc->bVtabTxn ) endBase(pSc, 1, &zErr);   /* a joined remote_begin() */
   sqlite3_free(zErr);
   return SQLITE_OK;
 }
