@@ -225,7 +225,10 @@ struct RemoteDialect {
   ** xTpcSql: the SQL text (sqlite3_malloc'd, possibly several statements)
   ** of step eStep (REMOTE_TPC_*) of the two-phase transaction zXid, or
   ** NULL when out of memory. zXid is at most nTpcXidMax bytes, checked
-  ** by the caller; the dialect quotes it.
+  ** by the caller; the dialect quotes it. xTpcSql(REMOTE_TPC_BEGIN, NULL)
+  ** is NULL when the dialect names the transaction at its start (XA
+  ** START), and its plain BEGIN when the xid matters only from PREPARE on
+  ** (PostgreSQL).
   **
   ** xTpcList: the prepared transactions the server holds that this
   ** connection can finish, as *pnXid pairs in *pazXid (sqlite3_malloc'd

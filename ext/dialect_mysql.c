@@ -2436,8 +2436,10 @@ static char *myXidSql(const char *zXid){
 
 /* xTpcSql: XA START ... XA END + XA PREPARE ... XA COMMIT */
 static char *myTpcSql(int eStep, const char *zXid){
-  char *zX = myXidSql(zXid);
+  char *zX;
   char *zSql = 0;
+  if( zXid==0 ) return 0;         /* XA START names the transaction */
+  zX = myXidSql(zXid);
   if( zX==0 ) return 0;
   switch( eStep ){
     case REMOTE_TPC_BEGIN:

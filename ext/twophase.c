@@ -245,6 +245,14 @@ int remoteTpcBegin(SessConn *pSc, char **pzErr){
   pE = remoteSessEngine(pSc, pzErr);
   if( pE==0 ) return SQLITE_ERROR;
   bXid = !pE->opts.bTwophaseOff && pE->pDialect->xTpcSql!=0;
+  if( bXid ){
+    /* Only a dialect that names the transaction at its start (XA) needs
+    ** the xid now; PostgreSQL gets it at PREPARE (remoteTpcSync), so that
+    ** a transaction that stays alone never reads the main database */
+    char *zBegin = pE->pDialect->xTpcSql(REMOTE_TPC_BEGIN, 0);
+    if( zBegin ) bXid = 0;
+    sqlite3_free(zBegin);
+  }
   remoteEngineRelease(pE);
   if( p->iTxn==0 ){
     p->iTxn = ++p->iSeq;
@@ -267,6 +275,10 @@ int remoteTpcBegin(SessConn *pSc, char **pzErr){
   if( rc==SQLITE_OK ){
     pSc->bVtabTxn = 1;
     pSc->iBranch = iBranch;
+  }else{
+    SessConn *pOther;
+    for(pOther=pSess->pConns; pOther && !pOther->bVtabTxn; pOther=pOther->pNext){}
+    if( pOther==0 ) p->iTxn = 0;      /* no transaction began after all */
   }
   return rc;
 }
@@ -532,8 +544,18 @@ int remoteTpcSync(RemoteSession *pSess, char **pzErr){
 
   /* Two-phase commit: the decision row first (it takes the main
   ** database's write lock, which keeps remote_recover away until SQLite's
-  ** own commit), then every engine prepares */
-  rc = tpcRecord(pSess, p, aP, nLive, pzErr);
+  ** own commit), then every engine prepares, each under its xid (those
+  ** begun without one, PostgreSQL's, get it now) */
+  rc = tpcDbId(pSess, p, pzErr);
+  for(i=0; rc==SQLITE_OK && i<nLive; i++){
+    if( aP[i]->zXid==0 ){
+      char *zGlobal = tpcGlobalXid(p);
+      aP[i]->zXid = zGlobal ? sqlite3_mprintf("%s_%d", zGlobal, aP[i]->iBranch) : 0;
+      sqlite3_free(zGlobal);
+      if( aP[i]->zXid==0 ) rc = SQLITE_NOMEM;
+    }
+  }
+  if( rc==SQLITE_OK ) rc = tpcRecord(pSess, p, aP, nLive, pzErr);
   if( rc ) goto sync_done;
   remoteTpcCrashPoint("recorded");
   for(i=0; rc==SQLITE_OK && i<nLive; i++){
