@@ -89,6 +89,20 @@ void remoteTpcCrashPoint(const char *zPoint){
   if( z && strcmp(z, zPoint)==0 ) raise(SIGKILL);
 }
 
+/* Test-only: REMOTE_TEST_CRASH=drop-POINT closes the connections of every
+** prepared engine at zPoint, as a network failure would */
+static void tpcDropPoint(RemoteSession *pSess, const char *zPoint){
+  const char *z = getenv("REMOTE_TEST_CRASH");
+  if( z && strncmp(z, "drop-", 5)==0 && strcmp(&z[5], zPoint)==0 ){
+    SessConn *pSc;
+    for(pSc=pSess->pConns; pSc; pSc=pSc->pNext){
+      if( pSc->bPrepared && pSc->pHeld && pSc->pHeld->pConn ){
+        remotePoolInvalidate(pSc->pHeld, 0, 0, "REMOTE_TEST_CRASH");
+      }
+    }
+  }
+}
+
 static void tpcCrashPointN(const char *zPoint, int i){
   const char *z = getenv("REMOTE_TEST_CRASH");
   if( z ){
@@ -592,6 +606,11 @@ sync_done:
 ** when that fails, on a fresh one. pSc's transaction is over afterwards.
 ** What cannot be finished stays prepared for remote_recover(). Returns 1
 ** when it is finished.
+**
+** "No such transaction" means finished on its own connection, but not on
+** a fresh one: MariaDB does not know a prepared XA transaction there until
+** it has seen the session that prepared it end. So that answer keeps the
+** decision row for remote_recover().
 */
 static int tpcFinish(SessConn *pSc, int bCommit){
   char *zXid = sqlite3_mprintf("%s", pSc->zXid);
@@ -611,7 +630,7 @@ static int tpcFinish(SessConn *pSc, int bCommit){
                          : REMOTE_TPC_ROLLBACK_PREPARED, zXid, &zErr2);
       remoteTpcConnClose(pc);
     }
-    if( rc!=SQLITE_OK && rc!=SQLITE_NOTFOUND ){
+    if( rc!=SQLITE_OK ){
       remoteLog(pSc->zEngine, "warning", 1,
                 "%s of prepared transaction %s failed (%s; then %s): "
                 "remote_recover() will finish it",
@@ -619,10 +638,13 @@ static int tpcFinish(SessConn *pSc, int bCommit){
                 zErr ? zErr : "?", zErr2 ? zErr2 : "?");
     }
     sqlite3_free(zErr2);
+    sqlite3_free(zErr);
+    sqlite3_free(zXid);
+    return rc==SQLITE_OK;
   }
   sqlite3_free(zErr);
   sqlite3_free(zXid);
-  return rc==SQLITE_OK || rc==SQLITE_NOTFOUND;
+  return 1;
 }
 
 void remoteTpcCommit(RemoteSession *pSess){
@@ -632,7 +654,10 @@ void remoteTpcCommit(RemoteSession *pSess){
   if( p==0 ) return;
   bPrepared = p->eState==TPC_PREPARED;
   pSess->bCommitting = 0;
-  if( bPrepared ) remoteTpcCrashPoint("committed");
+  if( bPrepared ){
+    remoteTpcCrashPoint("committed");
+    tpcDropPoint(pSess, "committed");
+  }
   tpcParticipants(pSess, &aP, &nP);
   for(i=0; i<nP; i++){
     SessConn *pSc = aP[i];
@@ -757,7 +782,7 @@ int remoteTpcExec(PoolConn *pc, const char *zEngine, int eStep,
   }
   zSql = pD->xTpcSql(eStep, zXid);
   if( zSql==0 ) return SQLITE_NOMEM;
-  remoteLog(zEngine, "debug", 0, "%s", zSql);
+  if( pc->pPool->pEngine->opts.eEcho ) remoteLog(zEngine, "info", 1, "%s", zSql);
   rc = pD->xExec(pConn, zSql, 0, 0, &n);
   sqlite3_free(zSql);
   if( rc ){
@@ -823,8 +848,6 @@ static int tpcRecoverEngine(sqlite3 *db, const char *zEngine,
                        : REMOTE_TPC_ROLLBACK_PREPARED, zXid, pzErr);
     if( rc==SQLITE_OK ){
       (*pnDone)++;
-      remoteLog(zEngine, "info", 0, "remote_recover: %s %s",
-                bCommit ? "committed" : "rolled back", zXid);
     }else if( rc==SQLITE_NOTFOUND ){
       /* finished meanwhile by its coordinator, or still its own */
       sqlite3_free(*pzErr);

@@ -66,7 +66,9 @@ int remoteTpcConnError(PoolConn*, const char *zEngine, char **pzErr);
 /*
 ** Test-only: when the environment variable REMOTE_TEST_CRASH names
 ** zPoint, the process kills itself with SIGKILL there (the crash tests of
-** test/twophase.test). Inert otherwise.
+** test/twophase.test); REMOTE_TEST_CRASH=drop-committed closes the
+** prepared engines' connections after SQLite's commit instead. Inert
+** otherwise.
 */
 void remoteTpcCrashPoint(const char *zPoint);
 
