@@ -77,6 +77,8 @@ struct RemoteTpc {
   int bRecorded;            /* its decision row is written (uncommitted) */
   char zDbId[17];           /* main database id; "" = not known yet */
   int bIdStored;            /* zDbId was read from the database */
+  int bIdFresh;             /* ... or written by the current transaction,
+                            ** which may yet roll back */
   int bNoRecord;            /* the main database is read-only: nothing
                             ** durable can hold a decision */
   int nDone;                /* rows of finished transactions to delete */
@@ -237,6 +239,7 @@ static void tpcReset(RemoteSession *pSess, RemoteTpc *p){
     p->nBranch = 0;
     p->eState = TPC_IDLE;
     p->bRecorded = 0;
+    p->bIdFresh = 0;
     p->nDoneDeleted = 0;
   }
 }
@@ -379,6 +382,7 @@ record_again:
     bSame = 1;
   }else{
     rc = tpcEnsureTable(db, p->zDbId, &bSame);
+    p->bIdFresh = 1;
   }
   if( rc ){
     return tpcLocalError(db, rc, "cannot record the two-phase commit decision"
@@ -709,6 +713,11 @@ void remoteTpcRollback(RemoteSession *pSess){
               "committed, but SQLite's own commit failed");
   }
   pSess->bCommitting = 0;
+  if( p->bIdFresh ){
+    /* the table and id row this transaction made are rolled back too:
+    ** look again next time */
+    p->bIdStored = 0;
+  }
   tpcParticipants(pSess, &aP, &nP);
   for(i=0; i<nP; i++){
     SessConn *pSc = aP[i];
