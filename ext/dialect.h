@@ -147,7 +147,12 @@ struct RemoteTableInfo {
 ** member only when iVersion is at least the version that added it). Fill
 ** it with designated initialisers: .iVersion = REMOTE_DIALECT_VERSION,
 ** .zName = "...", .xConnect = ..., so that a new member never shifts the
-** others. Version 1 is every member up to xSetSchema.
+** others. Version 1 is this struct as it is here, and RemoteConn as it is
+** here. A dialect registered through the C API with an older version than
+** the core's gets the later members zeroed (remoteDialectRegister keeps a
+** copy completed to the core's size, its iVersion left as the dialect
+** said); RemoteConn fields a later version adds are only written for a
+** dialect of that version.
 */
 #define REMOTE_DIALECT_VERSION 1
 
@@ -266,7 +271,49 @@ struct RemoteDialect {
   /* Optional: make zSchema the schema unqualified names resolve in
   ** (PostgreSQL search_path, MySQL USE); NULL = the connection's own. */
   int (*xSetSchema)(RemoteConn*, const char *zSchema);
+
+  /* Optional two-phase commit (twophase.c). All NULL/0 when the server
+  ** cannot prepare a transaction (the SQLite dialect): such an engine takes
+  ** no part in a two-phase commit.
+  **
+  ** xTpcSql: the SQL text (sqlite3_malloc'd, possibly several statements)
+  ** of step eStep (REMOTE_TPC_*) of the two-phase transaction zXid, or
+  ** NULL when out of memory. zXid is at most nTpcXidMax bytes, checked
+  ** by the caller; the dialect quotes it. xTpcSql(REMOTE_TPC_BEGIN, NULL)
+  ** is NULL when the dialect names the transaction at its start (XA
+  ** START), and its plain BEGIN when the xid matters only from PREPARE on
+  ** (PostgreSQL).
+  **
+  ** xTpcList: the prepared transactions the server holds that this
+  ** connection can finish, as *pnXid pairs in *pazXid (sqlite3_malloc'd
+  ** array of 2*n sqlite3_malloc'd strings: the xid as xTpcSql takes it
+  ** back, and when it was prepared as UTC text "YYYY-MM-DD HH:MM:SS[.f]
+  ** +00:00", or NULL when the server does not say). SQLITE_OK, or
+  ** SQLITE_ERROR with the conn error set.
+  **
+  ** xTpcError: what the last failure on the connection means for a
+  ** two-phase step: REMOTE_TPC_ERR_NOTFOUND (no prepared transaction of
+  ** that xid), REMOTE_TPC_ERR_DISABLED (the server is set up to refuse
+  ** prepared transactions), or 0 (anything else). */
+  char *(*xTpcSql)(int eStep, const char *zXid);
+  int (*xTpcList)(RemoteConn*, int *pnXid, char ***pazXid);
+  int (*xTpcError)(RemoteConn*);
+  int nTpcXidMax;           /* longest xid in bytes */
 };
+
+/* Steps of a two-phase transaction (xTpcSql) */
+#define REMOTE_TPC_BEGIN            1  /* begin it (BEGIN / XA START) */
+#define REMOTE_TPC_PREPARE          2  /* prepare it (PREPARE TRANSACTION /
+                                       ** XA END + XA PREPARE) */
+#define REMOTE_TPC_COMMIT_ONE       3  /* commit it unprepared, one phase */
+#define REMOTE_TPC_ROLLBACK_ONE     4  /* roll it back unprepared */
+#define REMOTE_TPC_COMMIT_PREPARED  5  /* finish a prepared one, from any
+                                       ** connection outside a transaction */
+#define REMOTE_TPC_ROLLBACK_PREPARED 6
+
+/* xTpcError classes */
+#define REMOTE_TPC_ERR_NOTFOUND  1
+#define REMOTE_TPC_ERR_DISABLED  2
 
 /* Reset the error fields of a connection. */
 void remoteConnClearError(RemoteConn*);

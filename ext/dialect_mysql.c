@@ -2634,6 +2634,166 @@ static int mySetSchema(RemoteConn *pConn, const char *zSchema){
   return rc;
 }
 
+/************************************************************************
+** Two-phase commit: XA transactions
+**
+** An xid is a gtrid, a bqual and a formatID. Ours are a gtrid alone
+** (formatID 1, empty bqual), written as the text itself; an xid that
+** XA RECOVER shows with a bqual, another formatID or bytes that are not
+** printable ASCII is written X'gtrid',X'bqual',formatID (hex), the form
+** xTpcSql takes back verbatim.
+*/
+
+/* 1 if zXid is the full form X'hex',X'hex',digits */
+static int myXidIsFull(const char *z){
+  int i, nDigit = 0;
+  for(i=0; i<2; i++){
+    if( (z[0]!='X' && z[0]!='x') || z[1]!='\'' ) return 0;
+    z += 2;
+    while( (*z>='0' && *z<='9') || (*z>='a' && *z<='f') || (*z>='A' && *z<='F') ){
+      z++;
+    }
+    if( *z!='\'' || z[1]!=',' ) return 0;
+    z += 2;
+  }
+  while( *z>='0' && *z<='9' ){ z++; nDigit++; }
+  return *z==0 && nDigit>0 && nDigit<=10;
+}
+
+/* The xid for XA statements: sqlite3_malloc'd. A plain one of letters,
+** digits and _.:- is written as a string, anything else in hex */
+static char *myXidSql(const char *zXid){
+  sqlite3_str *pStr;
+  const unsigned char *z;
+  if( myXidIsFull(zXid) ) return sqlite3_mprintf("%s", zXid);
+  for(z=(const unsigned char*)zXid; *z; z++){
+    if( !((*z>='a' && *z<='z') || (*z>='A' && *z<='Z') || (*z>='0' && *z<='9')
+          || *z=='_' || *z=='.' || *z==':' || *z=='-') ) break;
+  }
+  if( *z==0 ) return sqlite3_mprintf("'%s'", zXid);
+  pStr = sqlite3_str_new(0);
+  sqlite3_str_appendall(pStr, "X'");
+  for(z=(const unsigned char*)zXid; *z; z++){
+    sqlite3_str_appendf(pStr, "%02x", *z);
+  }
+  sqlite3_str_appendchar(pStr, 1, '\'');
+  return sqlite3_str_finish(pStr);
+}
+
+/* xTpcSql: XA START ... XA END + XA PREPARE ... XA COMMIT */
+static char *myTpcSql(int eStep, const char *zXid){
+  char *zX;
+  char *zSql = 0;
+  if( zXid==0 ) return 0;         /* XA START names the transaction */
+  zX = myXidSql(zXid);
+  if( zX==0 ) return 0;
+  switch( eStep ){
+    case REMOTE_TPC_BEGIN:
+      zSql = sqlite3_mprintf("XA START %s", zX);
+      break;
+    case REMOTE_TPC_PREPARE:
+      zSql = sqlite3_mprintf("XA END %s; XA PREPARE %s", zX, zX);
+      break;
+    case REMOTE_TPC_COMMIT_ONE:
+      zSql = sqlite3_mprintf("XA END %s; XA COMMIT %s ONE PHASE", zX, zX);
+      break;
+    case REMOTE_TPC_ROLLBACK_ONE:
+      zSql = sqlite3_mprintf("XA END %s; XA ROLLBACK %s", zX, zX);
+      break;
+    case REMOTE_TPC_COMMIT_PREPARED:
+      zSql = sqlite3_mprintf("XA COMMIT %s", zX);
+      break;
+    default:
+      zSql = sqlite3_mprintf("XA ROLLBACK %s", zX);
+      break;
+  }
+  sqlite3_free(zX);
+  return zSql;
+}
+
+/* The text of one XA RECOVER row (see above): sqlite3_malloc'd */
+static char *myXidText(long iFormat, long nGtrid, long nBqual,
+                       const char *a, unsigned long nData){
+  sqlite3_str *pStr;
+  long i;
+  int bPlain = iFormat==1 && nBqual==0;
+  if( nGtrid<0 || nBqual<0 || (unsigned long)(nGtrid+nBqual)>nData ){
+    nGtrid = (long)nData;
+    nBqual = 0;
+  }
+  for(i=0; bPlain && i<nGtrid; i++){
+    if( a[i]<0x20 || a[i]>0x7e ) bPlain = 0;
+  }
+  if( nGtrid==0 ) bPlain = 0;
+  if( bPlain ) return sqlite3_mprintf("%.*s", (int)nGtrid, a);
+  pStr = sqlite3_str_new(0);
+  sqlite3_str_appendall(pStr, "X'");
+  for(i=0; i<nGtrid; i++) sqlite3_str_appendf(pStr, "%02x", (unsigned char)a[i]);
+  sqlite3_str_appendall(pStr, "',X'");
+  for(i=0; i<nBqual; i++){
+    sqlite3_str_appendf(pStr, "%02x", (unsigned char)a[nGtrid+i]);
+  }
+  sqlite3_str_appendf(pStr, "',%ld", iFormat);
+  return sqlite3_str_finish(pStr);
+}
+
+/* xTpcList: XA RECOVER (the server keeps no time of preparation) */
+static int myTpcList(RemoteConn *pConn, int *pnXid, char ***pazXid){
+  MyConn *p = (MyConn*)pConn;
+  MYSQL_RES *pRes;
+  MYSQL_ROW azRow;
+  char **azXid = 0;
+  int n = 0, rc = SQLITE_OK, i;
+  *pnXid = 0;
+  *pazXid = 0;
+  remoteConnClearError(&p->base);
+  if( mysql_real_query(p->db, "XA RECOVER", 10) ){
+    myDbError(p);
+    return SQLITE_ERROR;
+  }
+  pRes = mysql_store_result(p->db);
+  if( pRes==0 ){
+    myDbError(p);
+    return SQLITE_ERROR;
+  }
+  if( mysql_num_fields(pRes)<4 ){
+    mysql_free_result(pRes);
+    remoteConnSetError(&p->base, REMOTE_ERR_OTHER, 0,
+                       "unexpected result from XA RECOVER");
+    return SQLITE_ERROR;
+  }
+  if( mysql_num_rows(pRes)>0 ){
+    azXid = sqlite3_malloc64(sizeof(char*)*2*mysql_num_rows(pRes));
+    if( azXid==0 ) rc = SQLITE_NOMEM;
+  }
+  while( rc==SQLITE_OK && (azRow = mysql_fetch_row(pRes))!=0 ){
+    unsigned long *anLen = mysql_fetch_lengths(pRes);
+    azXid[2*n] = myXidText(azRow[0] ? atol(azRow[0]) : 1,
+                           azRow[1] ? atol(azRow[1]) : -1,
+                           azRow[2] ? atol(azRow[2]) : -1,
+                           azRow[3] ? azRow[3] : "", azRow[3] ? anLen[3] : 0);
+    azXid[2*n+1] = 0;
+    if( azXid[2*n]==0 ) rc = SQLITE_NOMEM;
+    n++;
+  }
+  mysql_free_result(pRes);
+  myDiscardMoreResults(p, 0);
+  if( rc ){
+    for(i=0; i<2*n; i++) sqlite3_free(azXid[i]);
+    sqlite3_free(azXid);
+    return myNoMem(p);
+  }
+  *pnXid = n;
+  *pazXid = azXid;
+  return SQLITE_OK;
+}
+
+/* xTpcError: 1397 XAER_NOTA "Unknown XID"; MySQL/MariaDB always allow
+** XA transactions */
+static int myTpcError(RemoteConn *pConn){
+  return strcmp(pConn->zCode, "1397")==0 ? REMOTE_TPC_ERR_NOTFOUND : 0;
+}
+
 const RemoteDialect remoteMysqlDialect = {
   .iVersion = REMOTE_DIALECT_VERSION,
   /* zName also serves "mariadb"; no xCopyBegin/Rows/End: the multi-row
@@ -2668,4 +2828,8 @@ const RemoteDialect remoteMysqlDialect = {
   .xListTables = myListTables,
   .xNativeHandle = myNativeHandle,
   .xSetSchema = mySetSchema,
+  .xTpcSql = myTpcSql,
+  .xTpcList = myTpcList,
+  .xTpcError = myTpcError,
+  .nTpcXidMax = 64,         /* a gtrid is at most 64 bytes */
 };

@@ -3404,6 +3404,106 @@ static int pgSetSchema(RemoteConn *pConn, const char *zSchema){
   return rc;
 }
 
+/*
+** ----------------------------------------------------------------------
+** Two-phase commit: PREPARE TRANSACTION, COMMIT/ROLLBACK PREPARED
+** ----------------------------------------------------------------------
+*/
+
+/* zXid as a string constant that reads the same whatever
+** standard_conforming_strings says: E'...' with ' and \ doubled.
+** sqlite3_malloc'd. */
+static char *pgXidLiteral(const char *zXid){
+  sqlite3_str *pStr = sqlite3_str_new(0);
+  const char *z;
+  sqlite3_str_appendall(pStr, "E'");
+  for(z=zXid; *z; z++){
+    if( *z=='\'' || *z=='\\' ) sqlite3_str_appendchar(pStr, 1, *z);
+    sqlite3_str_appendchar(pStr, 1, *z);
+  }
+  sqlite3_str_appendchar(pStr, 1, '\'');
+  return sqlite3_str_finish(pStr);
+}
+
+/* xTpcSql: a transaction to be prepared begins and ends as any other
+** until PREPARE TRANSACTION, after which any session may finish it */
+static char *pgTpcSql(int eStep, const char *zXid){
+  const char *zVerb = 0;
+  char *zLit, *zSql;
+  switch( eStep ){
+    case REMOTE_TPC_BEGIN:        return pgBeginSql(0);
+    case REMOTE_TPC_COMMIT_ONE:   return sqlite3_mprintf("COMMIT");
+    case REMOTE_TPC_ROLLBACK_ONE: return sqlite3_mprintf("ROLLBACK");
+    case REMOTE_TPC_PREPARE:      zVerb = "PREPARE TRANSACTION"; break;
+    case REMOTE_TPC_COMMIT_PREPARED:   zVerb = "COMMIT PREPARED"; break;
+    default:                      zVerb = "ROLLBACK PREPARED"; break;
+  }
+  zLit = pgXidLiteral(zXid);
+  zSql = zLit ? sqlite3_mprintf("%s %s", zVerb, zLit) : 0;
+  sqlite3_free(zLit);
+  return zSql;
+}
+
+/* xTpcList: pg_prepared_xacts of this database (another database's can
+** only be finished from a session connected to it), oldest first */
+static int pgTpcList(RemoteConn *pConn, int *pnXid, char ***pazXid){
+  PgConn *p = (PgConn*)pConn;
+  PGresult *pRes = 0;
+  char **azXid = 0;
+  int i, n, rc;
+  *pnXid = 0;
+  *pazXid = 0;
+  rc = pgExecText(p, "SELECT gid, prepared::pg_catalog.text"
+                     " FROM pg_catalog.pg_prepared_xacts"
+                     " WHERE database = pg_catalog.current_database()"
+                     " ORDER BY prepared, gid", 0, 0, &pRes);
+  if( rc ) return rc;
+  n = PQntuples(pRes);
+  if( n>0 ){
+    azXid = sqlite3_malloc64(sizeof(char*)*2*n);
+    if( azXid==0 ){
+      PQclear(pRes);
+      pgSetNoMem(p);
+      return SQLITE_ERROR;
+    }
+    memset(azXid, 0, sizeof(char*)*2*n);
+  }
+  for(i=0; i<n; i++){
+    char zTime[48];
+    const char *zRaw = PQgetvalue(pRes, i, 1);
+    int nTime = pgTstzToUtc(zRaw, (int)strlen(zRaw), zTime);
+    azXid[2*i] = sqlite3_mprintf("%s", PQgetvalue(pRes, i, 0));
+    azXid[2*i+1] = sqlite3_mprintf("%s", nTime>0 ? zTime : zRaw);
+    if( azXid[2*i]==0 || azXid[2*i+1]==0 ) rc = SQLITE_NOMEM;
+  }
+  PQclear(pRes);
+  if( rc ){
+    for(i=0; i<2*n; i++) sqlite3_free(azXid[i]);
+    sqlite3_free(azXid);
+    pgSetNoMem(p);
+    return SQLITE_ERROR;
+  }
+  *pnXid = n;
+  *pazXid = azXid;
+  return SQLITE_OK;
+}
+
+/* xTpcError: 42704 "prepared transaction with identifier ... does not
+** exist"; max_prepared_transactions=0 ("prepared transactions are
+** disabled", 55000) or too low ("maximum number of prepared transactions
+** reached", 53200) */
+static int pgTpcError(RemoteConn *pConn){
+  const char *zErr = pConn->zErr ? pConn->zErr : "";
+  if( strcmp(pConn->zCode, "42704")==0 ) return REMOTE_TPC_ERR_NOTFOUND;
+  if( (strcmp(pConn->zCode, "55000")==0
+       && strstr(zErr, "prepared transactions are disabled"))
+   || (strcmp(pConn->zCode, "53200")==0
+       && strstr(zErr, "maximum number of prepared transactions")) ){
+    return REMOTE_TPC_ERR_DISABLED;
+  }
+  return 0;
+}
+
 const RemoteDialect remotePgDialect = {
   .iVersion = REMOTE_DIALECT_VERSION,
   .zName = "postgresql",
@@ -3439,6 +3539,10 @@ const RemoteDialect remotePgDialect = {
   .xCopyRows = pgCopyRows,
   .xCopyEnd = pgCopyEnd,
   .xSetSchema = pgSetSchema,
+  .xTpcSql = pgTpcSql,
+  .xTpcList = pgTpcList,
+  .xTpcError = pgTpcError,
+  .nTpcXidMax = 199,        /* a gid is shorter than 200 bytes */
 };
 
 static const RemoteDialect *pgDialect(void){

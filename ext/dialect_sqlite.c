@@ -481,4 +481,6 @@ const RemoteDialect remoteSqliteDialect = {
   .xTableInfo = liteTableInfo,
   .xListTables = liteListTables,
   .xNativeHandle = liteNativeHandle,
+  /* no xTpc*: SQLite cannot prepare a transaction, so a sqlite engine
+  ** takes no part in a two-phase commit (twophase.c) */
 };

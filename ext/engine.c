@@ -61,20 +61,42 @@ const RemoteDialect *remoteDialectFind(const char *zName){
   return 0;
 }
 
+/*
+** The bytes of a RemoteDialect that a dialect of version iVersion fills:
+** every member up to the first one a later version added.
+*/
+static size_t dialectSize(int iVersion){
+  (void)iVersion;           /* one version so far */
+  return sizeof(RemoteDialect);
+}
+
+/*
+** Register pDialect (the C API's remote_register_dialect) under zName.
+** The registry keeps a copy of the struct completed to the core's size,
+** the members the dialect's version does not have zeroed (the optional
+** features they stand for are then absent), so that the core can read
+** every member; pool.c hands that copy to the dialect's connections.
+*/
 int remoteDialectRegister(const char *zName, const RemoteDialect *pDialect){
+  RemoteDialect *pCopy;
   int rc;
   if( zName==0 || pDialect==0 || pDialect->iVersion<1 ) return SQLITE_MISUSE;
   rc = remoteUrlDialectAdd(zName);
   if( rc ) return rc;
+  pCopy = sqlite3_malloc(sizeof(RemoteDialect));
+  if( pCopy==0 ) return SQLITE_NOMEM;
+  memset(pCopy, 0, sizeof(*pCopy));
+  memcpy(pCopy, pDialect, dialectSize(pDialect->iVersion));
   rc = SQLITE_FULL;
   pthread_mutex_lock(&engineMutex);
   if( nExtra<MAX_EXTRA_DIALECT ){
     aExtra[nExtra].zName = sqlite3_mprintf("%s", zName);
-    aExtra[nExtra].p = pDialect;
-    if( aExtra[nExtra].zName ){ nExtra++; rc = SQLITE_OK; }
+    aExtra[nExtra].p = pCopy;
+    if( aExtra[nExtra].zName ){ nExtra++; rc = SQLITE_OK; pCopy = 0; }
     else rc = SQLITE_NOMEM;
   }
   pthread_mutex_unlock(&engineMutex);
+  sqlite3_free(pCopy);   /* the registry's copy lives as long as the process */
   return rc;
 }
 
@@ -240,6 +262,10 @@ static int optsApply(RemoteEngineOpts *p, const char *zOpt, char **pzErr){
     bOk = parseInt(zVal, &p->nFetch) && p->nFetch>0;
   }else if( strcmp(zKey, "statement_cache_size")==0 ){
     bOk = parseInt(zVal, &p->nStmtCache) && p->nStmtCache>=0;
+  }else if( strcmp(zKey, "twophase")==0 ){
+    if( sqlite3_stricmp(zVal, "auto")==0 ) p->bTwophaseOff = 0;
+    else if( sqlite3_stricmp(zVal, "off")==0 ) p->bTwophaseOff = 1;
+    else bOk = 0;
   }else{
     *pzErr = sqlite3_mprintf("unknown engine option '%s'", zKey);
     rc = SQLITE_ERROR;

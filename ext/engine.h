@@ -42,6 +42,7 @@ struct RemoteEngineOpts {
   double rRetryInterval;    /* retry_interval seconds */
   int nFetch;               /* fetch_size */
   int nStmtCache;           /* statement_cache_size */
+  int bTwophaseOff;         /* twophase=off: no two-phase commit (twophase.c) */
 };
 
 struct RemoteEngine {

@@ -242,6 +242,9 @@ static int connOpen(RemotePool *p, PoolConn *pc, char **pzErr, int *peErr){
     remotePoolLog(p, 1, "Error on connect(): %s", *pzErr ? *pzErr : "?");
     return SQLITE_ERROR;
   }
+  /* the engine's copy of the dialect (every member of this version there,
+  ** see remoteDialectRegister), also for a dialect of the C API's */
+  pConn->pDialect = pE->pDialect;
   pConn->nStmtCache = pE->opts.nStmtCache;
   if( pE->opts.zIsolation && strcmp(pE->opts.zIsolation, "AUTOCOMMIT")!=0 ){
     if( pE->pDialect->xSetIsolation(pConn, pE->opts.zIsolation)!=SQLITE_OK ){

@@ -18,6 +18,7 @@
 SQLITE_EXTENSION_INIT1
 
 #include "func.h"
+#include "twophase.h"
 #include "remote.h"
 
 /*
@@ -69,6 +70,7 @@ int sqlite3_remote_init(sqlite3 *db, char **pzErrMsg,
   if( rc==SQLITE_OK ) rc = remoteFuncRegister(db, pSess);
   if( rc==SQLITE_OK ) rc = remoteQueryRegister(db, pSess);
   if( rc==SQLITE_OK ) rc = remoteIntrospectRegister(db, pSess);
+  if( rc==SQLITE_OK ) rc = remoteTpcRegister(db, pSess);
   if( rc==SQLITE_OK ) rc = remoteCapiRemember(db, pSess);
   if( rc!=SQLITE_OK ){
     *pzErrMsg = sqlite3_mprintf("sqlite-remote: cannot register: %s",

@@ -25,6 +25,8 @@ SQLITE_EXTENSION_INIT3
 #define MSG_TXN_INACTIVE "This transaction is inactive"
 #define MSG_ISO_IN_TXN "isolation_level may not be altered while a " \
                        "transaction is in progress"
+#define MSG_PREPARED "the two-phase transaction is prepared: commit or " \
+                     "roll it back"
 
 static sqlite3_int64 iHandleSeq = 0;   /* handles are unique process-wide */
 static pthread_mutex_t handleMutex = PTHREAD_MUTEX_INITIALIZER;
@@ -78,6 +80,7 @@ static void sessConnFree(SessConn *pSc){
   sqlite3_free(pSc->zIsolation);
   clearSchemaMap(pSc);
   sqlite3_free(pSc->zToken);
+  sqlite3_free(pSc->zXid);
   sqlite3_free(pSc);
 }
 
@@ -375,6 +378,10 @@ static int txnRefused(SessConn *pSc, char **pzErr){
     *pzErr = sqlite3_mprintf(MSG_INACTIVE);
     return 1;
   }
+  if( pSc->bPrepared ){
+    *pzErr = sqlite3_mprintf(MSG_PREPARED);
+    return 1;
+  }
   return 0;
 }
 
@@ -382,6 +389,14 @@ int remoteSessAcquire(SessConn *pSc, PoolConn **ppPc, char **pzErr){
   PoolConn *pc;
   int rc;
   *ppPc = 0;
+  if( pSc->pSess->bCommitting && pSc->iHandle==0 ){
+    /* twophase.c: the remote part is committed or prepared, SQLite's own
+    ** commit has not ended */
+    *pzErr = sqlite3_mprintf("remote: %s: the COMMIT of this transaction is "
+                             "under way: retry the COMMIT, or ROLLBACK",
+                             pSc->zEngine);
+    return SQLITE_ERROR;
+  }
   if( txnRefused(pSc, pzErr) ) return SQLITE_ERROR;
   if( remoteBatchUnsent(pSc) ){
     /* the rows a statement queued on this CONN go before anything else it
@@ -600,10 +615,32 @@ static void endTxn(SessConn *pSc){
   pSc->bBegun = 0;
   pSc->bVtabTxn = 0;
   pSc->eTxn = TXN_OK;
+  sqlite3_free(pSc->zXid);
+  pSc->zXid = 0;
+  pSc->bPrepared = 0;
+  pSc->iBranch = 0;
   if( pSc->iHandle==0 ) sessUnhold(pSc);
 }
 
+/* remoteSessBegin(), and remoteSessBeginXid() when zXid is not NULL */
+static int sessBegin(SessConn *pSc, const char *zIsolation, const char *zXid,
+                     char **pzErr);
+
 int remoteSessBegin(SessConn *pSc, const char *zIsolation, char **pzErr){
+  return sessBegin(pSc, zIsolation, 0, pzErr);
+}
+
+int remoteSessBeginXid(SessConn *pSc, const char *zXid, char **pzErr){
+  if( pSc->nDepth>0 ){
+    *pzErr = sqlite3_mprintf("Cannot start a two phase transaction when a "
+                             "transaction is already in progress.");
+    return SQLITE_ERROR;
+  }
+  return sessBegin(pSc, 0, zXid, pzErr);
+}
+
+static int sessBegin(SessConn *pSc, const char *zIsolation, const char *zXid,
+                     char **pzErr){
   const char *zLevel;
   PoolConn *pc;
   int rc;
@@ -622,6 +659,18 @@ int remoteSessBegin(SessConn *pSc, const char *zIsolation, char **pzErr){
   zLevel = effectiveIsolation(pSc, zIsolation);
   if( zLevel && strcmp(zLevel, "AUTOCOMMIT")==0 ){
     pSc->bBegun = 0;
+  }else if( zXid ){
+    const RemoteDialect *pD = pc->pConn->pDialect;
+    char *zSql = pD->xTpcSql ? pD->xTpcSql(REMOTE_TPC_BEGIN, zXid) : 0;
+    pSc->zXid = sqlite3_mprintf("%s", zXid);
+    rc = zSql && pSc->zXid ? execHeld(pSc, zSql, pzErr) : SQLITE_NOMEM;
+    sqlite3_free(zSql);
+    if( rc ){
+      pSc->nDepth = 1;
+      endTxn(pSc);
+      return rc;
+    }
+    pSc->bBegun = 1;
   }else{
     const RemoteDialect *pD = pc->pConn->pDialect;
     char *zSql;
@@ -659,6 +708,29 @@ static void rollbackHeld(SessConn *pSc, int bForce){
   char *zErr = 0;
   if( pc && pc->pConn ){
     const RemoteDialect *pD = pc->pConn->pDialect;
+    if( pSc->zXid && pD->xTpcSql ){
+      /* A two-phase transaction: a prepared one is rolled back always (the
+      ** server shows no transaction open in its session); if that fails,
+      ** the connection is closed, which rolls an unprepared XA transaction
+      ** back and lets go of a prepared one (remote_recover's job then) */
+      if( pSc->bPrepared || bForce || pD->xInTransaction(pc->pConn) ){
+        char *zSql = pD->xTpcSql(pSc->bPrepared ? REMOTE_TPC_ROLLBACK_PREPARED
+                                                : REMOTE_TPC_ROLLBACK_ONE,
+                                 pSc->zXid);
+        if( zSql==0 || execHeld(pSc, zSql, &zErr)!=SQLITE_OK ){
+          if( pSc->pHeld && pSc->pHeld->pConn ){
+            remotePoolInvalidate(pSc->pHeld, 0, 0, "two-phase rollback failed");
+          }
+        }
+        sqlite3_free(zSql);
+        sqlite3_free(zErr);
+      }
+      /* Over on the server: nothing two-phase is left to undo */
+      sqlite3_free(pSc->zXid);
+      pSc->zXid = 0;
+      pSc->bPrepared = 0;
+      return;
+    }
     if( bForce || pD->xInTransaction(pc->pConn) ){
       execHeld(pSc, pD->zRollbackSql, &zErr);
       sqlite3_free(zErr);
@@ -700,16 +772,94 @@ int remoteSessCommit(SessConn *pSc, char **pzErr){
   if( pSc->bBegun ){
     const RemoteDialect *pD = heldDialect(pSc, pzErr);
     if( pD==0 ) return SQLITE_ERROR;
-    rc = execHeld(pSc, pD->zCommitSql, pzErr);
+    if( pSc->zXid && pD->xTpcSql ){
+      char *zSql = pD->xTpcSql(pSc->bPrepared ? REMOTE_TPC_COMMIT_PREPARED
+                                              : REMOTE_TPC_COMMIT_ONE, pSc->zXid);
+      rc = zSql ? execHeld(pSc, zSql, pzErr) : SQLITE_NOMEM;
+      sqlite3_free(zSql);
+    }else{
+      rc = execHeld(pSc, pD->zCommitSql, pzErr);
+    }
     if( rc ){
       /* A disconnect made the transaction invalid; any other failure
-      ** leaves it inactive until rollback */
-      if( pSc->eTxn==TXN_OK ) pSc->eTxn = TXN_INACTIVE;
+      ** leaves it inactive until rollback (a prepared one stays as it is:
+      ** commit may be tried again) */
+      if( pSc->eTxn==TXN_OK && !pSc->bPrepared ) pSc->eTxn = TXN_INACTIVE;
       return rc;
     }
   }
   endTxn(pSc);
   return SQLITE_OK;
+}
+
+int remoteSessPrepare(SessConn *pSc, char **pzErr){
+  const RemoteDialect *pD;
+  char *zSql;
+  int rc;
+  if( pSc->nDepth==0 || pSc->zXid==0 ){
+    *pzErr = sqlite3_mprintf("no two-phase transaction is open");
+    return SQLITE_ERROR;
+  }
+  if( txnRefused(pSc, pzErr) ) return SQLITE_ERROR;
+  if( !pSc->bBegun ){
+    /* isolation_level=AUTOCOMMIT: every statement committed by itself */
+    pSc->bPrepared = 1;
+    return SQLITE_OK;
+  }
+  pD = heldDialect(pSc, pzErr);
+  if( pD==0 ) return SQLITE_ERROR;
+  zSql = pD->xTpcSql(REMOTE_TPC_PREPARE, pSc->zXid);
+  rc = zSql ? execHeld(pSc, zSql, pzErr) : SQLITE_NOMEM;
+  sqlite3_free(zSql);
+  if( rc==SQLITE_OK ){
+    pSc->bPrepared = 1;
+    return SQLITE_OK;
+  }
+  if( pSc->pHeld && pSc->pHeld->pConn && pD->xTpcError
+   && pD->xTpcError(pSc->pHeld->pConn)==REMOTE_TPC_ERR_DISABLED ){
+    char *z = sqlite3_mprintf("%s (a two-phase commit needs the server's "
+        "max_prepared_transactions above 0; the engine option twophase=off "
+        "commits the engines one after another instead)", *pzErr);
+    if( z ){
+      sqlite3_free(*pzErr);
+      *pzErr = z;
+    }
+  }
+  /* The server has rolled the transaction back (PostgreSQL) or left it
+  ** unprepared (XA): it only takes a rollback now */
+  if( pSc->eTxn==TXN_OK ) pSc->eTxn = TXN_INACTIVE;
+  return rc;
+}
+
+int remoteSessTpcEnd(SessConn *pSc, int bCommit, char **pzErr){
+  PoolConn *pc = pSc->pHeld;
+  int rc = SQLITE_OK;
+  if( pSc->nDepth>0 && pSc->bPrepared && pSc->bBegun ){
+    if( pc && pc->pConn ){
+      const RemoteDialect *pD = pc->pConn->pDialect;
+      char *zSql = pD->xTpcSql(bCommit ? REMOTE_TPC_COMMIT_PREPARED
+                                       : REMOTE_TPC_ROLLBACK_PREPARED, pSc->zXid);
+      rc = zSql ? execHeld(pSc, zSql, pzErr) : SQLITE_NOMEM;
+      sqlite3_free(zSql);
+      pc = pSc->pHeld;            /* a disconnect let go of it */
+      if( rc && pc && pc->pConn ){
+        if( pD->xTpcError && pD->xTpcError(pc->pConn)==REMOTE_TPC_ERR_NOTFOUND ){
+          rc = SQLITE_NOTFOUND;
+        }else{
+          remotePoolInvalidate(pc, 0, 0, "two-phase commit step failed");
+        }
+      }
+    }else{
+      *pzErr = sqlite3_mprintf(MSG_INVALID);
+      rc = SQLITE_ERROR;
+    }
+  }
+  if( pSc->nDepth>0 ) endTxn(pSc);
+  return rc;
+}
+
+void remoteSessForget(SessConn *pSc){
+  if( pSc->nDepth>0 ) endTxn(pSc);
 }
 
 int remoteSessRollback(SessConn *pSc, char **pzErr){
@@ -982,11 +1132,19 @@ int remoteSessConnect(RemoteSession *pSess, const char *zEngine,
 
 /* Give back everything pSc holds, rolling back an open transaction */
 static void sessConnClose(SessConn *pSc){
-  if( pSc->nDepth>0 && pSc->eTxn!=TXN_INVALID ){
+  if( pSc->nDepth>0 && pSc->bPrepared && pSc->pHeld && pSc->pHeld->pConn ){
+    /* A prepared transaction outlives its connection: the connection
+    ** closes (an XA branch stays bound to a session that goes on) and
+    ** the transaction waits on the server for remote_commit_prepared */
+    remotePoolInvalidate(pSc->pHeld, 0, 0, "prepared transaction left open");
+  }else if( pSc->nDepth>0 && pSc->eTxn!=TXN_INVALID ){
     rollbackHeld(pSc, pSc->eTxn==TXN_OK && pSc->bBegun);
   }
   pSc->nDepth = 0;
   pSc->eTxn = TXN_OK;
+  sqlite3_free(pSc->zXid);
+  pSc->zXid = 0;
+  pSc->bPrepared = 0;
   clearSavepoints(pSc);
   sessUnhold(pSc);
 }
@@ -1062,5 +1220,6 @@ void remoteSessionFree(void *pArg){
     sqlite3_free(pU);
   }
   sqlite3_free(pSess->pSpareUse);
+  remoteTpcFree(pSess);
   sqlite3_free(pSess);
 }

@@ -66,6 +66,12 @@ struct SessConn {
   struct RemoteBatch *pBatch;  /* rows a statement queued here (batch.c) */
   RemoteResult *pSpareRes;  /* a closed result kept for the next query
                             ** (result.c; one allocation, freed with pSc) */
+  char *zXid;               /* the open transaction is two-phase, under this
+                            ** xid (remote_begin_twophase, or a vtab
+                            ** transaction: twophase.c), else NULL */
+  int bPrepared;            /* ... and prepared: only its end may follow */
+  int iBranch;              /* a vtab transaction's place in the SQLite
+                            ** transaction (twophase.c), 0 = none */
 };
 
 struct RemoteSession {
@@ -75,6 +81,9 @@ struct RemoteSession {
   SessUse *pUses;
   SessUse *pSpareUse;       /* a freed SessUse kept for the next checkout */
   int nTxnDepth;            /* SQLite-level transaction joined by vtabs */
+  struct RemoteTpc *pTpc;   /* commit coordinator state (twophase.c) */
+  int bCommitting;          /* between SQLite's two commit phases: the
+                            ** engine-name CONNs take no statements */
 };
 
 RemoteSession *remoteSessionNew(sqlite3 *db);
@@ -131,6 +140,29 @@ int remoteSessRollback(SessConn*, char **pzErr);
 int remoteSessSavepoint(SessConn*, const char *zName, char **pzOut, char **pzErr);
 int remoteSessRelease2(SessConn*, const char *zName, int bRollback,
                        char **pzOut, char **pzErr);
+
+/*
+** Two-phase transactions (twophase.c drives them). remoteSessBeginXid()
+** begins one under zXid on pSc (no transaction open), with the dialect's
+** REMOTE_TPC_BEGIN; commit and rollback then use the dialect's two-phase
+** steps. remoteSessPrepare() prepares it: afterwards only its commit or
+** rollback may follow (a failure names max_prepared_transactions when the
+** server refuses prepared transactions). remoteSessForget() ends pSc's
+** transaction without a word to the server (a prepared transaction that
+** someone else will finish).
+*/
+int remoteSessBeginXid(SessConn*, const char *zXid, char **pzErr);
+int remoteSessPrepare(SessConn*, char **pzErr);
+void remoteSessForget(SessConn*);
+/* Finish pSc's prepared transaction on its own connection (bCommit: commit
+** it, else roll it back). SQLITE_OK, SQLITE_NOTFOUND (the server knows no
+** such prepared transaction) or an error; pSc's transaction is over in
+** every case (a connection that failed is closed, so that no XA branch
+** stays bound to it). */
+int remoteSessTpcEnd(SessConn*, int bCommit, char **pzErr);
+
+/* Free the coordinator state of a session (twophase.c) */
+void remoteTpcFree(RemoteSession*);
 
 /* Execution options: `key=value` texts. */
 int remoteSessOptions(SessConn*, int nOpt, const char **azOpt, char **pzErr);

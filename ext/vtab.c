@@ -31,6 +31,7 @@
 
 #include "vtab.h"
 #include "func.h"
+#include "twophase.h"
 
 /* ------------------------------------------------------------------ */
 /* Composite keys: the rowid map                                       */
@@ -942,17 +943,17 @@ static int remoteBegin(sqlite3_vtab *pVtab){
     if( rc ) vtabSetError(pVtab, zErr);
     return rc;
   }
-  rc = remoteSessBegin(pSc, 0, &zErr);
-  if( rc ){
-    vtabSetError(pVtab, zErr);
-    return rc;
-  }
-  pSc->bVtabTxn = 1;
-  return SQLITE_OK;
+  /* a transaction of the vtab's own (bVtabTxn), ready for a two-phase
+  ** commit with the other engines written (twophase.c) */
+  rc = remoteTpcBegin(pSc, &zErr);
+  if( rc ) vtabSetError(pVtab, zErr);
+  return rc;
 }
 
 /* xSync: the end of the statement (autocommit) or of the transaction:
-** queued INSERT rows go now, so that their errors fail it */
+** queued INSERT rows go now, so that their errors fail it; then the remote
+** commit is decided for every engine written (twophase.c), so that a
+** failed remote commit fails SQLite's COMMIT */
 static int remoteSync(sqlite3_vtab *pVtab){
   RemoteVtab *pTab = (RemoteVtab*)pVtab;
   SessConn *pSc = vtabConn(pTab);
@@ -960,6 +961,7 @@ static int remoteSync(sqlite3_vtab *pVtab){
   int rc;
   if( pSc==0 ) return SQLITE_ERROR;
   rc = flushBatch(pSc, &zErr);
+  if( rc==SQLITE_OK ) rc = remoteTpcSync(pTab->pSess, &zErr);
   if( rc ) vtabSetError(pVtab, zErr);
   return rc;
 }
@@ -987,27 +989,28 @@ static int remoteCommit(sqlite3_vtab *pVtab){
     pTab->pMap = 0;
   }
   if( remoteBatchPending(pSc) ){
-    /* xSync sends them; should a commit come without it, they go now */
+    /* xSync sends them; should a commit come without it, they go now, and
+    ** a failure rolls the remote transactions back */
     rc = flushBatch(pSc, &zErr);
+    sqlite3_free(zErr);
+    zErr = 0;
     if( rc ){
-      vtabSetError(pVtab, zErr);
+      remoteTpcRollback(pTab->pSess);
       return rc;
     }
   }
-  if( pSc->bVtabTxn ){
-    pSc->bVtabTxn = 0;
-    rc = remoteSessCommit(pSc, &zErr);
-    if( rc ){
-      char *zErr2 = 0;
-      remoteSessRollback(pSc, &zErr2);
-      sqlite3_free(zErr2);
-      vtabSetError(pVtab, zErr);
-    }
-  }else{
-    rc = endBase(pSc, 0, &zErr);
-    if( rc ) vtabSetError(pVtab, zErr);
+  if( pSc->bVtabTxn || pTab->pSess->bCommitting ){
+    /* xSync committed or prepared every engine: the first xCommit
+    ** finishes them all (twophase.c) */
+    remoteTpcCommit(pTab->pSess);
   }
-  return rc;
+  if( !pSc->bVtabTxn ){
+    /* a joined remote_begin() (SQLite ignores what xCommit returns:
+    ** nothing to report to) */
+    endBase(pSc, 0, &zErr);
+    sqlite3_free(zErr);
+  }
+  return SQLITE_OK;
 }
 
 static int remoteRollback(sqlite3_vtab *pVtab){
@@ -1020,12 +1023,11 @@ static int remoteRollback(sqlite3_vtab *pVtab){
     rowMapFree(pTab->pMap);
     pTab->pMap = 0;
   }
-  if( pSc->bVtabTxn ){
-    pSc->bVtabTxn = 0;
-    remoteSessRollback(pSc, &zErr);
-  }else{
-    endBase(pSc, 1, &zErr);
+  if( pSc->bVtabTxn || pTab->pSess->bCommitting ){
+    /* every engine's vtab transaction, prepared or not (twophase.c) */
+    remoteTpcRollback(pTab->pSess);
   }
+  if( !pSc->bVtabTxn ) endBase(pSc, 1, &zErr);   /* a joined remote_begin() */
   sqlite3_free(zErr);
   return SQLITE_OK;
 }
@@ -1082,8 +1084,7 @@ static int vtabSavepointEnd(sqlite3_vtab *pVtab, int iSave, int bRollback){
       remoteSessRollback(pSc, &zErr);
       sqlite3_free(zErr);
       zErr = 0;
-      rc = remoteSessBegin(pSc, 0, &zErr);
-      if( rc==SQLITE_OK ) pSc->bVtabTxn = 1;
+      rc = remoteTpcBegin(pSc, &zErr);
     }else if( findSavepoint(pSc, BASE_SAVEPOINT)>=0 ){
       rc = endBase(pSc, 1, &zErr);
       if( rc==SQLITE_OK ) rc = remoteSessSavepoint(pSc, BASE_SAVEPOINT, &zOut, &zErr);

@@ -35,6 +35,15 @@
 **           the md5 text of the same K ids
 **   tsrange the scan's SELECT with WHERE ts >= ?1 AND ts < ?2, two texts
 **           (the timestamps of the filter's rows: 1%), bound parameters
+**   twophase, twophase-off
+**           K transactions (--lookups K) that each write one row to
+**           PostgreSQL and one to MariaDB (engines tpc_pg, tpc_my, tables
+**           bench_tpc on both, made before the clock), BEGIN ... COMMIT:
+**           with the engines' default twophase=auto a two-phase commit,
+**           its decision row in the main database, a file (--db PATH,
+**           default bench_tpc.db in $TMPDIR, rollback journal,
+**           synchronous=FULL); with twophase-off the same two commits one
+**           after another. --dialect is ignored: both servers are used.
 */
 #include <stdint.h>
 #include <stdio.h>
@@ -188,6 +197,60 @@ static void truncate_target(int bPg, const char *zIns){
   sqlite3_free(zSql);
 }
 
+/* The twophase workloads: K two-engine transactions; returns the seconds */
+static double do_twophase(int nTxn, int bOff, const char *zDb, char *zCheck,
+                          int nCheck){
+  sqlite3_stmt *pBegin, *pPg, *pMy, *pCommit, *pCount;
+  double t0 = 0, t1;
+  i64 nPg, nMy;
+  int i;
+  char *zSql = sqlite3_mprintf(
+      "SELECT remote_engine('tpc_pg', 'env:REMOTE_PG_URL'%s);"
+      "SELECT remote_engine('tpc_my', 'env:REMOTE_MYSQL_URL'%s);"
+      "SELECT remote_execute('tpc_pg', 'DROP TABLE IF EXISTS bench_tpc');"
+      "SELECT remote_execute('tpc_pg', 'CREATE TABLE bench_tpc(id int PRIMARY KEY, v int)');"
+      "SELECT remote_execute('tpc_my', 'DROP TABLE IF EXISTS bench_tpc');"
+      "SELECT remote_execute('tpc_my', 'CREATE TABLE bench_tpc(id int PRIMARY KEY, v int)');"
+      "CREATE VIRTUAL TABLE temp.tpg USING remote(tpc_pg, 'bench_tpc');"
+      "CREATE VIRTUAL TABLE temp.tmy USING remote(tpc_my, 'bench_tpc');"
+      "SELECT remote_recover();",
+      bOff ? ", 'twophase=off'" : "", bOff ? ", 'twophase=off'" : "");
+  (void)zDb;
+  exec_sql(zSql, 1);
+  sqlite3_free(zSql);
+  pBegin = prepare("BEGIN");
+  pPg = prepare("INSERT INTO tpg VALUES (?1, ?1)");
+  pMy = prepare("INSERT INTO tmy VALUES (?1, ?1)");
+  pCommit = prepare("COMMIT");
+  /* one transaction first, outside the clock: connections opened, the
+  ** statements prepared on the servers, the decision table made */
+  for(i=0; i<=nTxn; i++){
+    if( i==1 ) t0 = now_sec();
+    if( sqlite3_step(pBegin)!=SQLITE_DONE ) die("BEGIN");
+    sqlite3_bind_int(pPg, 1, i+1);
+    sqlite3_bind_int(pMy, 1, i+1);
+    if( sqlite3_step(pPg)!=SQLITE_DONE ) die("INSERT INTO tpg");
+    if( sqlite3_step(pMy)!=SQLITE_DONE ) die("INSERT INTO tmy");
+    if( sqlite3_step(pCommit)!=SQLITE_DONE ) die("COMMIT");
+    sqlite3_reset(pBegin);
+    sqlite3_reset(pPg);
+    sqlite3_reset(pMy);
+    sqlite3_reset(pCommit);
+  }
+  t1 = now_sec();
+  sqlite3_finalize(pBegin);
+  sqlite3_finalize(pPg);
+  sqlite3_finalize(pMy);
+  sqlite3_finalize(pCommit);
+  pCount = prepare("SELECT (SELECT count(*) FROM tpg), (SELECT count(*) FROM tmy)");
+  if( sqlite3_step(pCount)!=SQLITE_ROW ) die("count");
+  nPg = sqlite3_column_int64(pCount, 0);
+  nMy = sqlite3_column_int64(pCount, 1);
+  sqlite3_finalize(pCount);
+  snprintf(zCheck, nCheck, "%lld,%lld", nPg, nMy);
+  return t1 - t0;
+}
+
 static i64 remote_count(const char *zTable){
   char *zSql = sqlite3_mprintf("SELECT remote_scalar('bench', 'SELECT count(*) FROM %s')",
                                zTable);
@@ -203,6 +266,8 @@ static i64 remote_count(const char *zTable){
 int main(int argc, char **argv){
   const char *zDialect = 0, *zWorkload = 0;
   const char *zExt = "dist/remote.so";
+  const char *zDb = 0;
+  char zDbBuf[512];
   int bEcho = 0, bPg;
   i64 nRow = 0;
   int nLookup = 20000;
@@ -222,10 +287,12 @@ int main(int argc, char **argv){
     else if( strcmp(argv[i], "--insert-rows")==0 && i+1<argc ) nInsert = atoll(argv[++i]);
     else if( strcmp(argv[i], "--ext")==0 && i+1<argc ) zExt = argv[++i];
     else if( strcmp(argv[i], "--echo")==0 ) bEcho = 1;
+    else if( strcmp(argv[i], "--db")==0 && i+1<argc ) zDb = argv[++i];
     else{
       fprintf(stderr, "usage: bench_run --dialect pg|mysql --workload "
-              "scan|lookup|insert|filter|textlookup|tsrange --rows N [--lookups K] [--insert-rows M]\n"
-              "                 [--ext PATH] [--echo]\n");
+              "scan|lookup|insert|filter|textlookup|tsrange|twophase|twophase-off\n"
+              "                 --rows N [--lookups K] [--insert-rows M]\n"
+              "                 [--ext PATH] [--echo] [--db PATH]\n");
       return 2;
     }
   }
@@ -245,7 +312,18 @@ int main(int argc, char **argv){
   snprintf(zIns, sizeof(zIns), "bench_ins_%lld", nRow);
   memset(&acc, 0, sizeof(acc));
 
-  if( sqlite3_open(":memory:", &db)!=SQLITE_OK ) die("open");
+  if( strncmp(zWorkload, "twophase", 8)==0 ){
+    /* a file: the decision row is written and synced as in real use */
+    if( zDb==0 ){
+      const char *zTmp = getenv("TMPDIR");
+      snprintf(zDbBuf, sizeof(zDbBuf), "%s/bench_tpc.db", zTmp ? zTmp : "/tmp");
+      zDb = zDbBuf;
+    }
+    remove(zDb);
+    if( sqlite3_open(zDb, &db)!=SQLITE_OK ) die("open");
+  }else if( sqlite3_open(":memory:", &db)!=SQLITE_OK ){
+    die("open");
+  }
   sqlite3_enable_load_extension(db, 1);
   if( sqlite3_load_extension(db, zExt, "sqlite3_remote_init", &zErr)!=SQLITE_OK ){
     fprintf(stderr, "bench_run: cannot load %s: %s\n", zExt, zErr ? zErr : "?");
@@ -256,15 +334,26 @@ int main(int argc, char **argv){
                          bEcho ? ", 'echo=1'" : "");
   exec_sql(zSql, 1);
   sqlite3_free(zSql);
-  zSql = sqlite3_mprintf("CREATE VIRTUAL TABLE temp.t USING remote(bench, '%s');"
-                         "CREATE VIRTUAL TABLE temp.ti USING remote(bench, '%s');",
-                         zT, zIns);
-  exec_sql(zSql, 1);
-  sqlite3_free(zSql);
+  if( strncmp(zWorkload, "twophase", 8)!=0 ){
+    zSql = sqlite3_mprintf("CREATE VIRTUAL TABLE temp.t USING remote(bench, '%s');"
+                           "CREATE VIRTUAL TABLE temp.ti USING remote(bench, '%s');",
+                           zT, zIns);
+    exec_sql(zSql, 1);
+    sqlite3_free(zSql);
+  }
 
-  if( strcmp(zWorkload, "scan")==0 || strcmp(zWorkload, "filter")==0
-   || strcmp(zWorkload, "tsrange")==0 ){
-    int bFilter = zWorkload[0]=='f', bTs = zWorkload[0]=='t';
+  if( strncmp(zWorkload, "twophase", 8)==0 ){
+    if( getenv("REMOTE_PG_URL")==0 || getenv("REMOTE_MYSQL_URL")==0 ){
+      fprintf(stderr, "bench_run: the twophase workloads need both servers\n");
+      return 2;
+    }
+    nBase = peak_rss_kb();
+    t0 = 0;
+    t1 = do_twophase(nLookup, strcmp(zWorkload, "twophase-off")==0, zDb,
+                     zCheck, sizeof(zCheck));
+  }else if( strcmp(zWorkload, "scan")==0 || strcmp(zWorkload, "filter")==0
+         || strcmp(zWorkload, "tsrange")==0 ){
+    int bFilter = zWorkload[0]=='f', bTs = zWorkload[0]=='t' && zWorkload[1]=='s';
     sqlite3_stmt *pStmt = prepare(bFilter
       ? "SELECT count(*), sum(id), sum(a), sum(r), sum(length(t)), max(ts), sum(b), sum(n)"
         " FROM t WHERE a >= ?1 AND a < ?2"
