@@ -93,6 +93,12 @@ struct RemoteColumnInfo {
   char *zRemoteType;        /* the remote's own type name, e.g. "varchar(20)" */
   int iPk;                  /* 1-based position in the primary key, 0 = none */
   int bNotNull;
+  int bAuto;                /* the remote fills it by itself: identity,
+                            ** serial (a nextval default), AUTO_INCREMENT,
+                            ** a generated column */
+  int bDefault;             /* it has a remote default (bAuto ones too) */
+  char *zCastType;          /* its type without modifiers, as a cast names
+                            ** it (PostgreSQL "character varying"), or NULL */
 };
 
 /* A remote table's definition; freed with remoteTableInfoFree() */
@@ -217,6 +223,12 @@ struct RemoteDialect {
   /* Optional: make zSchema the schema unqualified names resolve in
   ** (PostgreSQL search_path, MySQL USE); NULL = the connection's own. */
   int (*xSetSchema)(RemoteConn*, const char *zSchema);
+
+  /* Optional: the key the server generated for the last of the nRow rows
+  ** the last INSERT on this connection wrote (MySQL: mysql_insert_id() is
+  ** the first one's), *piId 0 when none. SQLITE_OK or SQLITE_ERROR with
+  ** the error set. */
+  int (*xLastInsertId)(RemoteConn*, int nRow, sqlite3_int64 *piId);
 };
 
 /* Reset the error fields of a connection. */

@@ -2188,14 +2188,19 @@ static int myTableColumns(MyConn *p, RemoteTableInfo *pInfo){
 
   rc = myQuery(&p->base,
       "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE,"
-      " IS_NULLABLE FROM information_schema.COLUMNS"
+      " IS_NULLABLE, EXTRA LIKE '%auto_increment%' OR EXTRA LIKE '%GENERATED%',"
+      " (COLUMN_DEFAULT IS NOT NULL AND COLUMN_DEFAULT <> 'NULL')"
+      "  OR EXTRA LIKE '%auto_increment%' OR EXTRA LIKE '%GENERATED%'"
+      " FROM information_schema.COLUMNS"
       " WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
       2, aParam, 256, 0, &pCur);
   while( rc==SQLITE_OK && (rc = myStep(pCur))==SQLITE_ROW ){
-    RemoteValue aV[6];
+    RemoteValue aV[8];
     char *azText[6];
     int i;
     rc = SQLITE_OK;
+    myColumn(pCur, 6, &aV[6]);
+    myColumn(pCur, 7, &aV[7]);
     for(i=0; i<6; i++){
       myColumn(pCur, i, &aV[i]);
       azText[i] = myValueText(&aV[i]);
@@ -2220,6 +2225,8 @@ static int myTableColumns(MyConn *p, RemoteTableInfo *pInfo){
         c->zRemoteType = azText[4];
         azText[4] = 0;
         c->bNotNull = azText[5] && sqlite3_stricmp(azText[5], "NO")==0;
+        c->bAuto = myValueInt(&aV[6])!=0;
+        c->bDefault = myValueInt(&aV[7])!=0;
         if( c->zDeclType==0 || c->zRemoteType==0 ) rc = myNoMem(p);
       }
     }
@@ -2388,6 +2395,33 @@ static int mySetSchema(RemoteConn *pConn, const char *zSchema){
   return rc;
 }
 
+/*
+** The AUTO_INCREMENT value generated for the last of the nRow rows the
+** last INSERT wrote: mysql_insert_id() is the first one's, and a
+** multi-row INSERT takes consecutive values (innodb_autoinc_lock_mode 0
+** or 1, MariaDB's default; not under mode 2 with concurrent inserts) one
+** auto_increment_increment apart.
+*/
+static int myLastInsertId(RemoteConn *pConn, int nRow, sqlite3_int64 *piId){
+  MyConn *p = (MyConn*)pConn;
+  RemoteCursor *pCur = 0;
+  RemoteValue v;
+  int rc;
+  *piId = (sqlite3_int64)mysql_insert_id(p->db);
+  if( nRow<=1 || *piId==0 ) return SQLITE_OK;
+  memset(&v, 0, sizeof(v));
+  v.eType = SQLITE_INTEGER;
+  v.i = nRow-1;
+  rc = myQuery(pConn, "SELECT @@auto_increment_increment * ?", 1, &v, 1, 0, &pCur);
+  if( rc==SQLITE_OK && (rc = myStep(pCur))==SQLITE_ROW ){
+    myColumn(pCur, 0, &v);
+    *piId += myValueInt(&v);
+    rc = SQLITE_OK;
+  }
+  myFinalize(pCur);
+  return rc==SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 const RemoteDialect remoteMysqlDialect = {
   "mysql",                    /* zName (also serves "mariadb") */
   "mysqlclient",              /* zDriver */
@@ -2419,5 +2453,6 @@ const RemoteDialect remoteMysqlDialect = {
   myListTables,
   myNativeHandle,
   0, 0, 0                   /* xCopyBegin/Rows/End: multi-row INSERT serves */,
-  mySetSchema
+  mySetSchema,
+  myLastInsertId
 };

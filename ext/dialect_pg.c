@@ -2516,7 +2516,9 @@ static char *pgGetIsolation(RemoteConn *pConn){
 ** One row per column of the relation $2 in schema $1 (NULL: the first
 ** visible through the search path), in attnum order. A relation without
 ** columns gives one row with a NULL attname. Domains are resolved one
-** level for the declared type.
+** level for the declared type. Then the type as a cast names it, whether
+** the server fills the column by itself (identity, generated, a serial's
+** nextval default) and whether it has a default at all.
 */
 static const char zPgTableInfo[] =
   "SELECT n.nspname, c.relname, c.relkind, c.reltuples::pg_catalog.int8,"
@@ -2526,12 +2528,17 @@ static const char zPgTableInfo[] =
   " a.attnotnull,"
   " (SELECT k.i FROM pg_catalog.pg_index x,"
   "   pg_catalog.unnest(x.indkey::pg_catalog.int2[]) WITH ORDINALITY AS k(attnum, i)"
-  "   WHERE x.indrelid=c.oid AND x.indisprimary AND k.attnum=a.attnum)"
+  "   WHERE x.indrelid=c.oid AND x.indisprimary AND k.attnum=a.attnum),"
+  " pg_catalog.format_type(a.atttypid, NULL),"
+  " a.attidentity<>'' OR a.attgenerated<>''"
+  "  OR coalesce(pg_catalog.pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%', false),"
+  " a.atthasdef OR a.attidentity<>''"
   " FROM pg_catalog.pg_class c"
   " JOIN pg_catalog.pg_namespace n ON n.oid=c.relnamespace"
   " LEFT JOIN pg_catalog.pg_attribute a"
   "  ON a.attrelid=c.oid AND a.attnum>0 AND NOT a.attisdropped"
   " LEFT JOIN pg_catalog.pg_type t ON t.oid=a.atttypid"
+  " LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid=c.oid AND d.adnum=a.attnum"
   " WHERE c.relkind IN ('r','p','v','m','f') AND c.relname=$2::pg_catalog.text"
   "  AND CASE WHEN $1::pg_catalog.text IS NULL"
   "   THEN pg_catalog.pg_table_is_visible(c.oid)"
@@ -2591,6 +2598,9 @@ static int pgTableInfo(RemoteConn *pConn, const char *zSchema,
     pCol->zRemoteType = pgDup(pRes, i, 6, &bNoMem);
     pCol->bNotNull = PQgetvalue(pRes, i, 7)[0]=='t';
     pCol->iPk = PQgetisnull(pRes, i, 8) ? 0 : atoi(PQgetvalue(pRes, i, 8));
+    pCol->zCastType = pgDup(pRes, i, 9, &bNoMem);
+    pCol->bAuto = PQgetvalue(pRes, i, 10)[0]=='t';
+    pCol->bDefault = PQgetvalue(pRes, i, 11)[0]=='t';
   }
   if( bNoMem ) goto table_info_nomem;
   *ppInfo = pInfo;
@@ -2859,7 +2869,8 @@ const RemoteDialect remotePgDialect = {
   pgCopyBegin,
   pgCopyRows,
   pgCopyEnd,
-  pgSetSchema
+  pgSetSchema,
+  0                         /* xLastInsertId: INSERT ... RETURNING serves */
 };
 
 static const RemoteDialect *pgDialect(void){

@@ -63,6 +63,12 @@ struct SessConn {
   struct RemoteBatch *pBatch;  /* rows a statement queued here (batch.c) */
   RemoteResult *pSpareRes;  /* a closed result kept for the next query
                             ** (result.c; one allocation, freed with pSc) */
+  int bStmtTxn;             /* the open remote transaction is a statement's
+                            ** own under AUTOCOMMIT (remoteSessStmtBegin) */
+  RemoteValue lastId;       /* remote_last_insert_id(): the key the remote
+                            ** generated for the last row a virtual table
+                            ** inserted here (SQLITE_NULL: none) */
+  char *zLastId;            /* its text/blob bytes */
 };
 
 struct RemoteSession {
@@ -115,6 +121,13 @@ int remoteSessExec(SessConn*, const char *zSql, int nParam,
                    const RemoteValue *aParam, sqlite3_int64 *pnChange,
                    char **pzErr);
 
+/* remoteSessExec() of an INSERT of nRow rows, then the key the remote
+** generated for the last one, from the dialect (xLastInsertId): *pId, an
+** integer, or NULL when it knows none */
+int remoteSessExecLastId(SessConn*, const char *zSql, int nParam,
+                         const RemoteValue *aParam, int nRow,
+                         RemoteValue *pId, char **pzErr);
+
 /* Transactions: each returns an SQLite result code with *pzErr set. */
 int remoteSessBegin(SessConn*, const char *zIsolation, char **pzErr);
 int remoteSessCommit(SessConn*, char **pzErr);
@@ -122,6 +135,20 @@ int remoteSessRollback(SessConn*, char **pzErr);
 int remoteSessSavepoint(SessConn*, const char *zName, char **pzOut, char **pzErr);
 int remoteSessRelease2(SessConn*, const char *zName, int bRollback,
                        char **pzOut, char **pzErr);
+
+/*
+** Under an AUTOCOMMIT level a transaction sends no BEGIN (bBegun 0) and
+** every statement commits on its own. A virtual table's statement that
+** writes several rows is made atomic by a remote transaction of its own:
+** remoteSessStmtBegin() sends BEGIN on the held connection of pSc's open
+** (AUTOCOMMIT) transaction, remoteSessStmtEnd() commits it (or rolls it
+** back). Both do nothing when there is nothing to do.
+*/
+int remoteSessStmtBegin(SessConn*, char **pzErr);
+int remoteSessStmtEnd(SessConn*, int bRollback, char **pzErr);
+
+/* Keep v (copied) as pSc's last insert id; SQLITE_OK or SQLITE_NOMEM */
+int remoteSessSetLastId(SessConn*, const RemoteValue *v);
 
 /* Execution options: `key=value` texts. */
 int remoteSessOptions(SessConn*, int nOpt, const char **azOpt, char **pzErr);
@@ -177,15 +204,46 @@ int remoteResultDrain(RemoteResult*);
 void remoteResultClose(RemoteResult*);
 
 /* ------------------------------------------------------------------ */
-/* Batched INSERT (batch.c): a per-CONN queue of rows                  */
+/* The write queue (batch.c): a per-CONN queue of a statement's rows   */
 
-/* Queue a row of the INSERT zPrefix ... zSuffix
-** on pSc (nBatch rows per statement; bDollar: $N placeholders; a plain
-** "INSERT INTO t (cols) VALUES " goes through the dialect's COPY when it
-** has one); flush the queued rows; drop them; how many are queued. */
-int remoteBatchAdd(SessConn *pSc, const char *zPrefix, const char *zSuffix,
-                   int bDollar, int nBatch, int nCol, const RemoteValue *aVal,
+/*
+** A statement shape: the SQL of one row's write (zOne, placeholders
+** numbered) and of several rows at once: zPrefix, then zRow1 (NULL: zRow)
+** for the first row and zRow for each next one, separated by zSep, then
+** zSuffix; in zRow1 and zRow each '\001' is a placeholder. Every row binds
+** nParam values, in the order their placeholders appear. zPrefix NULL: one
+** row per statement. zCopy: the `table (cols)` a dialect's COPY may serve
+** instead (a plain INSERT), or NULL. eLastId: what an INSERT tells of the
+** key the remote generated for its last row, kept as the CONN's last
+** insert id (BATCH_LAST_ID_*).
+*/
+#define BATCH_LAST_ID_KEEP      0  /* not an INSERT: the last id stays */
+#define BATCH_LAST_ID_NONE      1  /* no key generated: NULL */
+#define BATCH_LAST_ID_RETURNING 2  /* the statement returns the keys */
+#define BATCH_LAST_ID_DRIVER    3  /* the dialect's xLastInsertId */
+typedef struct RemoteBatchSql RemoteBatchSql;
+struct RemoteBatchSql {
+  const char *zOne;
+  const char *zPrefix;
+  const char *zRow1;
+  const char *zRow;
+  const char *zSep;
+  const char *zSuffix;
+  const char *zCopy;
+  int nParam;
+  int nMax;                 /* rows per statement (capped at 65535 values) */
+  int bDollar;              /* $N placeholders (else ?) */
+  int eLastId;
+};
+
+/* Queue a row of shape pSql (aVal: its nParam values, copied) on pSc.
+** pShape/iSerial name the caller's shape: the same pair is taken to be the
+** same shape without comparing the texts (iSerial is never reused). Rows of another shape queued
+** before are sent first. */
+int remoteBatchAdd(SessConn *pSc, const void *pShape, unsigned iSerial,
+                   const RemoteBatchSql *pSql, const RemoteValue *aVal,
                    char **pzErr);
+/* Send the queued rows */
 int remoteBatchFlush(SessConn *pSc, char **pzErr);
 /* Flush the batch whose COPY is open on a connection (PoolConn.pOpenCopy)
 ** before that connection serves anything else */
@@ -194,6 +252,7 @@ void remoteBatchDiscardCopy(void *pOpenCopy);
 /* 1 when pSc has rows queued or a COPY open that no flush is sending now:
 ** whoever uses pSc's engine flushes them first (remoteSessAcquire) */
 int remoteBatchUnsent(SessConn *pSc);
+/* Drop the queued rows; how many are queued (an open COPY counts one) */
 void remoteBatchDiscard(SessConn *pSc);
 int remoteBatchPending(SessConn *pSc);
 

@@ -175,7 +175,8 @@ static const VtabRules aRules[] = {
     /* PostgreSQL numeric '-Infinity' is text here: above every number */
     " = '-Infinity'::float8",
     " ASC NULLS FIRST", " DESC NULLS LAST", "ALL",
-    UPSERT_ON_CONFLICT, 1, 1 },
+    UPSERT_ON_CONFLICT, 1, 1,
+    BATCH_UPDATE_VALUES, 1, " DEFAULT VALUES", LAST_ID_RETURNING, 1, "%c::text" },
   { "mysql", 0, mysqlKind,
     KM_CMP_EXACT,
     KM(K_REAL8)|KM(K_NUMERIC)|KM(K_BLOB),
@@ -193,7 +194,8 @@ static const VtabRules aRules[] = {
     "BINARY CONVERT(%c USING utf8mb4) LIKE BINARY %p", 1,
     0,
     " ASC", " DESC", "18446744073709551615",
-    UPSERT_ON_DUP, 0, 0 },
+    UPSERT_ON_DUP, 0, 0,
+    BATCH_UPDATE_JOIN, 1, " () VALUES ()", LAST_ID_DRIVER, 0, "CAST(%c AS CHAR)" },
   { "sqlite", 0, sqliteKind,
     KM_CMP_EXACT|KM(K_BLOB),
     KM(K_REAL8)|KM(K_NUMERIC)|KM(K_BLOB),
@@ -209,7 +211,8 @@ static const VtabRules aRules[] = {
     0, 0,
     0,
     " ASC", " DESC", "-1",
-    UPSERT_OR_VERB, 0, 0 },
+    UPSERT_OR_VERB, 0, 0,
+    BATCH_UPDATE_NONE, 1, " DEFAULT VALUES", LAST_ID_RETURNING, 0, 0 },
   /* any other dialect: no pushdown, no upsert, ? placeholders */
   { 0, 0, otherKind,
     0, 0, 0, 0, 0, 0, 0,
@@ -219,7 +222,8 @@ static const VtabRules aRules[] = {
     0, 0,
     0,
     " ASC", " DESC", 0,
-    UPSERT_NONE, 0, 0 },
+    UPSERT_NONE, 0, 0,
+    BATCH_UPDATE_NONE, 0, 0, LAST_ID_NONE, 0, 0 },
 };
 
 const VtabRules *vtabRulesFor(const RemoteDialect *pD){
@@ -1091,6 +1095,9 @@ static void appendSelect(VtabSql *q, RemoteVtab *pTab, SessConn *pSc,
     if( pPlan->bDistinct ){
       /* the distinct values as they compare (ORDER BY is by position) */
       appendColCmp(q, pTab, pD, i);
+    }else if( pTab->aTextRead && pTab->aTextRead[i] ){
+      /* numeric=text: the server's text of the value */
+      vtabSqlFmt(q, q->pRules->zTextRead, vtabColQuoted(pTab, pD, i), 0);
     }else{
       const char *zQ = vtabColQuoted(pTab, pD, i);
       if( zQ ) sqlite3_str_appendall(q->pStr, zQ);
