@@ -59,6 +59,7 @@ struct RemoteBatch {
   char *aByte;              /* arena of text/blob bytes */
   sqlite3_int64 nByte, nByteAlloc;
   char *zSql;               /* SQL of a full batch, built once */
+  int bMany;                /* no multi-row text: zOne for each row */
 };
 
 /* A CONN's batch (one at most; the CONN is used by one thread at a time) */
@@ -267,6 +268,13 @@ int remoteBatchFlush(SessConn *pSc, char **pzErr){
     ** (one row alone goes as its INSERT) */
     rc = p->nRow>0 ? batchCopySend(p, pzErr) : SQLITE_OK;
     if( rc==SQLITE_OK ) rc = batchCopyEnd(p, 0, pzErr);
+  }else if( p->nRow>1 && p->zPrefix==0 ){
+    /* the one-row statement for each row, in as few round trips as the
+    ** dialect allows */
+    sqlite3_int64 nChange = 0;
+    batchPointValues(p);
+    rc = remoteSessExecBatch(pSc, p->zOne, p->nCol, p->nRow, p->aVal, &nChange,
+                             pzErr);
   }else{
     batchPointValues(p);
     if( p->nRow==p->nMax && p->nRow>1 ){
@@ -312,6 +320,7 @@ static int batchSameShape(RemoteBatch *p, const void *pShape, unsigned iSerial,
                           const RemoteBatchSql *pSql){
   if( p->pShape==pShape && p->iSerial==iSerial ) return 1;
   return p->nCol==pSql->nParam && p->eLastId==pSql->eLastId
+      && p->bMany==pSql->bMany
       && sameText(p->zOne, pSql->zOne) && sameText(p->zPrefix, pSql->zPrefix)
       && sameText(p->zRow1, pSql->zRow1) && sameText(p->zRow, pSql->zRow)
       && sameText(p->zSep, pSql->zSep) && sameText(p->zSuffix, pSql->zSuffix)
@@ -335,7 +344,7 @@ static int batchNew(SessConn *pSc, const void *pShape, unsigned iSerial,
   /* At most 65535 bound parameters per statement (both servers' limit) */
   int nMax = pSql->nMax>0 ? pSql->nMax : 1;
   int nCol = pSql->nParam>0 ? pSql->nParam : 1;
-  if( pSql->zPrefix==0 ) nMax = 1;
+  if( pSql->zPrefix==0 && !pSql->bMany ) nMax = 1;
   if( (sqlite3_int64)nMax*nCol>65535 ) nMax = 65535/nCol;
   if( nMax<1 ) nMax = 1;
   *pp = 0;
@@ -354,6 +363,7 @@ static int batchNew(SessConn *pSc, const void *pShape, unsigned iSerial,
   p->zCopy = batchDup(pSql->zCopy, &bNoMem);
   p->bDollar = pSql->bDollar;
   p->eLastId = pSql->eLastId;
+  p->bMany = pSql->bMany;
   p->nCol = pSql->nParam;
   p->nMax = nMax;
   p->aVal = sqlite3_malloc64(sizeof(RemoteValue)*nMax*nCol);

@@ -229,6 +229,17 @@ struct RemoteDialect {
   ** the first one's), *piId 0 when none. SQLITE_OK or SQLITE_ERROR with
   ** the error set. */
   int (*xLastInsertId)(RemoteConn*, int nRow, sqlite3_int64 *piId);
+
+  /* Optional: run zSql (nParam placeholders) once for each of nSet
+  ** parameter sets (aParam: nSet*nParam values, one set after the other)
+  ** in as few round trips as the driver allows (PostgreSQL: pipeline mode;
+  ** MariaDB: array binding). *pnChange = the rows affected in all. On
+  ** failure the sets before the failing one may have run (the caller's
+  ** transaction undoes them): SQLITE_ERROR with the error set.
+  ** SQLITE_NOTFOUND, having run nothing: not for these sets (the caller
+  ** runs them one by one). */
+  int (*xExecBatch)(RemoteConn*, const char *zSql, int nParam, int nSet,
+                    const RemoteValue *aParam, sqlite3_int64 *pnChange);
 };
 
 /* Reset the error fields of a connection. */

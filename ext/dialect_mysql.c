@@ -2422,6 +2422,136 @@ static int myLastInsertId(RemoteConn *pConn, int nRow, sqlite3_int64 *piId){
   return rc==SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/*
+** xExecBatch: MariaDB's array binding (STMT_ATTR_ARRAY_SIZE): the
+** statement runs for every set in one round trip. Each column is bound as
+** an array of the one type its values have (NULLs by indicator); a column
+** of several types, or a server without bulk operations (MySQL), gives
+** SQLITE_NOTFOUND and the caller runs the sets one by one.
+*/
+static int myExecBatch(RemoteConn *pConn, const char *zSql, int nParam,
+                       int nSet, const RemoteValue *aParam,
+                       sqlite3_int64 *pnChange){
+  MyConn *p = (MyConn*)pConn;
+  MYSQL_STMT *pStmt = 0;
+  MyStmt *e = 0;
+  MYSQL_BIND *aBind = 0;
+  char *aInd = 0;
+  void **aBuf = 0;
+  unsigned long *anLen = 0;
+  unsigned int nArray = (unsigned int)nSet;
+  size_t caps = 0;
+  int i, k, rc;
+
+  *pnChange = 0;
+  remoteConnClearError(&p->base);
+  if( nParam<=0 || nSet<=1 ) return SQLITE_NOTFOUND;
+  if( mariadb_get_infov(p->db, MARIADB_CONNECTION_EXTENDED_SERVER_CAPABILITIES,
+                        &caps) || (caps & (MARIADB_CLIENT_STMT_BULK_OPERATIONS>>32))==0 ){
+    return SQLITE_NOTFOUND;
+  }
+  /* one type per column */
+  for(i=0; i<nParam; i++){
+    int eType = SQLITE_NULL;
+    for(k=0; k<nSet; k++){
+      int t = aParam[(sqlite3_int64)k*nParam+i].eType;
+      if( t==SQLITE_NULL ) continue;
+      if( eType!=SQLITE_NULL && t!=eType ) return SQLITE_NOTFOUND;
+      eType = t;
+    }
+  }
+  aBind = sqlite3_malloc64(nParam*sizeof(MYSQL_BIND));
+  aBuf = sqlite3_malloc64(nParam*sizeof(void*));
+  aInd = sqlite3_malloc64((sqlite3_int64)nParam*nSet);
+  anLen = sqlite3_malloc64((sqlite3_int64)nParam*nSet*sizeof(unsigned long));
+  if( aBind==0 || aBuf==0 || aInd==0 || anLen==0 ){
+    rc = myNoMem(p);
+    goto batch_done;
+  }
+  memset(aBind, 0, nParam*sizeof(MYSQL_BIND));
+  memset(aBuf, 0, nParam*sizeof(void*));
+  for(i=0; i<nParam; i++){
+    MYSQL_BIND *b = &aBind[i];
+    char *azInd = &aInd[(sqlite3_int64)i*nSet];
+    unsigned long *an = &anLen[(sqlite3_int64)i*nSet];
+    int eType = SQLITE_NULL;
+    for(k=0; k<nSet; k++){
+      const RemoteValue *v = &aParam[(sqlite3_int64)k*nParam+i];
+      azInd[k] = v->eType==SQLITE_NULL ? STMT_INDICATOR_NULL : STMT_INDICATOR_NONE;
+      if( v->eType!=SQLITE_NULL ) eType = v->eType;
+    }
+    switch( eType ){
+      case SQLITE_INTEGER: {
+        long long *a = sqlite3_malloc64((sqlite3_int64)nSet*sizeof(long long));
+        if( a ) for(k=0; k<nSet; k++) a[k] = aParam[(sqlite3_int64)k*nParam+i].i;
+        b->buffer_type = MYSQL_TYPE_LONGLONG;
+        aBuf[i] = a;
+        break;
+      }
+      case SQLITE_FLOAT: {
+        double *a = sqlite3_malloc64((sqlite3_int64)nSet*sizeof(double));
+        if( a ) for(k=0; k<nSet; k++) a[k] = aParam[(sqlite3_int64)k*nParam+i].r;
+        b->buffer_type = MYSQL_TYPE_DOUBLE;
+        aBuf[i] = a;
+        break;
+      }
+      case SQLITE_TEXT:
+      case SQLITE_BLOB: {
+        const char **a = sqlite3_malloc64((sqlite3_int64)nSet*sizeof(char*));
+        if( a ) for(k=0; k<nSet; k++){
+          const RemoteValue *v = &aParam[(sqlite3_int64)k*nParam+i];
+          a[k] = v->z ? v->z : "";
+          an[k] = v->eType==SQLITE_NULL || v->n<0 ? 0 : (unsigned long)v->n;
+        }
+        b->buffer_type = eType==SQLITE_TEXT ? MYSQL_TYPE_STRING : MYSQL_TYPE_BLOB;
+        b->length = an;
+        aBuf[i] = (void*)a;
+        break;
+      }
+      default:
+        b->buffer_type = MYSQL_TYPE_NULL;
+        aBuf[i] = sqlite3_malloc(1);
+        break;
+    }
+    if( aBuf[i]==0 ){
+      rc = myNoMem(p);
+      goto batch_done;
+    }
+    b->buffer = aBuf[i];
+    b->u.indicator = azInd;
+  }
+  rc = myStmtGet(p, zSql, nParam, &pStmt, &e);
+  if( rc ) goto batch_done;
+  if( mysql_stmt_attr_set(pStmt, STMT_ATTR_ARRAY_SIZE, &nArray)
+   || mysql_stmt_bind_param(pStmt, aBind) ){
+    myStmtError(p, pStmt);
+    rc = SQLITE_ERROR;
+  }else if( mysql_stmt_execute(pStmt) ){
+    myStmtError(p, pStmt);
+    rc = SQLITE_ERROR;
+  }else{
+    myTrackTz(p);
+    *pnChange = (sqlite3_int64)mysql_stmt_affected_rows(pStmt);
+    rc = myStmtDiscard(p, pStmt, 0);
+  }
+  /* the cached statement runs one set at a time again */
+  nArray = 0;
+  mysql_stmt_attr_set(pStmt, STMT_ATTR_ARRAY_SIZE, &nArray);
+  if( rc!=SQLITE_OK && myStmtFailed(p, e) ){
+    pStmt = 0;
+    e = 0;
+  }
+  myStmtDone(pStmt, e);
+
+batch_done:
+  for(i=0; aBuf && i<nParam; i++) sqlite3_free(aBuf[i]);
+  sqlite3_free(aBuf);
+  sqlite3_free(aBind);
+  sqlite3_free(aInd);
+  sqlite3_free(anLen);
+  return rc;
+}
+
 const RemoteDialect remoteMysqlDialect = {
   "mysql",                    /* zName (also serves "mariadb") */
   "mysqlclient",              /* zDriver */
@@ -2454,5 +2584,6 @@ const RemoteDialect remoteMysqlDialect = {
   myNativeHandle,
   0, 0, 0                   /* xCopyBegin/Rows/End: multi-row INSERT serves */,
   mySetSchema,
-  myLastInsertId
+  myLastInsertId,
+  myExecBatch
 };

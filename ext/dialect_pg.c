@@ -19,8 +19,10 @@
 */
 #include <assert.h>
 #include <ctype.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <stddef.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -1100,6 +1102,133 @@ static int pgExec(RemoteConn *pConn, const char *zSql, int nParam,
   if( pnChange ) *pnChange = rc==SQLITE_OK ? nChange : 0;
   return rc;
 }
+
+#ifdef LIBPQ_HAS_PIPELINING
+/* Sets sent per round trip of pgExecBatch */
+#define PG_PIPE_CHUNK 1000
+
+/* Send what libpq holds, reading what the server answers meanwhile (so
+** that neither side waits on a full socket buffer): 0, or -1 on error */
+static int pgPipeFlush(PgConn *p){
+  int r;
+  while( (r = PQflush(p->pg))==1 ){
+    struct pollfd fd;
+    fd.fd = PQsocket(p->pg);
+    fd.events = POLLIN|POLLOUT;
+    fd.revents = 0;
+    if( poll(&fd, 1, -1)<0 ){
+      if( errno==EINTR ) continue;
+      return -1;
+    }
+    if( (fd.revents & POLLIN) && !PQconsumeInput(p->pg) ) return -1;
+  }
+  return r;
+}
+
+/*
+** xExecBatch: the sets in pipeline mode, PG_PIPE_CHUNK sets per round trip
+** (sent without waiting, then a sync, then their results). A set whose
+** parameter types are the first set's runs the statement prepared for
+** them (kept in the statement cache when it keeps statements); another set
+** is sent with its own types. After a failure the server skips the rest
+** of the chunk; the first error is reported.
+*/
+static int pgExecBatch(RemoteConn *pConn, const char *zSql, int nParam,
+                       int nSet, const RemoteValue *aParam,
+                       sqlite3_int64 *pnChange){
+  PgConn *p = (PgConn*)pConn;
+  PgStmt *pStmt = 0;
+  PgBind bind;
+  PGresult *pRes;
+  sqlite3_int64 nChange = 0;
+  int rc = SQLITE_OK, iSet = 0;
+
+  assert( p->base.pActive==0 );
+  *pnChange = 0;
+  remoteConnClearError(&p->base);
+  if( p->nDealloc>0 || p->nStmt>p->base.nStmtCache ) pgStmtFlush(p);
+  if( pgBindInit(&bind, nParam, aParam) ){
+    pgSetNoMem(p);
+    return SQLITE_ERROR;
+  }
+  if( p->base.nStmtCache>0 && bind.n>0 ) rc = pgStmtGet(p, zSql, &bind, &pStmt);
+  pgBindFree(&bind);
+  if( rc ) return rc;
+  if( !PQenterPipelineMode(p->pg) || PQsetnonblocking(p->pg, 1) ){
+    pgSetError(p, 0);
+    PQexitPipelineMode(p->pg);
+    return SQLITE_ERROR;
+  }
+  while( rc==SQLITE_OK && iSet<nSet ){
+    int nChunk = nSet-iSet<PG_PIPE_CHUNK ? nSet-iSet : PG_PIPE_CHUNK;
+    int nSent = 0, k, bLost = 0;
+    for(k=0; k<nChunk; k++){
+      const RemoteValue *aV = &aParam[(sqlite3_int64)(iSet+k)*nParam];
+      int bOk;
+      if( pgBindInit(&bind, nParam, aV) ){
+        pgSetNoMem(p);
+        rc = SQLITE_ERROR;
+        break;
+      }
+      if( pStmt && memcmp(pStmt->aType, bind.aType, bind.n*sizeof(Oid))==0 ){
+        bOk = PQsendQueryPrepared(p->pg, pStmt->zName, bind.n, bind.azVal,
+                                  bind.anLen, bind.aFmt, 0);
+      }else{
+        bOk = PQsendQueryParams(p->pg, zSql, bind.n, bind.aType, bind.azVal,
+                                bind.anLen, bind.aFmt, 0);
+      }
+      pgBindFree(&bind);
+      if( !bOk ){
+        pgSetError(p, 0);
+        rc = SQLITE_ERROR;
+        break;
+      }
+      nSent++;
+    }
+    if( !PQpipelineSync(p->pg) || pgPipeFlush(p) ){
+      if( rc==SQLITE_OK ) pgSetError(p, 0);
+      rc = SQLITE_ERROR;
+      bLost = 1;
+    }
+    PQsetnonblocking(p->pg, 0);
+    for(k=0; !bLost && k<nSent; k++){
+      while( (pRes = PQgetResult(p->pg))!=0 ){
+        ExecStatusType e = PQresultStatus(pRes);
+        if( e==PGRES_COMMAND_OK || e==PGRES_TUPLES_OK ){
+          nChange += strtoll(PQcmdTuples(pRes), 0, 10);
+        }else if( e!=PGRES_PIPELINE_ABORTED && rc==SQLITE_OK ){
+          rc = pgCheck(p, pRes);
+        }
+        PQclear(pRes);
+        if( PQstatus(p->pg)==CONNECTION_BAD ){ bLost = 1; break; }
+      }
+    }
+    if( !bLost ){
+      /* the chunk's sync */
+      pRes = PQgetResult(p->pg);
+      if( pRes==0 || PQresultStatus(pRes)!=PGRES_PIPELINE_SYNC ){
+        if( rc==SQLITE_OK ) pgSetError(p, pRes);
+        rc = SQLITE_ERROR;
+      }
+      PQclear(pRes);
+    }
+    if( bLost && rc==SQLITE_OK ){ pgSetError(p, 0); rc = SQLITE_ERROR; }
+    if( bLost ) break;
+    iSet += nChunk;
+    if( rc==SQLITE_OK && iSet<nSet && PQsetnonblocking(p->pg, 1) ){
+      pgSetError(p, 0);
+      rc = SQLITE_ERROR;
+    }
+  }
+  PQsetnonblocking(p->pg, 0);
+  if( !PQexitPipelineMode(p->pg) && rc==SQLITE_OK ){
+    pgSetError(p, 0);
+    rc = SQLITE_ERROR;
+  }
+  *pnChange = rc==SQLITE_OK ? nChange : 0;
+  return rc;
+}
+#endif /* LIBPQ_HAS_PIPELINING */
 
 /*
 ** ----------------------------------------------------------------------
@@ -2870,7 +2999,12 @@ const RemoteDialect remotePgDialect = {
   pgCopyRows,
   pgCopyEnd,
   pgSetSchema,
-  0                         /* xLastInsertId: INSERT ... RETURNING serves */
+  0,                        /* xLastInsertId: INSERT ... RETURNING serves */
+#ifdef LIBPQ_HAS_PIPELINING
+  pgExecBatch
+#else
+  0                         /* xExecBatch: libpq before 14 has no pipeline */
+#endif
 };
 
 static const RemoteDialect *pgDialect(void){

@@ -485,5 +485,6 @@ const RemoteDialect remoteSqliteDialect = {
   liteNativeHandle,
   0, 0, 0                   /* xCopyBegin/Rows/End: multi-row INSERT serves */,
   0,                        /* xSetSchema: one schema namespace, main */
-  0                         /* xLastInsertId: INSERT ... RETURNING serves */
+  0,                        /* xLastInsertId: INSERT ... RETURNING serves */
+  0                         /* xExecBatch: no round trips to save */
 };

@@ -541,6 +541,41 @@ int remoteSessExec(SessConn *pSc, const char *zSql, int nParam,
   return rc;
 }
 
+int remoteSessExecBatch(SessConn *pSc, const char *zSql, int nParam, int nSet,
+                        const RemoteValue *aParam, sqlite3_int64 *pnChange,
+                        char **pzErr){
+  PoolConn *pc;
+  sqlite3_int64 nTotal = 0;
+  int i, rc = remoteSessAcquire(pSc, &pc, pzErr);
+  *pnChange = 0;
+  if( rc ) return rc;
+  rc = SQLITE_NOTFOUND;
+  if( pc->pConn->pDialect->xExecBatch && nSet>1 ){
+    RemoteEngine *pE = pc->pPool->pEngine;
+    if( pE->opts.eEcho ){
+      char *z = sqlite3_mprintf("%s (%d parameter sets)", zSql, nSet);
+      /* shown with the first set's values, as a sample */
+      remoteSessEcho(pSc, pE, z ? z : zSql, nParam, aParam);
+      sqlite3_free(z);
+    }
+    rc = pc->pConn->pDialect->xExecBatch(pc->pConn, zSql, nParam, nSet,
+                                         aParam, &nTotal);
+    if( rc!=SQLITE_OK && rc!=SQLITE_NOTFOUND ) rc = remoteSessError(pSc, pc, pzErr);
+  }
+  if( rc==SQLITE_NOTFOUND ){
+    rc = SQLITE_OK;
+    for(i=0; rc==SQLITE_OK && i<nSet; i++){
+      sqlite3_int64 nChange = 0;
+      rc = execOn(pSc, pc, zSql, nParam, &aParam[(sqlite3_int64)i*nParam],
+                  &nChange, pzErr);
+      nTotal += nChange;
+    }
+  }
+  remoteSessRelease(pSc, pc);
+  if( rc==SQLITE_OK ) *pnChange = nTotal;
+  return rc;
+}
+
 int remoteSessExecLastId(SessConn *pSc, const char *zSql, int nParam,
                          const RemoteValue *aParam, int nRow,
                          RemoteValue *pId, char **pzErr){

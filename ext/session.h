@@ -121,6 +121,13 @@ int remoteSessExec(SessConn*, const char *zSql, int nParam,
                    const RemoteValue *aParam, sqlite3_int64 *pnChange,
                    char **pzErr);
 
+/* zSql run once for each of nSet parameter sets of nParam values (aParam,
+** set after set), in as few round trips as the dialect allows
+** (xExecBatch); *pnChange = the rows affected in all */
+int remoteSessExecBatch(SessConn*, const char *zSql, int nParam, int nSet,
+                        const RemoteValue *aParam, sqlite3_int64 *pnChange,
+                        char **pzErr);
+
 /* remoteSessExec() of an INSERT of nRow rows, then the key the remote
 ** generated for the last one, from the dialect (xLastInsertId): *pId, an
 ** integer, or NULL when it knows none */
@@ -234,6 +241,8 @@ struct RemoteBatchSql {
   int nMax;                 /* rows per statement (capped at 65535 values) */
   int bDollar;              /* $N placeholders (else ?) */
   int eLastId;
+  int bMany;                /* zPrefix NULL: several rows still go at once,
+                            ** as zOne run for each (remoteSessExecBatch) */
 };
 
 /* Queue a row of shape pSql (aVal: its nParam values, copied) on pSc.

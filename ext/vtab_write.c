@@ -833,6 +833,8 @@ static void shapeSql(Write *w, WriteShape *pS, int bBatch){
     q->zSuffix = pS->az[5];
   }
   q->zCopy = pS->az[6];
+  /* no text for several rows: the dialect may still send them at once */
+  q->bMany = !bBatch;
   q->nParam = pS->nParam;
   q->nMax = w->pTab->nBatch;
   q->bDollar = w->pR->bDollar;
@@ -936,6 +938,10 @@ static int shapeInsert(Write *w, WriteShape *pS){
                                                       : BATCH_LAST_ID_DRIVER;
   }else if( pR->eLastId!=LAST_ID_NONE ){
     pS->sql.eLastId = BATCH_LAST_ID_NONE;
+  }
+  /* a key read back needs each statement's rows */
+  if( pS->sql.eLastId==BATCH_LAST_ID_RETURNING || pS->sql.eLastId==BATCH_LAST_ID_DRIVER ){
+    pS->sql.bMany = 0;
   }
   return SQLITE_OK;
 }
@@ -1302,6 +1308,7 @@ static int rowSend(Write *w, WriteShape *pS, StmtRec *pRec){
     one = pS->sql;
     one.zPrefix = 0;
     one.zCopy = 0;
+    one.bMany = 0;
     rc = remoteBatchAdd(pSc, pS, pS->iSerial, &one, w->pW->aVal, &w->zErr);
     if( rc==SQLITE_OK ) rc = remoteBatchFlush(pSc, &w->zErr);
     if( rc && bGuard ) writeGuardUndo(w);
