@@ -492,6 +492,15 @@ static void fIsolationLevel(sqlite3_context *ctx, int argc, sqlite3_value **argv
   if( rc ) resultError(ctx, rc, zErr);
 }
 
+/* remote_last_insert_id(ENGINE): the key the remote generated for the
+** last row a virtual table of this SQLite connection inserted through
+** ENGINE (vtab_write.c keeps it on the CONN), or NULL */
+static void fLastInsertId(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  SessConn *pSc = argConn(ctx, argv[0]);
+  (void)argc;
+  if( pSc ) remoteResultValue(ctx, &pSc->lastId);
+}
+
 int remoteFuncRegister(sqlite3 *db, RemoteSession *pSess){
   static const struct {
     const char *zName;
@@ -530,6 +539,7 @@ int remoteFuncRegister(sqlite3 *db, RemoteSession *pSess){
     {"remote_in_transaction",      1, 0, fInTransaction},
     {"remote_nested_transaction",  1, 0, fNested},
     {"remote_isolation_level",     1, 0, fIsolationLevel},
+    {"remote_last_insert_id",      1, 0, fLastInsertId},
   };
   int i, rc = SQLITE_OK;
   for(i=0; rc==SQLITE_OK && i<(int)(sizeof(aFunc)/sizeof(aFunc[0])); i++){
