@@ -78,6 +78,7 @@
 #define WCOL_AUTO     0x01  /* NULL means the remote's default */
 #define WCOL_DEFAULT  0x02  /* ... with defaults=all */
 #define WCOL_ARRAY    0x04  /* a JSON array is written as an array literal */
+#define WCOL_JSONARRAY 0x08 /* ... of json or jsonb elements */
 
 /* Inside a transaction the first rows of a statement go one at a time:
 ** a statement of a few rows fails alone, with the remote's message (see
@@ -169,7 +170,10 @@ int vtabWriteInit(RemoteVtab *pTab, const RemoteTableInfo *pInfo,
     if( c->bDefault ) pW->aFlag[i] |= WCOL_DEFAULT;
     if( pTab->pRules->bArrayJson && c->zRemoteType ){
       int n = (int)strlen(c->zRemoteType);
-      if( n>2 && strcmp(&c->zRemoteType[n-2], "[]")==0 ) pW->aFlag[i] |= WCOL_ARRAY;
+      if( n>2 && strcmp(&c->zRemoteType[n-2], "[]")==0 ){
+        pW->aFlag[i] |= WCOL_ARRAY;
+        if( sqlite3_strnicmp(c->zRemoteType, "json", 4)==0 ) pW->aFlag[i] |= WCOL_JSONARRAY;
+      }
     }
     if( c->zCastType && c->zCastType[0] ){
       pW->azCast[i] = sqlite3_mprintf("%s", c->zCastType);
@@ -391,7 +395,20 @@ struct JsonIn {
   int n, i;                 /* its length, the position read */
   sqlite3_str *pOut;
   int nDepth;
+  int bJson;                /* a json[] / jsonb[] column: each element is
+                            ** a JSON value, written as its JSON text */
 };
+
+/* The JSON text z[iStart..iEnd) as a quoted array element */
+static void jsonQuoted(JsonIn *p, int iStart, int iEnd){
+  const char *z;
+  sqlite3_str_appendchar(p->pOut, 1, '"');
+  for(z=&p->z[iStart]; z<&p->z[iEnd]; z++){
+    if( *z=='"' || *z=='\\' ) sqlite3_str_appendchar(p->pOut, 1, '\\');
+    sqlite3_str_appendchar(p->pOut, 1, *z);
+  }
+  sqlite3_str_appendchar(p->pOut, 1, '"');
+}
 
 static void jsonSpace(JsonIn *p){
   while( p->i<p->n && (p->z[p->i]==' ' || p->z[p->i]=='\t'
@@ -518,20 +535,15 @@ static int jsonArray(JsonIn *p){
     c = p->z[p->i];
     if( c==']' && nElem==0 ){ p->i++; break; }
     if( nElem++ ) sqlite3_str_appendchar(p->pOut, 1, ',');
-    if( c=='[' ){
+    if( c=='[' && !p->bJson ){
       if( !jsonArray(p) ) return 0;
-    }else if( c=='"' ){
+    }else if( c=='"' && !p->bJson ){
       if( !jsonString(p) ) return 0;
-    }else if( c=='{' ){
+    }else if( c=='{' || c=='[' || c=='"' ){
+      /* an object (or, for json[], any value but null): its JSON text */
       int iStart = p->i;
-      const char *z;
       if( !jsonSkip(p) ) return 0;
-      sqlite3_str_appendchar(p->pOut, 1, '"');
-      for(z=&p->z[iStart]; z<&p->z[p->i]; z++){
-        if( *z=='"' || *z=='\\' ) sqlite3_str_appendchar(p->pOut, 1, '\\');
-        sqlite3_str_appendchar(p->pOut, 1, *z);
-      }
-      sqlite3_str_appendchar(p->pOut, 1, '"');
+      jsonQuoted(p, iStart, p->i);
     }else{
       int iStart = p->i;
       while( p->i<p->n && p->z[p->i]!=',' && p->z[p->i]!=']'
@@ -565,13 +577,15 @@ static int jsonArray(JsonIn *p){
 }
 
 /* The array literal of the JSON array z[0..n): sqlite3_malloc'd, or NULL
-** when z is not one well-formed JSON array (or out of memory) */
-static char *jsonToArray(const char *z, int n){
+** when z is not one well-formed JSON array (or out of memory). bJson: of
+** json[] / jsonb[] (jsonIn.bJson) */
+static char *jsonToArray(const char *z, int n, int bJson){
   JsonIn in;
   int bOk;
   memset(&in, 0, sizeof(in));
   in.z = z;
   in.n = n;
+  in.bJson = bJson;
   in.pOut = sqlite3_str_new(0);
   jsonSpace(&in);
   bOk = in.i<n && z[in.i]=='[' && jsonArray(&in);
@@ -603,8 +617,9 @@ static int columnValue(Write *w, int iCol, sqlite3_value *pVal, RemoteValue *v){
     }
   }
   if( (w->pW->aFlag[iCol] & WCOL_ARRAY) && v->eType==SQLITE_TEXT
-   && v->n>0 && v->z[0]=='[' ){
-    char *zArr = jsonToArray(v->z, v->n);
+   && v->n>0 && (v->z[0]=='[' || v->z[0]==' ' || v->z[0]=='\t'
+                 || v->z[0]=='\n' || v->z[0]=='\r') ){
+    char *zArr = jsonToArray(v->z, v->n, (w->pW->aFlag[iCol] & WCOL_JSONARRAY)!=0);
     if( zArr ){
       sqlite3_free(zBuf);
       zBuf = zArr;
