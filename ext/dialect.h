@@ -201,7 +201,8 @@ struct RemoteDialect {
                     RemoteTableInfo **ppInfo);
 
   /* List table and view names of a schema (NULL = default) as a
-  ** sqlite3_malloc'd array of sqlite3_malloc'd strings. */
+  ** sqlite3_malloc'd array of sqlite3_malloc'd strings. SQLITE_NOTFOUND
+  ** (nothing listed) when the schema zSchema does not exist. */
   int (*xListTables)(RemoteConn*, const char *zSchema,
                      int *pnTable, char ***pazTable);
 

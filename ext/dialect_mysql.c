@@ -2309,7 +2309,8 @@ static int myCompareNames(const void *pA, const void *pB){
 /*
 ** Names of the tables and views of database zSchema (NULL = current),
 ** sorted in byte order: *pazTable is a sqlite3_malloc'd array of
-** *pnTable sqlite3_malloc'd strings. SQLITE_OK or SQLITE_ERROR.
+** *pnTable sqlite3_malloc'd strings. SQLITE_OK, SQLITE_NOTFOUND when
+** there is no database zSchema, or SQLITE_ERROR.
 */
 static int myListTables(RemoteConn *pConn, const char *zSchema,
                         int *pnTable, char ***pazTable){
@@ -2355,6 +2356,16 @@ static int myListTables(RemoteConn *pConn, const char *zSchema,
     for(i=0; i<3; i++) sqlite3_free(azText[i]);
   }
   myFinalize(pCur);
+  pCur = 0;
+  if( rc==SQLITE_DONE && nTable==0 && zSchema ){
+    /* no table: is there such a database at all? */
+    rc = myQuery(pConn, "SELECT 1 FROM information_schema.SCHEMATA"
+                        " WHERE SCHEMA_NAME = ?", 1, aParam, 1, 0, &pCur);
+    if( rc==SQLITE_OK ) rc = myStep(pCur);
+    myFinalize(pCur);
+    if( rc==SQLITE_DONE ) return SQLITE_NOTFOUND;
+    if( rc==SQLITE_ROW ) rc = SQLITE_DONE;
+  }
   if( rc!=SQLITE_DONE ){
     for(i=0; i<nTable; i++) sqlite3_free(azTable[i]);
     sqlite3_free(azTable);

@@ -2748,7 +2748,7 @@ table_info_done:
 /*
 ** xListTables: tables, partitioned tables, views, materialized views and
 ** foreign tables of schema zSchema (NULL: current_schema()), in byte
-** order. Partitions are left out (their rows show through the parent),
+** order; SQLITE_NOTFOUND when there is no schema zSchema. Partitions are left out (their rows show through the parent),
 ** as postgres_fdw's IMPORT FOREIGN SCHEMA does.
 */
 static int pgListTables(RemoteConn *pConn, const char *zSchema,
@@ -2762,14 +2762,20 @@ static int pgListTables(RemoteConn *pConn, const char *zSchema,
   *pnTable = 0;
   *pazTable = 0;
   azParam[0] = zSchema;
+  /* one row with a NULL name: a schema without tables; none: no schema */
   rc = pgExecText(p,
-      "SELECT c.relname FROM pg_catalog.pg_class c"
-      " JOIN pg_catalog.pg_namespace n ON n.oid=c.relnamespace"
-      " WHERE c.relkind IN ('r','p','v','m','f') AND NOT c.relispartition"
-      "  AND n.nspname=COALESCE($1::pg_catalog.text, pg_catalog.current_schema())"
+      "SELECT c.relname FROM pg_catalog.pg_namespace n"
+      " LEFT JOIN pg_catalog.pg_class c ON n.oid=c.relnamespace"
+      "  AND c.relkind IN ('r','p','v','m','f') AND NOT c.relispartition"
+      " WHERE n.nspname=COALESCE($1::pg_catalog.text, pg_catalog.current_schema())"
       " ORDER BY c.relname COLLATE \"C\"", 1, azParam, &pRes);
   if( rc!=SQLITE_OK ) return rc;
+  if( PQntuples(pRes)==0 && zSchema ){
+    PQclear(pRes);
+    return SQLITE_NOTFOUND;
+  }
   nTable = PQntuples(pRes);
+  if( nTable==1 && PQgetisnull(pRes, 0, 0) ) nTable = 0;
   if( nTable>0 ){
     azTable = sqlite3_malloc64(nTable*sizeof(char*));
     if( azTable==0 ) goto list_tables_nomem;
