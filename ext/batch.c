@@ -60,6 +60,9 @@ struct RemoteBatch {
   sqlite3_int64 nByte, nByteAlloc;
   char *zSql;               /* SQL of a full batch, built once */
   int bMany;                /* no multi-row text: zOne for each row */
+  char *zEnc;               /* RemoteBatchSql.zEnc, nEnc, xEncode */
+  int nEnc;
+  char *(*xEncode)(int, int, int, const RemoteValue*);
 };
 
 /* A CONN's batch (one at most; the CONN is used by one thread at a time) */
@@ -79,6 +82,7 @@ static void batchFree(RemoteBatch *p){
   sqlite3_free(p->zSep);
   sqlite3_free(p->zSuffix);
   sqlite3_free(p->zCopy);
+  sqlite3_free(p->zEnc);
   sqlite3_free(p->aVal);
   sqlite3_free(p->aByte);
   sqlite3_free(p->zSql);
@@ -245,6 +249,32 @@ static int batchRun(RemoteBatch *p, const char *zSql, char **pzErr){
   return rc;
 }
 
+/* Run zEnc with the parameters xEncode makes of the queued rows */
+static int batchEncoded(RemoteBatch *p, char **pzErr){
+  RemoteValue aStatic[8];
+  RemoteValue *aEnc = p->nEnc<=8 ? aStatic : sqlite3_malloc64(sizeof(RemoteValue)*p->nEnc);
+  sqlite3_int64 nChange = 0;
+  int i, rc = SQLITE_OK;
+  if( aEnc==0 ) return SQLITE_NOMEM;
+  memset(aEnc, 0, sizeof(RemoteValue)*p->nEnc);
+  for(i=0; rc==SQLITE_OK && i<p->nEnc; i++){
+    char *z = p->xEncode(i, p->nRow, p->nCol, p->aVal);
+    if( z==0 ){
+      rc = SQLITE_NOMEM;
+    }else{
+      aEnc[i].eType = SQLITE_TEXT;
+      aEnc[i].z = z;
+      aEnc[i].n = (int)strlen(z);
+    }
+  }
+  if( rc==SQLITE_OK ){
+    rc = remoteSessExec(p->pSc, p->zEnc, p->nEnc, aEnc, &nChange, pzErr);
+  }
+  for(i=0; i<p->nEnc; i++) sqlite3_free((char*)aEnc[i].z);
+  if( aEnc!=aStatic ) sqlite3_free(aEnc);
+  return rc;
+}
+
 int remoteBatchFlushCopy(void *pOpenCopy, char **pzErr){
   return remoteBatchFlush(((RemoteBatch*)pOpenCopy)->pSc, pzErr);
 }
@@ -268,6 +298,10 @@ int remoteBatchFlush(SessConn *pSc, char **pzErr){
     ** (one row alone goes as its INSERT) */
     rc = p->nRow>0 ? batchCopySend(p, pzErr) : SQLITE_OK;
     if( rc==SQLITE_OK ) rc = batchCopyEnd(p, 0, pzErr);
+  }else if( p->nRow>1 && p->zEnc ){
+    /* every row in a few parameters (arrays, say) */
+    batchPointValues(p);
+    rc = batchEncoded(p, pzErr);
   }else if( p->nRow>1 && p->zPrefix==0 ){
     /* the one-row statement for each row, in as few round trips as the
     ** dialect allows */
@@ -324,7 +358,7 @@ static int batchSameShape(RemoteBatch *p, const void *pShape, unsigned iSerial,
       && sameText(p->zOne, pSql->zOne) && sameText(p->zPrefix, pSql->zPrefix)
       && sameText(p->zRow1, pSql->zRow1) && sameText(p->zRow, pSql->zRow)
       && sameText(p->zSep, pSql->zSep) && sameText(p->zSuffix, pSql->zSuffix)
-      && sameText(p->zCopy, pSql->zCopy);
+      && sameText(p->zCopy, pSql->zCopy) && sameText(p->zEnc, pSql->zEnc);
 }
 
 /* A copy of z (NULL stays NULL); *pbNoMem on failure */
@@ -344,7 +378,7 @@ static int batchNew(SessConn *pSc, const void *pShape, unsigned iSerial,
   /* At most 65535 bound parameters per statement (both servers' limit) */
   int nMax = pSql->nMax>0 ? pSql->nMax : 1;
   int nCol = pSql->nParam>0 ? pSql->nParam : 1;
-  if( pSql->zPrefix==0 && !pSql->bMany ) nMax = 1;
+  if( pSql->zPrefix==0 && !pSql->bMany && pSql->zEnc==0 ) nMax = 1;
   if( (sqlite3_int64)nMax*nCol>65535 ) nMax = 65535/nCol;
   if( nMax<1 ) nMax = 1;
   *pp = 0;
@@ -361,6 +395,9 @@ static int batchNew(SessConn *pSc, const void *pShape, unsigned iSerial,
   p->zSep = batchDup(pSql->zSep, &bNoMem);
   p->zSuffix = batchDup(pSql->zSuffix, &bNoMem);
   p->zCopy = batchDup(pSql->zCopy, &bNoMem);
+  p->zEnc = batchDup(pSql->zEnc, &bNoMem);
+  p->nEnc = pSql->nEnc;
+  p->xEncode = pSql->xEncode;
   p->bDollar = pSql->bDollar;
   p->eLastId = pSql->eLastId;
   p->bMany = pSql->bMany;

@@ -243,6 +243,11 @@ struct RemoteBatchSql {
   int eLastId;
   int bMany;                /* zPrefix NULL: several rows still go at once,
                             ** as zOne run for each (remoteSessExecBatch) */
+  /* Several rows as zEnc, a statement of nEnc parameters made from all the
+  ** rows by xEncode (parameter iEnc: sqlite3_malloc'd text) */
+  const char *zEnc;
+  int nEnc;
+  char *(*xEncode)(int iEnc, int nRow, int nCol, const RemoteValue *aVal);
 };
 
 /* Queue a row of shape pSql (aVal: its nParam values, copied) on pSc.

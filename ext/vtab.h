@@ -118,6 +118,11 @@ struct VtabRules {
                             ** literal */
   const char *zTextRead;    /* numeric=text: such a column as it is read,
                             ** its text ("%c::text"); NULL: not offered */
+  int bArrayParams;         /* a batch may bind each column's values as one
+                            ** array: unnest($1::int[], ...), = ANY($1) */
+  const char *zJsonProbe;   /* a batch may bind all its rows as one JSON
+                            ** text that JSON_TABLE reads, where this
+                            ** statement runs (MariaDB 10.6+, MySQL 8) */
 };
 
 /* VtabRules.eBatchUpdate */

@@ -176,7 +176,7 @@ static const VtabRules aRules[] = {
     " = '-Infinity'::float8",
     " ASC NULLS FIRST", " DESC NULLS LAST", "ALL",
     UPSERT_ON_CONFLICT, 1, 1,
-    BATCH_UPDATE_VALUES, 1, " DEFAULT VALUES", LAST_ID_RETURNING, 1, "%c::text" },
+    BATCH_UPDATE_VALUES, 1, " DEFAULT VALUES", LAST_ID_RETURNING, 1, "%c::text", 1, 0 },
   { "mysql", 0, mysqlKind,
     KM_CMP_EXACT,
     KM(K_REAL8)|KM(K_NUMERIC)|KM(K_BLOB),
@@ -195,7 +195,8 @@ static const VtabRules aRules[] = {
     0,
     " ASC", " DESC", "18446744073709551615",
     UPSERT_ON_DUP, 0, 0,
-    BATCH_UPDATE_JOIN, 1, " () VALUES ()", LAST_ID_DRIVER, 0, "CAST(%c AS CHAR)" },
+    BATCH_UPDATE_JOIN, 1, " () VALUES ()", LAST_ID_DRIVER, 0, "CAST(%c AS CHAR)", 0,
+    "SELECT x FROM JSON_TABLE('[1]', '$[*]' COLUMNS(x INT PATH '$')) AS sr_j" },
   { "sqlite", 0, sqliteKind,
     KM_CMP_EXACT|KM(K_BLOB),
     KM(K_REAL8)|KM(K_NUMERIC)|KM(K_BLOB),
@@ -212,7 +213,7 @@ static const VtabRules aRules[] = {
     0,
     " ASC", " DESC", "-1",
     UPSERT_OR_VERB, 0, 0,
-    BATCH_UPDATE_NONE, 1, " DEFAULT VALUES", LAST_ID_RETURNING, 0, 0 },
+    BATCH_UPDATE_NONE, 1, " DEFAULT VALUES", LAST_ID_RETURNING, 0, 0, 0, 0 },
   /* any other dialect: no pushdown, no upsert, ? placeholders */
   { 0, 0, otherKind,
     0, 0, 0, 0, 0, 0, 0,
@@ -223,7 +224,7 @@ static const VtabRules aRules[] = {
     0,
     " ASC", " DESC", 0,
     UPSERT_NONE, 0, 0,
-    BATCH_UPDATE_NONE, 0, 0, LAST_ID_NONE, 0, 0 },
+    BATCH_UPDATE_NONE, 0, 0, LAST_ID_NONE, 0, 0, 0, 0 },
 };
 
 const VtabRules *vtabRulesFor(const RemoteDialect *pD){

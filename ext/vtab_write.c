@@ -105,7 +105,7 @@ struct WriteShape {
                             ** part k of the old key (-1-k) */
   int iLastCol;             /* the generated key read back (-1 none) */
   RemoteBatchSql sql;       /* its SQL (texts in az[]) */
-  char *az[7];
+  char *az[8];
 };
 
 /* SQLite's statement savepoint of the statement writing now */
@@ -129,6 +129,7 @@ struct VtabWrite {
   int nValAlloc;
   char **azBuf;             /* converted values of the row */
   int nBuf, nBufAlloc;
+  int eJson;                /* JSON_TABLE batches: 0 not known, 1 yes, 2 no */
   /* The statement whose rows the remote savepoint sr_w guards */
   sqlite3_stmt *pGuard;
   int iGuardRun;
@@ -961,6 +962,174 @@ static int shapeInsert(Write *w, WriteShape *pS){
   return SQLITE_OK;
 }
 
+/* Append integer i */
+static void appendInt(sqlite3_str *p, sqlite3_int64 i){
+  char z[24];
+  sqlite3_str_append(p, z, remoteIntText(i, z));
+}
+
+/* Append z[0..n) with a backslash before each of the bytes c1 and c2, and
+** (bJson) control characters as \u00XX: runs of plain bytes at once */
+static void appendEscaped(sqlite3_str *p, const char *z, int n, char c1,
+                          char c2, int bJson){
+  int i, iRun = 0;
+  for(i=0; i<n; i++){
+    unsigned char ch = (unsigned char)z[i];
+    if( ch==(unsigned char)c1 || ch==(unsigned char)c2 || (bJson && ch<0x20) ){
+      if( i>iRun ) sqlite3_str_append(p, &z[iRun], i-iRun);
+      if( ch<0x20 && bJson ){
+        sqlite3_str_appendf(p, "\\u%04x", ch);
+      }else{
+        sqlite3_str_appendchar(p, 1, '\\');
+        sqlite3_str_appendchar(p, 1, (char)ch);
+      }
+      iRun = i+1;
+    }
+  }
+  if( n>iRun ) sqlite3_str_append(p, &z[iRun], n-iRun);
+}
+
+/*
+** Column iEnc of nRow queued rows (nCol values each) as a PostgreSQL array
+** literal, for a batch whose statement binds each column as one array
+** (VtabRules.bArrayParams): {1,NULL,"text \" \\",1.5,"\\x00ff"}.
+** sqlite3_malloc'd, or NULL on OOM.
+*/
+static char *pgArrayColumn(int iEnc, int nRow, int nCol, const RemoteValue *aVal){
+  sqlite3_str *p = sqlite3_str_new(0);
+  int r, k;
+  sqlite3_str_appendchar(p, 1, '{');
+  for(r=0; r<nRow; r++){
+    const RemoteValue *v = &aVal[(sqlite3_int64)r*nCol + iEnc];
+    if( r ) sqlite3_str_appendchar(p, 1, ',');
+    switch( v->eType ){
+      case SQLITE_INTEGER:
+        appendInt(p, v->i);
+        break;
+      case SQLITE_FLOAT: {
+        char zNum[REMOTE_DOUBLE_TEXT_MAX];
+        if( v->r!=v->r ){
+          sqlite3_str_appendall(p, "NULL");
+        }else if( v->r>1.7976931348623157e308 || v->r< -1.7976931348623157e308 ){
+          sqlite3_str_appendall(p, v->r>0 ? "Infinity" : "-Infinity");
+        }else{
+          remoteDoubleText(v->r, zNum);
+          sqlite3_str_appendall(p, zNum);
+        }
+        break;
+      }
+      case SQLITE_TEXT:
+        sqlite3_str_appendchar(p, 1, '"');
+        appendEscaped(p, v->z, v->n, '"', '\\', 0);
+        sqlite3_str_appendchar(p, 1, '"');
+        break;
+      case SQLITE_BLOB:
+        sqlite3_str_appendall(p, "\"\\\\x");
+        for(k=0; k<v->n; k++){
+          sqlite3_str_appendf(p, "%02x", (unsigned char)v->z[k]);
+        }
+        sqlite3_str_appendchar(p, 1, '"');
+        break;
+      default:
+        sqlite3_str_appendall(p, "NULL");
+        break;
+    }
+  }
+  sqlite3_str_appendchar(p, 1, '}');
+  if( sqlite3_str_errcode(p) ){
+    sqlite3_free(sqlite3_str_finish(p));
+    return 0;
+  }
+  return sqlite3_str_finish(p);
+}
+
+/* 1 if column iCol's values may go as one array parameter (a type a cast
+** can name, not itself an array) */
+static int arrayParamOk(Write *w, int iCol){
+  const char *zCast = w->pW->azCast[iCol];
+  int n = zCast ? (int)strlen(zCast) : 0;
+  return w->pR->bArrayParams && n>0 && !(n>2 && strcmp(&zCast[n-2], "[]")==0);
+}
+
+/* Shape pS's zEnc (az[7]) from p: nEnc parameters made by pgArrayColumn */
+static int shapeEncoded(WriteShape *pS, sqlite3_str *p, int nEnc){
+  int bNoMem = 0;
+  pS->az[7] = strFinish(p, &bNoMem);
+  if( bNoMem ) return SQLITE_NOMEM;
+  pS->sql.zEnc = pS->az[7];
+  pS->sql.nEnc = nEnc;
+  pS->sql.xEncode = pgArrayColumn;
+  return SQLITE_OK;
+}
+
+/*
+** All nRow queued rows (nCol values each) as one JSON text, for a batch
+** that JSON_TABLE reads (VtabRules.zJsonProbe): [[1,"a\"b",null,1.5],...].
+** sqlite3_malloc'd, or NULL on OOM. (No blob: such shapes do not use it.)
+*/
+static char *jsonRows(int iEnc, int nRow, int nCol, const RemoteValue *aVal){
+  sqlite3_str *p = sqlite3_str_new(0);
+  int r, c;
+  (void)iEnc;
+  sqlite3_str_appendchar(p, 1, '[');
+  for(r=0; r<nRow; r++){
+    sqlite3_str_appendall(p, r ? ",[" : "[");
+    for(c=0; c<nCol; c++){
+      const RemoteValue *v = &aVal[(sqlite3_int64)r*nCol + c];
+      if( c ) sqlite3_str_appendchar(p, 1, ',');
+      switch( v->eType ){
+        case SQLITE_INTEGER:
+          appendInt(p, v->i);
+          break;
+        case SQLITE_FLOAT: {
+          char zNum[REMOTE_DOUBLE_TEXT_MAX];
+          if( v->r!=v->r ){
+            sqlite3_str_appendall(p, "null");
+          }else if( v->r>1.7976931348623157e308 || v->r< -1.7976931348623157e308 ){
+            sqlite3_str_appendall(p, v->r>0 ? "\"inf\"" : "\"-inf\"");
+          }else{
+            remoteDoubleText(v->r, zNum);
+            sqlite3_str_appendall(p, zNum);
+          }
+          break;
+        }
+        case SQLITE_TEXT:
+        case SQLITE_BLOB:
+          sqlite3_str_appendchar(p, 1, '"');
+          appendEscaped(p, v->z, v->n, '"', '\\', 1);
+          sqlite3_str_appendchar(p, 1, '"');
+          break;
+        default:
+          sqlite3_str_appendall(p, "null");
+          break;
+      }
+    }
+    sqlite3_str_appendchar(p, 1, ']');
+  }
+  sqlite3_str_appendchar(p, 1, ']');
+  if( sqlite3_str_errcode(p) ){
+    sqlite3_free(sqlite3_str_finish(p));
+    return 0;
+  }
+  return sqlite3_str_finish(p);
+}
+
+/* May this table's batches bind their rows as JSON for JSON_TABLE? The
+** rules' probe statement, run once per table, says whether the server
+** has JSON_TABLE (a failed statement leaves a MySQL transaction as it
+** was) */
+static int jsonRowsOk(Write *w){
+  VtabWrite *pW = w->pW;
+  if( w->pR->zJsonProbe==0 ) return 0;
+  if( pW->eJson==0 ){
+    char *zErr = 0;
+    sqlite3_int64 n;
+    pW->eJson = remoteSessExec(w->pSc, w->pR->zJsonProbe, 0, 0, &n, &zErr)==SQLITE_OK ? 1 : 2;
+    sqlite3_free(zErr);
+  }
+  return pW->eJson==1;
+}
+
 /* 1 if every key column is an integer (a join on it needs no collation) */
 static int integerKey(RemoteVtab *pTab){
   int k;
@@ -1087,6 +1256,98 @@ static int shapeUpdate(Write *w, WriteShape *pS){
   sqlite3_free(zOneT);
   if( rc ) return rc;
   shapeSql(w, pS, eBatch!=BATCH_UPDATE_NONE);
+  if( integerKey(pTab) && eBatch==BATCH_UPDATE_JOIN ){
+    /*   UPDATE `items` AS sr_t JOIN JSON_TABLE(?, '$[*]' COLUMNS(
+    **     c0 LONGTEXT PATH '$[0]', k0 BIGINT PATH '$[1]')) AS sr_v
+    **     ON sr_t.`id` = sr_v.k0 SET sr_t.`name` = sr_v.c0
+    ** (every row of the batch in one JSON parameter) */
+    int bOk = 1;
+    for(i=0; i<nSet; i++) if( pTab->aKind[pS->aiParam[i]]==K_BLOB ) bOk = 0;
+    if( bOk && jsonRowsOk(w) ){
+      sqlite3_str *p = sqlite3_str_new(0);
+      sqlite3_str_appendall(p, "UPDATE ");
+      vtabAppendTarget(p, pTab, w->pSc, w->pD);
+      sqlite3_str_appendall(p, " AS sr_t JOIN JSON_TABLE(?, '$[*]' COLUMNS(");
+      for(i=0; i<pS->nParam; i++){
+        int iCol = pS->aiParam[i]>=0 ? pS->aiParam[i] : pTab->aiPk[-1-pS->aiParam[i]];
+        const char *zType;
+        switch( pTab->aKind[iCol] ){
+          case K_INT: case K_BOOL: zType = "BIGINT"; break;
+          case K_REAL8: case K_REAL4: zType = "DOUBLE"; break;
+          case K_NUMERIC: zType = "DECIMAL(65,30)"; break;
+          default: zType = "LONGTEXT"; break;
+        }
+        if( pS->aiParam[i]>=0 ){
+          sqlite3_str_appendf(p, "%sc%d %s PATH '$[%d]'", i ? ", " : "", i, zType, i);
+        }else{
+          sqlite3_str_appendf(p, "%sk%d %s PATH '$[%d]'", i ? ", " : "",
+                              -1-pS->aiParam[i], zType, i);
+        }
+      }
+      sqlite3_str_appendall(p, ")) AS sr_v ON ");
+      for(k=0; k<pTab->nPk; k++){
+        if( k ) sqlite3_str_appendall(p, " AND ");
+        sqlite3_str_appendall(p, "sr_t.");
+        appendCol(w, p, pTab->aiPk[k]);
+        sqlite3_str_appendf(p, " = sr_v.k%d", k);
+      }
+      sqlite3_str_appendall(p, " SET ");
+      for(i=0; i<nSet; i++){
+        if( i ) sqlite3_str_appendall(p, ", ");
+        sqlite3_str_appendall(p, "sr_t.");
+        appendCol(w, p, pS->aiParam[i]);
+        sqlite3_str_appendf(p, " = sr_v.c%d", i);
+      }
+      rc = shapeEncoded(pS, p, 1);
+      if( rc ) return rc;
+      pS->sql.xEncode = jsonRows;
+      pS->sql.zPrefix = 0;
+      pS->sql.bMany = 0;
+    }
+  }
+  if( integerKey(pTab) && w->pR->bArrayParams ){
+    /*   UPDATE "public"."items" AS sr_t SET "name" = sr_v.c0
+    **     FROM unnest($1::text[], $2::integer[]) AS sr_v(c0, k0)
+    **     WHERE sr_t."id" = sr_v.k0
+    ** (each column's values of the batch as one array) */
+    sqlite3_str *p = sqlite3_str_new(0);
+    int bOk = 1;
+    for(i=0; i<pS->nParam; i++){
+      int iCol = pS->aiParam[i]>=0 ? pS->aiParam[i] : pTab->aiPk[-1-pS->aiParam[i]];
+      if( !arrayParamOk(w, iCol) ) bOk = 0;
+    }
+    if( bOk ){
+      sqlite3_str_appendall(p, "UPDATE ");
+      vtabAppendTarget(p, pTab, w->pSc, w->pD);
+      sqlite3_str_appendall(p, " AS sr_t SET ");
+      for(i=0; i<nSet; i++){
+        if( i ) sqlite3_str_appendall(p, ", ");
+        appendCol(w, p, pS->aiParam[i]);
+        sqlite3_str_appendf(p, " = sr_v.c%d", i);
+      }
+      sqlite3_str_appendall(p, " FROM unnest(");
+      for(i=0; i<pS->nParam; i++){
+        int iCol = pS->aiParam[i]>=0 ? pS->aiParam[i] : pTab->aiPk[-1-pS->aiParam[i]];
+        sqlite3_str_appendf(p, "%s$%d::%s[]", i ? ", " : "", i+1, w->pW->azCast[iCol]);
+      }
+      sqlite3_str_appendall(p, ") AS sr_v(");
+      for(i=0; i<nSet; i++) sqlite3_str_appendf(p, "c%d, ", i);
+      for(k=0; k<pTab->nPk; k++) sqlite3_str_appendf(p, "%sk%d", k ? ", " : "", k);
+      sqlite3_str_appendall(p, ") WHERE ");
+      for(k=0; k<pTab->nPk; k++){
+        if( k ) sqlite3_str_appendall(p, " AND ");
+        sqlite3_str_appendall(p, "sr_t.");
+        appendCol(w, p, pTab->aiPk[k]);
+        sqlite3_str_appendf(p, " = sr_v.k%d", k);
+      }
+      rc = shapeEncoded(pS, p, pS->nParam);
+      if( rc ) return rc;
+      pS->sql.zPrefix = 0;      /* the arrays serve several rows */
+      pS->sql.bMany = 0;
+    }else{
+      sqlite3_free(sqlite3_str_finish(p));
+    }
+  }
   return SQLITE_OK;
 }
 
@@ -1146,6 +1407,44 @@ static int shapeDelete(Write *w, WriteShape *pS){
   sqlite3_free(zOneT);
   if( rc ) return rc;
   shapeSql(w, pS, pR->bBatchDelete);
+  if( integerKey(pTab) && pR->bArrayParams ){
+    /*   DELETE FROM "public"."items" WHERE "id" = ANY($1::integer[])
+    **   DELETE FROM "public"."t" AS sr_t USING unnest($1::integer[],
+    **     $2::bigint[]) AS sr_v(k0, k1) WHERE sr_t."a" = sr_v.k0 AND ... */
+    sqlite3_str *p = sqlite3_str_new(0);
+    int bOk = 1;
+    for(k=0; k<pTab->nPk; k++) if( !arrayParamOk(w, pTab->aiPk[k]) ) bOk = 0;
+    if( bOk ){
+      sqlite3_str_appendall(p, "DELETE FROM ");
+      vtabAppendTarget(p, pTab, w->pSc, w->pD);
+      if( pTab->nPk==1 ){
+        sqlite3_str_appendall(p, " WHERE ");
+        appendCol(w, p, pTab->iPk);
+        sqlite3_str_appendf(p, " = ANY($1::%s[])", w->pW->azCast[pTab->iPk]);
+      }else{
+        sqlite3_str_appendall(p, " AS sr_t USING unnest(");
+        for(k=0; k<pTab->nPk; k++){
+          sqlite3_str_appendf(p, "%s$%d::%s[]", k ? ", " : "", k+1,
+                              w->pW->azCast[pTab->aiPk[k]]);
+        }
+        sqlite3_str_appendall(p, ") AS sr_v(");
+        for(k=0; k<pTab->nPk; k++) sqlite3_str_appendf(p, "%sk%d", k ? ", " : "", k);
+        sqlite3_str_appendall(p, ") WHERE ");
+        for(k=0; k<pTab->nPk; k++){
+          if( k ) sqlite3_str_appendall(p, " AND ");
+          sqlite3_str_appendall(p, "sr_t.");
+          appendCol(w, p, pTab->aiPk[k]);
+          sqlite3_str_appendf(p, " = sr_v.k%d", k);
+        }
+      }
+      rc = shapeEncoded(pS, p, pTab->nPk);
+      if( rc ) return rc;
+      pS->sql.zPrefix = 0;
+      pS->sql.bMany = 0;
+    }else{
+      sqlite3_free(sqlite3_str_finish(p));
+    }
+  }
   return SQLITE_OK;
 }
 
