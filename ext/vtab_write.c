@@ -14,7 +14,14 @@
 ** boolean) on PostgreSQL, and kept while the same kind of row comes),
 ** binds the row's values, converted by the column's affinity as SQLite
 ** would store them, and either sends the row now or queues it on the CONN
-** (batch.c), which sends batch_size rows in one statement.
+** (batch.c), which sends batch_size rows in one statement: multi-row
+** VALUES, COPY, key IN (...), UPDATE ... FROM (VALUES ...) / JOIN (SELECT
+** ... UNION ALL ...), or a statement of a few parameters made from all
+** the rows (PostgreSQL arrays: pgArrayColumn(); JSON for MySQL's
+** JSON_TABLE: jsonRows()), or the one-row statement for each row through
+** the dialect's xExecBatch. A NULL for a column the remote fills itself
+** leaves it out of the INSERT (rowMask()); a JSON array written to a
+** PostgreSQL array column becomes the array literal (jsonToArray()).
 **
 ** When rows may wait. A queued row must reach the server before the
 ** statement that wrote it ends, so that a remote error fails that
@@ -61,7 +68,10 @@
 **
 ** Under isolation_level=AUTOCOMMIT no remote transaction spans SQLite's:
 ** each statement that writes through a table gets one of its own
-** (remoteSessStmtBegin), committed at its end.
+** (remoteSessStmtBegin), committed at its end. (One case keeps it open
+** past the statement: an ambiguous statement savepoint that was a user's,
+** around a statement of one row; the next write, savepoint or end of the
+** transaction closes it.)
 */
 #include <math.h>
 #include <string.h>
@@ -1118,12 +1128,17 @@ static char *jsonRows(int iEnc, int nRow, int nCol, const RemoteValue *aVal){
 ** rules' probe statement, run once per table, says whether the server
 ** has JSON_TABLE (a failed statement leaves a MySQL transaction as it
 ** was) */
-static int jsonRowsOk(Write *w){
+static int jsonRowsOk(Write *w, int *pRc){
   VtabWrite *pW = w->pW;
   if( w->pR->zJsonProbe==0 ) return 0;
   if( pW->eJson==0 ){
     char *zErr = 0;
     sqlite3_int64 n;
+    /* rows queued before go first, their errors being theirs */
+    if( remoteBatchPending(w->pSc) ){
+      *pRc = remoteBatchFlush(w->pSc, &w->zErr);
+      if( *pRc ) return 0;
+    }
     pW->eJson = remoteSessExec(w->pSc, w->pR->zJsonProbe, 0, 0, &n, &zErr)==SQLITE_OK ? 1 : 2;
     sqlite3_free(zErr);
   }
@@ -1263,7 +1278,7 @@ static int shapeUpdate(Write *w, WriteShape *pS){
     ** (every row of the batch in one JSON parameter) */
     int bOk = 1;
     for(i=0; i<nSet; i++) if( pTab->aKind[pS->aiParam[i]]==K_BLOB ) bOk = 0;
-    if( bOk && jsonRowsOk(w) ){
+    if( bOk && jsonRowsOk(w, &rc) ){
       sqlite3_str *p = sqlite3_str_new(0);
       sqlite3_str_appendall(p, "UPDATE ");
       vtabAppendTarget(p, pTab, w->pSc, w->pD);
@@ -1304,6 +1319,7 @@ static int shapeUpdate(Write *w, WriteShape *pS){
       pS->sql.zPrefix = 0;
       pS->sql.bMany = 0;
     }
+    if( rc ) return rc;
   }
   if( integerKey(pTab) && w->pR->bArrayParams ){
     /*   UPDATE "public"."items" AS sr_t SET "name" = sr_v.c0
