@@ -89,6 +89,9 @@
 #define WCOL_DEFAULT  0x02  /* ... with defaults=all */
 #define WCOL_ARRAY    0x04  /* a JSON array is written as an array literal */
 #define WCOL_JSONARRAY 0x08 /* ... of json or jsonb elements */
+#define WCOL_GENERATED 0x10 /* the remote fills it by itself (identity,
+                            ** serial, AUTO_INCREMENT, generated): its value
+                            ** may be the key remote_last_insert_id() gives */
 
 /* Inside a transaction the first rows of a statement go one at a time:
 ** a statement of a few rows fails alone, with the remote's message (see
@@ -177,6 +180,7 @@ int vtabWriteInit(RemoteVtab *pTab, const RemoteTableInfo *pInfo,
   for(i=0; pInfo && i<nCol && i<pInfo->nCol; i++){
     const RemoteColumnInfo *c = &pInfo->aCol[i];
     if( c->bAuto || (c->bDefault && c->bNotNull) ) pW->aFlag[i] |= WCOL_AUTO;
+    if( c->bAuto ) pW->aFlag[i] |= WCOL_GENERATED;
     if( c->bDefault && bDefaultsAll ) pW->aFlag[i] |= WCOL_AUTO;
     if( c->bDefault ) pW->aFlag[i] |= WCOL_DEFAULT;
     if( pTab->pRules->bArrayJson && c->zRemoteType ){
@@ -933,12 +937,12 @@ static int shapeInsert(Write *w, WriteShape *pS){
   pS->iLastCol = -1;
   if( pR->eLastId!=LAST_ID_NONE ){
     for(i=0; i<pTab->nCol && pS->iLastCol<0; i++){
-      if( !pS->aMask[i] && isKeyColumn(pTab, i) && (w->pW->aFlag[i] & WCOL_AUTO) ){
+      if( !pS->aMask[i] && isKeyColumn(pTab, i) && (w->pW->aFlag[i] & WCOL_GENERATED) ){
         pS->iLastCol = i;
       }
     }
     for(i=0; i<pTab->nCol && pS->iLastCol<0; i++){
-      if( !pS->aMask[i] && (w->pW->aFlag[i] & WCOL_AUTO) ) pS->iLastCol = i;
+      if( !pS->aMask[i] && (w->pW->aFlag[i] & WCOL_GENERATED) ) pS->iLastCol = i;
     }
   }
   if( pS->iLastCol>=0 && pR->eLastId==LAST_ID_RETURNING ){
