@@ -123,6 +123,12 @@ struct RemoteColumnInfo {
   int bNotNull;
   int eColl;                /* a text column's collation: REMOTE_COLL_* */
   int bEnum;                /* an enum type (PostgreSQL) */
+  int bAuto;                /* the remote fills it by itself: identity,
+                            ** serial (a nextval default), AUTO_INCREMENT,
+                            ** a generated column */
+  int bDefault;             /* it has a remote default (bAuto ones too) */
+  char *zCastType;          /* its type without modifiers, as a cast names
+                            ** it (PostgreSQL "character varying"), or NULL */
 };
 
 /* RemoteColumnInfo.eColl: what the catalog says of a column's collation */
@@ -249,7 +255,8 @@ struct RemoteDialect {
                     RemoteTableInfo **ppInfo);
 
   /* List table and view names of a schema (NULL = default) as a
-  ** sqlite3_malloc'd array of sqlite3_malloc'd strings. */
+  ** sqlite3_malloc'd array of sqlite3_malloc'd strings. SQLITE_NOTFOUND
+  ** (nothing listed) when the schema zSchema does not exist. */
   int (*xListTables)(RemoteConn*, const char *zSchema,
                      int *pnTable, char ***pazTable);
 
@@ -299,6 +306,22 @@ struct RemoteDialect {
   int (*xTpcList)(RemoteConn*, int *pnXid, char ***pazXid);
   int (*xTpcError)(RemoteConn*);
   int nTpcXidMax;           /* longest xid in bytes */
+  /* Optional: the key the server generated for the last of the nRow rows
+  ** the last INSERT on this connection wrote (MySQL: mysql_insert_id() is
+  ** the first one's), *piId 0 when none. SQLITE_OK or SQLITE_ERROR with
+  ** the error set. */
+  int (*xLastInsertId)(RemoteConn*, int nRow, sqlite3_int64 *piId);
+
+  /* Optional: run zSql (nParam placeholders) once for each of nSet
+  ** parameter sets (aParam: nSet*nParam values, one set after the other)
+  ** in as few round trips as the driver allows (PostgreSQL: pipeline mode;
+  ** MariaDB: array binding). *pnChange = the rows affected in all. On
+  ** failure the sets before the failing one may have run (the caller's
+  ** transaction undoes them): SQLITE_ERROR with the error set.
+  ** SQLITE_NOTFOUND, having run nothing: not for these sets (the caller
+  ** runs them one by one). */
+  int (*xExecBatch)(RemoteConn*, const char *zSql, int nParam, int nSet,
+                    const RemoteValue *aParam, sqlite3_int64 *pnChange);
 };
 
 /* Steps of a two-phase transaction (xTpcSql) */

@@ -2434,14 +2434,19 @@ static int myTableColumns(MyConn *p, RemoteTableInfo *pInfo){
 
   rc = myQuery(&p->base,
       "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE,"
-      " IS_NULLABLE FROM information_schema.COLUMNS"
+      " IS_NULLABLE, EXTRA LIKE '%auto_increment%' OR EXTRA LIKE '%GENERATED%',"
+      " (COLUMN_DEFAULT IS NOT NULL AND COLUMN_DEFAULT <> 'NULL')"
+      "  OR EXTRA LIKE '%auto_increment%' OR EXTRA LIKE '%GENERATED%'"
+      " FROM information_schema.COLUMNS"
       " WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
       2, aParam, 256, 0, &pCur);
   while( rc==SQLITE_OK && (rc = myStep(pCur))==SQLITE_ROW ){
-    RemoteValue aV[6];
+    RemoteValue aV[8];
     char *azText[6];
     int i;
     rc = SQLITE_OK;
+    myColumn(pCur, 6, &aV[6]);
+    myColumn(pCur, 7, &aV[7]);
     for(i=0; i<6; i++){
       myColumn(pCur, i, &aV[i]);
       azText[i] = myValueText(&aV[i]);
@@ -2466,6 +2471,8 @@ static int myTableColumns(MyConn *p, RemoteTableInfo *pInfo){
         c->zRemoteType = azText[4];
         azText[4] = 0;
         c->bNotNull = azText[5] && sqlite3_stricmp(azText[5], "NO")==0;
+        c->bAuto = myValueInt(&aV[6])!=0;
+        c->bDefault = myValueInt(&aV[7])!=0;
         if( c->zDeclType==0 || c->zRemoteType==0 ) rc = myNoMem(p);
       }
     }
@@ -2548,7 +2555,8 @@ static int myCompareNames(const void *pA, const void *pB){
 /*
 ** Names of the tables and views of database zSchema (NULL = current),
 ** sorted in byte order: *pazTable is a sqlite3_malloc'd array of
-** *pnTable sqlite3_malloc'd strings. SQLITE_OK or SQLITE_ERROR.
+** *pnTable sqlite3_malloc'd strings. SQLITE_OK, SQLITE_NOTFOUND when
+** there is no database zSchema, or SQLITE_ERROR.
 */
 static int myListTables(RemoteConn *pConn, const char *zSchema,
                         int *pnTable, char ***pazTable){
@@ -2594,6 +2602,16 @@ static int myListTables(RemoteConn *pConn, const char *zSchema,
     for(i=0; i<3; i++) sqlite3_free(azText[i]);
   }
   myFinalize(pCur);
+  pCur = 0;
+  if( rc==SQLITE_DONE && nTable==0 && zSchema ){
+    /* no table: is there such a database at all? */
+    rc = myQuery(pConn, "SELECT 1 FROM information_schema.SCHEMATA"
+                        " WHERE SCHEMA_NAME = ?", 1, aParam, 1, 0, &pCur);
+    if( rc==SQLITE_OK ) rc = myStep(pCur);
+    myFinalize(pCur);
+    if( rc==SQLITE_DONE ) return SQLITE_NOTFOUND;
+    if( rc==SQLITE_ROW ) rc = SQLITE_DONE;
+  }
   if( rc!=SQLITE_DONE ){
     for(i=0; i<nTable; i++) sqlite3_free(azTable[i]);
     sqlite3_free(azTable);
@@ -2794,6 +2812,173 @@ static int myTpcError(RemoteConn *pConn){
   return strcmp(pConn->zCode, "1397")==0 ? REMOTE_TPC_ERR_NOTFOUND : 0;
 }
 
+/*
+** The AUTO_INCREMENT value generated for the last of the nRow rows the
+** last INSERT wrote: mysql_insert_id() is the first one's, and a
+** multi-row INSERT takes consecutive values (innodb_autoinc_lock_mode 0
+** or 1, MariaDB's default; not under mode 2 with concurrent inserts) one
+** auto_increment_increment apart.
+*/
+static int myLastInsertId(RemoteConn *pConn, int nRow, sqlite3_int64 *piId){
+  MyConn *p = (MyConn*)pConn;
+  RemoteCursor *pCur = 0;
+  RemoteValue v;
+  int rc;
+  *piId = (sqlite3_int64)mysql_insert_id(p->db);
+  if( nRow<=1 || *piId==0 ) return SQLITE_OK;
+  memset(&v, 0, sizeof(v));
+  v.eType = SQLITE_INTEGER;
+  v.i = nRow-1;
+  rc = myQuery(pConn, "SELECT @@auto_increment_increment * ?", 1, &v, 1, 0, &pCur);
+  if( rc==SQLITE_OK && (rc = myStep(pCur))==SQLITE_ROW ){
+    myColumn(pCur, 0, &v);
+    *piId += myValueInt(&v);
+    rc = SQLITE_OK;
+  }
+  myFinalize(pCur);
+  return rc==SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/*
+** xExecBatch: MariaDB's array binding (STMT_ATTR_ARRAY_SIZE): the
+** statement runs for every set in one round trip. Each column is bound as
+** an array of the one type its values have (NULLs by indicator); a column
+** of several types, or a server without bulk operations (MySQL), gives
+** SQLITE_NOTFOUND and the caller runs the sets one by one.
+*/
+static int myExecBatch(RemoteConn *pConn, const char *zSql, int nParam,
+                       int nSet, const RemoteValue *aParam,
+                       sqlite3_int64 *pnChange){
+  MyConn *p = (MyConn*)pConn;
+  MYSQL_STMT *pStmt = 0;
+  MyStmt *e = 0;
+  MYSQL_BIND *aBind = 0;
+  char *aInd = 0;
+  void **aBuf = 0;
+  unsigned long *anLen = 0;
+  unsigned int nArray = (unsigned int)nSet;
+  size_t caps = 0;
+  int i, k, rc;
+
+  *pnChange = 0;
+  remoteConnClearError(&p->base);
+  if( nParam<=0 || nSet<=1 ) return SQLITE_NOTFOUND;
+  if( p->bTzAsk ) myTzAsk(p);
+  if( p->base.mFlags & REMOTE_QUERY_UTC ){
+    /* a statement that must run in UTC in a session of another zone goes
+    ** one set at a time, each under SET STATEMENT time_zone (myExec) */
+    char *zUtcSql = 0;
+    const char *zW = myUtcSql(p, zSql, p->base.mFlags, &zUtcSql);
+    sqlite3_free(zUtcSql);
+    if( zW==0 ) return myNoMem(p);
+    if( zW!=zSql ) return SQLITE_NOTFOUND;
+  }
+  if( mariadb_get_infov(p->db, MARIADB_CONNECTION_EXTENDED_SERVER_CAPABILITIES,
+                        &caps) || (caps & (MARIADB_CLIENT_STMT_BULK_OPERATIONS>>32))==0 ){
+    return SQLITE_NOTFOUND;
+  }
+  /* one type per column */
+  for(i=0; i<nParam; i++){
+    int eType = SQLITE_NULL;
+    for(k=0; k<nSet; k++){
+      int t = aParam[(sqlite3_int64)k*nParam+i].eType;
+      if( t==SQLITE_NULL ) continue;
+      if( eType!=SQLITE_NULL && t!=eType ) return SQLITE_NOTFOUND;
+      eType = t;
+    }
+  }
+  aBind = sqlite3_malloc64(nParam*sizeof(MYSQL_BIND));
+  aBuf = sqlite3_malloc64(nParam*sizeof(void*));
+  aInd = sqlite3_malloc64((sqlite3_int64)nParam*nSet);
+  anLen = sqlite3_malloc64((sqlite3_int64)nParam*nSet*sizeof(unsigned long));
+  if( aBind==0 || aBuf==0 || aInd==0 || anLen==0 ){
+    rc = myNoMem(p);
+    goto batch_done;
+  }
+  memset(aBind, 0, nParam*sizeof(MYSQL_BIND));
+  memset(aBuf, 0, nParam*sizeof(void*));
+  for(i=0; i<nParam; i++){
+    MYSQL_BIND *b = &aBind[i];
+    char *azInd = &aInd[(sqlite3_int64)i*nSet];
+    unsigned long *an = &anLen[(sqlite3_int64)i*nSet];
+    int eType = SQLITE_NULL;
+    for(k=0; k<nSet; k++){
+      const RemoteValue *v = &aParam[(sqlite3_int64)k*nParam+i];
+      azInd[k] = v->eType==SQLITE_NULL ? STMT_INDICATOR_NULL : STMT_INDICATOR_NONE;
+      if( v->eType!=SQLITE_NULL ) eType = v->eType;
+    }
+    switch( eType ){
+      case SQLITE_INTEGER: {
+        long long *a = sqlite3_malloc64((sqlite3_int64)nSet*sizeof(long long));
+        if( a ) for(k=0; k<nSet; k++) a[k] = aParam[(sqlite3_int64)k*nParam+i].i;
+        b->buffer_type = MYSQL_TYPE_LONGLONG;
+        aBuf[i] = a;
+        break;
+      }
+      case SQLITE_FLOAT: {
+        double *a = sqlite3_malloc64((sqlite3_int64)nSet*sizeof(double));
+        if( a ) for(k=0; k<nSet; k++) a[k] = aParam[(sqlite3_int64)k*nParam+i].r;
+        b->buffer_type = MYSQL_TYPE_DOUBLE;
+        aBuf[i] = a;
+        break;
+      }
+      case SQLITE_TEXT:
+      case SQLITE_BLOB: {
+        const char **a = sqlite3_malloc64((sqlite3_int64)nSet*sizeof(char*));
+        if( a ) for(k=0; k<nSet; k++){
+          const RemoteValue *v = &aParam[(sqlite3_int64)k*nParam+i];
+          a[k] = v->z ? v->z : "";
+          an[k] = v->eType==SQLITE_NULL || v->n<0 ? 0 : (unsigned long)v->n;
+        }
+        b->buffer_type = eType==SQLITE_TEXT ? MYSQL_TYPE_STRING : MYSQL_TYPE_BLOB;
+        b->length = an;
+        aBuf[i] = (void*)a;
+        break;
+      }
+      default:
+        b->buffer_type = MYSQL_TYPE_NULL;
+        aBuf[i] = sqlite3_malloc(1);
+        break;
+    }
+    if( aBuf[i]==0 ){
+      rc = myNoMem(p);
+      goto batch_done;
+    }
+    b->buffer = aBuf[i];
+    b->u.indicator = azInd;
+  }
+  rc = myStmtGet(p, zSql, nParam, 0, &pStmt, &e);
+  if( rc ) goto batch_done;
+  if( mysql_stmt_attr_set(pStmt, STMT_ATTR_ARRAY_SIZE, &nArray)
+   || mysql_stmt_bind_param(pStmt, aBind) ){
+    myStmtError(p, pStmt);
+    rc = SQLITE_ERROR;
+  }else if( mysql_stmt_execute(pStmt) ){
+    myStmtError(p, pStmt);
+    rc = SQLITE_ERROR;
+  }else{
+    myTrackTz(p);
+    *pnChange = (sqlite3_int64)mysql_stmt_affected_rows(pStmt);
+    rc = myStmtDiscard(p, pStmt, 0);
+  }
+  /* the cached statement runs one set at a time again */
+  nArray = 0;
+  mysql_stmt_attr_set(pStmt, STMT_ATTR_ARRAY_SIZE, &nArray);
+  if( rc!=SQLITE_OK && myStmtFailed(p, e) ){
+    pStmt = 0;
+    e = 0;
+  }
+  myStmtDone(pStmt, e);
+
+batch_done:
+  for(i=0; aBuf && i<nParam; i++) sqlite3_free(aBuf[i]);
+  sqlite3_free(aBuf);
+  sqlite3_free(aBind);
+  sqlite3_free(aInd);
+  sqlite3_free(anLen);
+  return rc;
+}
+
 const RemoteDialect remoteMysqlDialect = {
   .iVersion = REMOTE_DIALECT_VERSION,
   /* zName also serves "mariadb"; no xCopyBegin/Rows/End: the multi-row
@@ -2832,4 +3017,6 @@ const RemoteDialect remoteMysqlDialect = {
   .xTpcList = myTpcList,
   .xTpcError = myTpcError,
   .nTpcXidMax = 64,         /* a gtrid is at most 64 bytes */
+  .xLastInsertId = myLastInsertId,
+  .xExecBatch = myExecBatch,
 };

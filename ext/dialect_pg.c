@@ -22,8 +22,10 @@
 */
 #include <assert.h>
 #include <ctype.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <stddef.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -1405,6 +1407,137 @@ static int pgExec(RemoteConn *pConn, const char *zSql, int nParam,
   if( pnChange ) *pnChange = rc==SQLITE_OK ? nChange : 0;
   return rc;
 }
+
+#ifdef LIBPQ_HAS_PIPELINING
+/* Sets sent per round trip of pgExecBatch */
+#define PG_PIPE_CHUNK 1000
+
+/* Send what libpq holds, reading what the server answers meanwhile (so
+** that neither side waits on a full socket buffer): 0, or -1 on error */
+static int pgPipeFlush(PgConn *p){
+  int r;
+  while( (r = PQflush(p->pg))==1 ){
+    struct pollfd fd;
+    fd.fd = PQsocket(p->pg);
+    fd.events = POLLIN|POLLOUT;
+    fd.revents = 0;
+    if( poll(&fd, 1, -1)<0 ){
+      if( errno==EINTR ) continue;
+      return -1;
+    }
+    if( (fd.revents & POLLIN) && !PQconsumeInput(p->pg) ) return -1;
+  }
+  return r;
+}
+
+/*
+** xExecBatch: the sets in pipeline mode, PG_PIPE_CHUNK sets per round trip
+** (sent without waiting, then a sync, then their results). A set whose
+** parameter types are the first set's runs the statement prepared for
+** them (kept in the statement cache when it keeps statements); another set
+** is sent with its own types. After a failure the server skips the rest
+** of the chunk; the first error is reported.
+*/
+static int pgExecBatch(RemoteConn *pConn, const char *zSql, int nParam,
+                       int nSet, const RemoteValue *aParam,
+                       sqlite3_int64 *pnChange){
+  PgConn *p = (PgConn*)pConn;
+  PgStmt *pStmt = 0;
+  PgBind bind;
+  PGresult *pRes;
+  sqlite3_int64 nChange = 0;
+  int rc = SQLITE_OK, iSet = 0;
+
+  assert( p->base.pActive==0 );
+  *pnChange = 0;
+  remoteConnClearError(&p->base);
+  /* the core's times in a session not in UTC: each set through pgRun,
+  ** which binds them as UTC (see "Time zones") */
+  if( (p->base.mFlags & REMOTE_QUERY_UTC) && !pgSessionUtc(p) ){
+    return SQLITE_NOTFOUND;
+  }
+  if( p->nDealloc>0 || p->nStmt>p->base.nStmtCache ) pgStmtFlush(p);
+  if( pgBindInit(p, &bind, nParam, aParam) ) return SQLITE_ERROR;
+  /* behind a pooler no statement is prepared by name (see "Poolers") */
+  if( p->base.nStmtCache>0 && bind.n>0 && !p->bPooled ){
+    rc = pgStmtGet(p, zSql, &bind, &pStmt);
+  }
+  pgBindFree(&bind);
+  if( rc ) return rc;
+  if( !PQenterPipelineMode(p->pg) || PQsetnonblocking(p->pg, 1) ){
+    pgSetError(p, 0);
+    PQexitPipelineMode(p->pg);
+    return SQLITE_ERROR;
+  }
+  while( rc==SQLITE_OK && iSet<nSet ){
+    int nChunk = nSet-iSet<PG_PIPE_CHUNK ? nSet-iSet : PG_PIPE_CHUNK;
+    int nSent = 0, k, bLost = 0;
+    for(k=0; k<nChunk; k++){
+      const RemoteValue *aV = &aParam[(sqlite3_int64)(iSet+k)*nParam];
+      int bOk;
+      if( pgBindInit(p, &bind, nParam, aV) ){
+        rc = SQLITE_ERROR;
+        break;
+      }
+      if( pStmt && memcmp(pStmt->aType, bind.aType, bind.n*sizeof(Oid))==0 ){
+        bOk = PQsendQueryPrepared(p->pg, pStmt->zName, bind.n, bind.azVal,
+                                  bind.anLen, bind.aFmt, 0);
+      }else{
+        bOk = PQsendQueryParams(p->pg, zSql, bind.n, bind.aType, bind.azVal,
+                                bind.anLen, bind.aFmt, 0);
+      }
+      pgBindFree(&bind);
+      if( !bOk ){
+        pgSetError(p, 0);
+        rc = SQLITE_ERROR;
+        break;
+      }
+      nSent++;
+    }
+    if( !PQpipelineSync(p->pg) || pgPipeFlush(p) ){
+      if( rc==SQLITE_OK ) pgSetError(p, 0);
+      rc = SQLITE_ERROR;
+      bLost = 1;
+    }
+    PQsetnonblocking(p->pg, 0);
+    for(k=0; !bLost && k<nSent; k++){
+      while( (pRes = PQgetResult(p->pg))!=0 ){
+        ExecStatusType e = PQresultStatus(pRes);
+        if( e==PGRES_COMMAND_OK || e==PGRES_TUPLES_OK ){
+          nChange += strtoll(PQcmdTuples(pRes), 0, 10);
+        }else if( e!=PGRES_PIPELINE_ABORTED && rc==SQLITE_OK ){
+          rc = pgCheck(p, pRes);
+        }
+        PQclear(pRes);
+        if( PQstatus(p->pg)==CONNECTION_BAD ){ bLost = 1; break; }
+      }
+    }
+    if( !bLost ){
+      /* the chunk's sync */
+      pRes = PQgetResult(p->pg);
+      if( pRes==0 || PQresultStatus(pRes)!=PGRES_PIPELINE_SYNC ){
+        if( rc==SQLITE_OK ) pgSetError(p, pRes);
+        rc = SQLITE_ERROR;
+      }
+      PQclear(pRes);
+    }
+    if( bLost && rc==SQLITE_OK ){ pgSetError(p, 0); rc = SQLITE_ERROR; }
+    if( bLost ) break;
+    iSet += nChunk;
+    if( rc==SQLITE_OK && iSet<nSet && PQsetnonblocking(p->pg, 1) ){
+      pgSetError(p, 0);
+      rc = SQLITE_ERROR;
+    }
+  }
+  PQsetnonblocking(p->pg, 0);
+  if( !PQexitPipelineMode(p->pg) && rc==SQLITE_OK ){
+    pgSetError(p, 0);
+    rc = SQLITE_ERROR;
+  }
+  *pnChange = rc==SQLITE_OK ? nChange : 0;
+  return rc;
+}
+#endif /* LIBPQ_HAS_PIPELINING */
 
 /*
 ** ----------------------------------------------------------------------
@@ -3058,7 +3191,9 @@ static char *pgGetIsolation(RemoteConn *pConn){
 ** One row per column of the relation $2 in schema $1 (NULL: the first
 ** visible through the search path), in attnum order. A relation without
 ** columns gives one row with a NULL attname. Domains are resolved one
-** level for the declared type.
+** level for the declared type. Then the type as a cast names it, whether
+** the server fills the column by itself (identity, generated, a serial's
+** nextval default) and whether it has a default at all.
 */
 static const char zPgTableInfo[] =
   "SELECT n.nspname, c.relname, c.relkind, c.reltuples::pg_catalog.int8,"
@@ -3079,12 +3214,17 @@ static const char zPgTableInfo[] =
   "    ELSE co.collprovider='c' AND co.collcollate IN ('C','POSIX','C.UTF-8','C.utf8') END"
   "   THEN 2 ELSE 1 END"
   "  FROM pg_catalog.pg_collation co WHERE co.oid=a.attcollation),"
-  " t.typtype='e'"
+  " t.typtype='e',"
+  " pg_catalog.format_type(a.atttypid, NULL),"
+  " a.attidentity<>'' OR a.attgenerated<>''"
+  "  OR coalesce(pg_catalog.pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%', false),"
+  " a.atthasdef OR a.attidentity<>''"
   " FROM pg_catalog.pg_class c"
   " JOIN pg_catalog.pg_namespace n ON n.oid=c.relnamespace"
   " LEFT JOIN pg_catalog.pg_attribute a"
   "  ON a.attrelid=c.oid AND a.attnum>0 AND NOT a.attisdropped"
   " LEFT JOIN pg_catalog.pg_type t ON t.oid=a.atttypid"
+  " LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid=c.oid AND d.adnum=a.attnum"
   " WHERE c.relkind IN ('r','p','v','m','f') AND c.relname=$2::pg_catalog.text"
   "  AND CASE WHEN $1::pg_catalog.text IS NULL"
   "   THEN pg_catalog.pg_table_is_visible(c.oid)"
@@ -3147,6 +3287,9 @@ static int pgTableInfo(RemoteConn *pConn, const char *zSchema,
     pCol->eColl = PQgetisnull(pRes, i, 9) ? REMOTE_COLL_UNKNOWN
                 : atoi(PQgetvalue(pRes, i, 9));
     pCol->bEnum = PQgetvalue(pRes, i, 10)[0]=='t';
+    pCol->zCastType = pgDup(pRes, i, 11, &bNoMem);
+    pCol->bAuto = PQgetvalue(pRes, i, 12)[0]=='t';
+    pCol->bDefault = PQgetvalue(pRes, i, 13)[0]=='t';
   }
   if( bNoMem ) goto table_info_nomem;
   *ppInfo = pInfo;
@@ -3165,7 +3308,7 @@ table_info_done:
 /*
 ** xListTables: tables, partitioned tables, views, materialized views and
 ** foreign tables of schema zSchema (NULL: current_schema()), in byte
-** order. Partitions are left out (their rows show through the parent),
+** order; SQLITE_NOTFOUND when there is no schema zSchema. Partitions are left out (their rows show through the parent),
 ** as postgres_fdw's IMPORT FOREIGN SCHEMA does.
 */
 static int pgListTables(RemoteConn *pConn, const char *zSchema,
@@ -3179,14 +3322,20 @@ static int pgListTables(RemoteConn *pConn, const char *zSchema,
   *pnTable = 0;
   *pazTable = 0;
   azParam[0] = zSchema;
+  /* one row with a NULL name: a schema without tables; none: no schema */
   rc = pgExecText(p,
-      "SELECT c.relname FROM pg_catalog.pg_class c"
-      " JOIN pg_catalog.pg_namespace n ON n.oid=c.relnamespace"
-      " WHERE c.relkind IN ('r','p','v','m','f') AND NOT c.relispartition"
-      "  AND n.nspname=COALESCE($1::pg_catalog.text, pg_catalog.current_schema())"
+      "SELECT c.relname FROM pg_catalog.pg_namespace n"
+      " LEFT JOIN pg_catalog.pg_class c ON n.oid=c.relnamespace"
+      "  AND c.relkind IN ('r','p','v','m','f') AND NOT c.relispartition"
+      " WHERE n.nspname=COALESCE($1::pg_catalog.text, pg_catalog.current_schema())"
       " ORDER BY c.relname COLLATE \"C\"", 1, azParam, &pRes);
   if( rc!=SQLITE_OK ) return rc;
+  if( PQntuples(pRes)==0 && zSchema ){
+    PQclear(pRes);
+    return SQLITE_NOTFOUND;
+  }
   nTable = PQntuples(pRes);
+  if( nTable==1 && PQgetisnull(pRes, 0, 0) ) nTable = 0;
   if( nTable>0 ){
     azTable = sqlite3_malloc64(nTable*sizeof(char*));
     if( azTable==0 ) goto list_tables_nomem;
@@ -3543,6 +3692,10 @@ const RemoteDialect remotePgDialect = {
   .xTpcList = pgTpcList,
   .xTpcError = pgTpcError,
   .nTpcXidMax = 199,        /* a gid is shorter than 200 bytes */
+  /* no xLastInsertId: INSERT ... RETURNING serves */
+#ifdef LIBPQ_HAS_PIPELINING
+  .xExecBatch = pgExecBatch,
+#endif
 };
 
 static const RemoteDialect *pgDialect(void){

@@ -380,7 +380,11 @@ static int liteTableInfo(RemoteConn *pConn, const char *zSchema,
   pInfo->zTable = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 1));
   sqlite3_finalize(pStmt);
   pStmt = 0;
-  rc = sqlite3_prepare_v2(p->db, "SELECT name, type, pk, \"notnull\" "
+  /* Then: a default, and an INTEGER PRIMARY KEY (the rowid: NULL makes
+  ** a new key) */
+  rc = sqlite3_prepare_v2(p->db, "SELECT name, type, pk, \"notnull\", "
+      "dflt_value IS NOT NULL, pk=1 AND upper(type)='INTEGER' AND "
+      "(SELECT count(*) FROM pragma_table_info(?1, ?2) WHERE pk>0)=1 "
       "FROM pragma_table_info(?1, ?2) ORDER BY cid", -1, &pStmt, 0);
   if( rc ) goto info_error;
   sqlite3_bind_text(pStmt, 1, pInfo->zTable, -1, SQLITE_STATIC);
@@ -401,6 +405,8 @@ static int liteTableInfo(RemoteConn *pConn, const char *zSchema,
     c->zDeclType = sqlite3_mprintf("%s", affinityOf((const char*)sqlite3_column_text(pStmt, 1)));
     c->iPk = sqlite3_column_int(pStmt, 2);
     c->bNotNull = sqlite3_column_int(pStmt, 3);
+    c->bAuto = sqlite3_column_int(pStmt, 5);
+    c->bDefault = sqlite3_column_int(pStmt, 4) || c->bAuto;
   }
   sqlite3_finalize(pStmt);
   *ppInfo = pInfo;
@@ -483,4 +489,6 @@ const RemoteDialect remoteSqliteDialect = {
   .xNativeHandle = liteNativeHandle,
   /* no xTpc*: SQLite cannot prepare a transaction, so a sqlite engine
   ** takes no part in a two-phase commit (twophase.c) */
+  /* no xLastInsertId: INSERT ... RETURNING serves; no xExecBatch: no
+  ** round trips to save */
 };

@@ -228,6 +228,35 @@ static int isArrayOfArrays(sqlite3 *db, const char *zJson){
 }
 
 /*
+** Run zSql for each of the nSet parameter sets: when they all have the
+** same number of values, in as few round trips as the dialect allows
+** (remoteSessExecBatch: pipelined / array-bound), else one by one.
+*/
+static int execSets(SessConn *pSc, const char *zSql, int nSet,
+                    const int *anParam, RemoteValue **aaParam,
+                    sqlite3_int64 *pnTotal, char **pzErr){
+  RemoteValue *aAll;
+  int i, nParam = anParam[0], rc = SQLITE_OK;
+  for(i=1; i<nSet && anParam[i]==nParam; i++){}
+  if( i<nSet || nSet<2 || nParam==0 ){
+    for(i=0; rc==SQLITE_OK && i<nSet; i++){
+      sqlite3_int64 nChange = 0;
+      rc = remoteSessExec(pSc, zSql, anParam[i], aaParam[i], &nChange, pzErr);
+      *pnTotal += nChange;
+    }
+    return rc;
+  }
+  aAll = sqlite3_malloc64(sizeof(RemoteValue)*nParam*(sqlite3_int64)nSet);
+  if( aAll==0 ) return SQLITE_NOMEM;
+  for(i=0; i<nSet; i++){
+    memcpy(&aAll[(sqlite3_int64)i*nParam], aaParam[i], sizeof(RemoteValue)*nParam);
+  }
+  rc = remoteSessExecBatch(pSc, zSql, nParam, nSet, aAll, pnTotal, pzErr);
+  sqlite3_free(aAll);
+  return rc;
+}
+
+/*
 ** remote_executemany(CONN, SQL, PARAMSETS): every parameter set is parsed
 ** before anything runs; outside a transaction the sets run in one remote
 ** transaction of their own (one statement: all of it or nothing).
@@ -274,12 +303,7 @@ static void fExecuteMany(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     if( rc ) goto executemany_done;
     bOwnTxn = 1;
   }
-  for(i=0; rc==SQLITE_OK && i<nSet; i++){
-    sqlite3_int64 nChange = 0;
-    rc = remoteSessExec(pSc, zSql ? zSql : "", anParam[i], aaParam[i],
-                        &nChange, &zErr);
-    nTotal += nChange;
-  }
+  rc = execSets(pSc, zSql ? zSql : "", nSet, anParam, aaParam, &nTotal, &zErr);
   if( bOwnTxn ){
     if( rc==SQLITE_OK ){
       rc = remoteSessCommit(pSc, &zErr);
@@ -491,6 +515,15 @@ static void fIsolationLevel(sqlite3_context *ctx, int argc, sqlite3_value **argv
   if( rc ) resultError(ctx, rc, zErr);
 }
 
+/* remote_last_insert_id(ENGINE): the key the remote generated for the
+** last row a virtual table of this SQLite connection inserted through
+** ENGINE (vtab_write.c keeps it on the CONN), or NULL */
+static void fLastInsertId(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  SessConn *pSc = argConn(ctx, argv[0]);
+  (void)argc;
+  if( pSc ) remoteResultValue(ctx, &pSc->lastId);
+}
+
 int remoteFuncRegister(sqlite3 *db, RemoteSession *pSess){
   static const struct {
     const char *zName;
@@ -529,6 +562,7 @@ int remoteFuncRegister(sqlite3 *db, RemoteSession *pSess){
     {"remote_in_transaction",      1, 0, fInTransaction},
     {"remote_nested_transaction",  1, 0, fNested},
     {"remote_isolation_level",     1, 0, fIsolationLevel},
+    {"remote_last_insert_id",      1, 0, fLastInsertId},
   };
   int i, rc = SQLITE_OK;
   for(i=0; rc==SQLITE_OK && i<(int)(sizeof(aFunc)/sizeof(aFunc[0])); i++){

@@ -81,6 +81,7 @@ static void sessConnFree(SessConn *pSc){
   clearSchemaMap(pSc);
   sqlite3_free(pSc->zToken);
   sqlite3_free(pSc->zXid);
+  sqlite3_free(pSc->zLastId);
   sqlite3_free(pSc);
 }
 
@@ -91,6 +92,7 @@ static SessConn *sessConnNew(RemoteSession *pSess, const char *zEngine,
   memset(pSc, 0, sizeof(*pSc));
   pSc->pSess = pSess;
   pSc->iHandle = iHandle;
+  pSc->lastId.eType = SQLITE_NULL;
   pSc->zEngine = sqlite3_mprintf("%s", zEngine);
   if( pSc->zEngine==0 ){
     sqlite3_free(pSc);
@@ -571,6 +573,65 @@ int remoteSessExec(SessConn *pSc, const char *zSql, int nParam,
   return rc;
 }
 
+int remoteSessExecBatch(SessConn *pSc, const char *zSql, int nParam, int nSet,
+                        const RemoteValue *aParam, sqlite3_int64 *pnChange,
+                        char **pzErr){
+  PoolConn *pc;
+  sqlite3_int64 nTotal = 0;
+  int i, rc = remoteSessAcquire(pSc, &pc, pzErr);
+  *pnChange = 0;
+  if( rc ) return rc;
+  rc = SQLITE_NOTFOUND;
+  if( pc->pConn->pDialect->xExecBatch && nSet>1 ){
+    RemoteEngine *pE = pc->pPool->pEngine;
+    if( pE->opts.eEcho ){
+      char *z = sqlite3_mprintf("%s (%d parameter sets)", zSql, nSet);
+      /* shown with the first set's values, as a sample */
+      remoteSessEcho(pSc, pE, z ? z : zSql, nParam, aParam);
+      sqlite3_free(z);
+    }
+    pc->pConn->mFlags = pSc->mQuery & REMOTE_QUERY_UTC;
+    rc = pc->pConn->pDialect->xExecBatch(pc->pConn, zSql, nParam, nSet,
+                                         aParam, &nTotal);
+    pc->pConn->mFlags = 0;
+    if( rc!=SQLITE_OK && rc!=SQLITE_NOTFOUND ) rc = remoteSessError(pSc, pc, pzErr);
+  }
+  if( rc==SQLITE_NOTFOUND ){
+    rc = SQLITE_OK;
+    for(i=0; rc==SQLITE_OK && i<nSet; i++){
+      sqlite3_int64 nChange = 0;
+      rc = execOn(pSc, pc, zSql, nParam, &aParam[(sqlite3_int64)i*nParam],
+                  &nChange, pzErr);
+      nTotal += nChange;
+    }
+  }
+  remoteSessRelease(pSc, pc);
+  if( rc==SQLITE_OK ) *pnChange = nTotal;
+  return rc;
+}
+
+int remoteSessExecLastId(SessConn *pSc, const char *zSql, int nParam,
+                         const RemoteValue *aParam, int nRow,
+                         RemoteValue *pId, char **pzErr){
+  PoolConn *pc;
+  int rc = remoteSessAcquire(pSc, &pc, pzErr);
+  memset(pId, 0, sizeof(*pId));
+  pId->eType = SQLITE_NULL;
+  if( rc ) return rc;
+  rc = execOn(pSc, pc, zSql, nParam, aParam, 0, pzErr);
+  if( rc==SQLITE_OK && pc->pConn->pDialect->xLastInsertId ){
+    sqlite3_int64 iId = 0;
+    if( pc->pConn->pDialect->xLastInsertId(pc->pConn, nRow, &iId)!=SQLITE_OK ){
+      rc = remoteSessError(pSc, pc, pzErr);
+    }else if( iId!=0 ){
+      pId->eType = SQLITE_INTEGER;
+      pId->i = iId;
+    }
+  }
+  remoteSessRelease(pSc, pc);
+  return rc;
+}
+
 /* Run a transaction-control statement on the held connection */
 static int execHeld(SessConn *pSc, const char *zSql, char **pzErr){
   PoolConn *pc = pSc->pHeld;
@@ -613,6 +674,7 @@ static void endTxn(SessConn *pSc){
   pSc->bTxnIsolation = 0;
   pSc->nDepth = 0;
   pSc->bBegun = 0;
+  pSc->bStmtTxn = 0;
   pSc->bVtabTxn = 0;
   pSc->eTxn = TXN_OK;
   sqlite3_free(pSc->zXid);
@@ -947,6 +1009,58 @@ int remoteSessRelease2(SessConn *pSc, const char *zName, int bRollback,
   *pzOut = sqlite3_mprintf("%s", pSc->azSave[iSave]);
   for(i=iSave; i<pSc->nSave; i++) sqlite3_free(pSc->azSave[i]);
   pSc->nSave = iSave;
+  return SQLITE_OK;
+}
+
+int remoteSessStmtBegin(SessConn *pSc, char **pzErr){
+  const RemoteDialect *pD;
+  char *zSql;
+  int rc;
+  if( pSc->nDepth==0 || pSc->bBegun || pSc->eTxn!=TXN_OK ) return SQLITE_OK;
+  pD = heldDialect(pSc, pzErr);
+  if( pD==0 ) return SQLITE_ERROR;
+  zSql = pD->xBeginSql(0);
+  rc = zSql ? execHeld(pSc, zSql, pzErr) : SQLITE_NOMEM;
+  sqlite3_free(zSql);
+  if( rc==SQLITE_OK ){
+    pSc->bBegun = 1;
+    pSc->bStmtTxn = 1;
+  }
+  return rc;
+}
+
+int remoteSessStmtEnd(SessConn *pSc, int bRollback, char **pzErr){
+  int rc = SQLITE_OK;
+  if( !pSc->bStmtTxn ) return SQLITE_OK;
+  pSc->bStmtTxn = 0;
+  pSc->bBegun = 0;
+  if( pSc->nDepth==0 || pSc->pHeld==0 || pSc->pHeld->pConn==0 ) return SQLITE_OK;
+  if( !bRollback ){
+    rc = execHeld(pSc, pSc->pHeld->pConn->pDialect->zCommitSql, pzErr);
+  }
+  if( (bRollback || rc) && pSc->pHeld && pSc->pHeld->pConn ){
+    char *zErr = 0;
+    const RemoteDialect *pD = pSc->pHeld->pConn->pDialect;
+    if( bRollback || pD->xInTransaction(pSc->pHeld->pConn) ){
+      execHeld(pSc, pD->zRollbackSql, &zErr);
+    }
+    sqlite3_free(zErr);
+  }
+  return rc;
+}
+
+int remoteSessSetLastId(SessConn *pSc, const RemoteValue *v){
+  char *z = 0;
+  if( v->eType==SQLITE_TEXT || v->eType==SQLITE_BLOB ){
+    z = sqlite3_malloc64(v->n+1);
+    if( z==0 ) return SQLITE_NOMEM;
+    if( v->n>0 ) memcpy(z, v->z, v->n);
+    z[v->n] = 0;
+  }
+  sqlite3_free(pSc->zLastId);
+  pSc->zLastId = z;
+  pSc->lastId = *v;
+  if( z ) pSc->lastId.z = z;
   return SQLITE_OK;
 }
 

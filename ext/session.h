@@ -72,6 +72,12 @@ struct SessConn {
   int bPrepared;            /* ... and prepared: only its end may follow */
   int iBranch;              /* a vtab transaction's place in the SQLite
                             ** transaction (twophase.c), 0 = none */
+  int bStmtTxn;             /* the open remote transaction is a statement's
+                            ** own under AUTOCOMMIT (remoteSessStmtBegin) */
+  RemoteValue lastId;       /* remote_last_insert_id(): the key the remote
+                            ** generated for the last row a virtual table
+                            ** inserted here (SQLITE_NULL: none) */
+  char *zLastId;            /* its text/blob bytes */
 };
 
 struct RemoteSession {
@@ -133,6 +139,20 @@ int remoteSessExec(SessConn*, const char *zSql, int nParam,
                    const RemoteValue *aParam, sqlite3_int64 *pnChange,
                    char **pzErr);
 
+/* zSql run once for each of nSet parameter sets of nParam values (aParam,
+** set after set), in as few round trips as the dialect allows
+** (xExecBatch); *pnChange = the rows affected in all */
+int remoteSessExecBatch(SessConn*, const char *zSql, int nParam, int nSet,
+                        const RemoteValue *aParam, sqlite3_int64 *pnChange,
+                        char **pzErr);
+
+/* remoteSessExec() of an INSERT of nRow rows, then the key the remote
+** generated for the last one, from the dialect (xLastInsertId): *pId, an
+** integer, or NULL when it knows none */
+int remoteSessExecLastId(SessConn*, const char *zSql, int nParam,
+                         const RemoteValue *aParam, int nRow,
+                         RemoteValue *pId, char **pzErr);
+
 /* Transactions: each returns an SQLite result code with *pzErr set. */
 int remoteSessBegin(SessConn*, const char *zIsolation, char **pzErr);
 int remoteSessCommit(SessConn*, char **pzErr);
@@ -163,6 +183,20 @@ int remoteSessTpcEnd(SessConn*, int bCommit, char **pzErr);
 
 /* Free the coordinator state of a session (twophase.c) */
 void remoteTpcFree(RemoteSession*);
+
+/*
+** Under an AUTOCOMMIT level a transaction sends no BEGIN (bBegun 0) and
+** every statement commits on its own. A virtual table's statement that
+** writes several rows is made atomic by a remote transaction of its own:
+** remoteSessStmtBegin() sends BEGIN on the held connection of pSc's open
+** (AUTOCOMMIT) transaction, remoteSessStmtEnd() commits it (or rolls it
+** back). Both do nothing when there is nothing to do.
+*/
+int remoteSessStmtBegin(SessConn*, char **pzErr);
+int remoteSessStmtEnd(SessConn*, int bRollback, char **pzErr);
+
+/* Keep v (copied) as pSc's last insert id; SQLITE_OK or SQLITE_NOMEM */
+int remoteSessSetLastId(SessConn*, const RemoteValue *v);
 
 /* Execution options: `key=value` texts. */
 int remoteSessOptions(SessConn*, int nOpt, const char **azOpt, char **pzErr);
@@ -222,15 +256,53 @@ void remoteResultClose(RemoteResult*);
 void remoteResultOrphanShared(PoolConn *pc);
 
 /* ------------------------------------------------------------------ */
-/* Batched INSERT (batch.c): a per-CONN queue of rows                  */
+/* The write queue (batch.c): a per-CONN queue of a statement's rows   */
 
-/* Queue a row of the INSERT zPrefix ... zSuffix
-** on pSc (nBatch rows per statement; bDollar: $N placeholders; a plain
-** "INSERT INTO t (cols) VALUES " goes through the dialect's COPY when it
-** has one); flush the queued rows; drop them; how many are queued. */
-int remoteBatchAdd(SessConn *pSc, const char *zPrefix, const char *zSuffix,
-                   int bDollar, int nBatch, int nCol, const RemoteValue *aVal,
+/*
+** A statement shape: the SQL of one row's write (zOne, placeholders
+** numbered) and of several rows at once: zPrefix, then zRow1 (NULL: zRow)
+** for the first row and zRow for each next one, separated by zSep, then
+** zSuffix; in zRow1 and zRow each '\001' is a placeholder. Every row binds
+** nParam values, in the order their placeholders appear. zPrefix NULL: one
+** row per statement. zCopy: the `table (cols)` a dialect's COPY may serve
+** instead (a plain INSERT), or NULL. eLastId: what an INSERT tells of the
+** key the remote generated for its last row, kept as the CONN's last
+** insert id (BATCH_LAST_ID_*).
+*/
+#define BATCH_LAST_ID_KEEP      0  /* not an INSERT: the last id stays */
+#define BATCH_LAST_ID_NONE      1  /* no key generated: NULL */
+#define BATCH_LAST_ID_RETURNING 2  /* the statement returns the keys */
+#define BATCH_LAST_ID_DRIVER    3  /* the dialect's xLastInsertId */
+typedef struct RemoteBatchSql RemoteBatchSql;
+struct RemoteBatchSql {
+  const char *zOne;
+  const char *zPrefix;
+  const char *zRow1;
+  const char *zRow;
+  const char *zSep;
+  const char *zSuffix;
+  const char *zCopy;
+  int nParam;
+  int nMax;                 /* rows per statement (capped at 65535 values) */
+  int bDollar;              /* $N placeholders (else ?) */
+  int eLastId;
+  int bMany;                /* zPrefix NULL: several rows still go at once,
+                            ** as zOne run for each (remoteSessExecBatch) */
+  /* Several rows as zEnc, a statement of nEnc parameters made from all the
+  ** rows by xEncode (parameter iEnc: sqlite3_malloc'd text) */
+  const char *zEnc;
+  int nEnc;
+  char *(*xEncode)(int iEnc, int nRow, int nCol, const RemoteValue *aVal);
+};
+
+/* Queue a row of shape pSql (aVal: its nParam values, copied) on pSc.
+** pShape/iSerial name the caller's shape: the same pair is taken to be the
+** same shape without comparing the texts (iSerial is never reused). Rows of another shape queued
+** before are sent first. */
+int remoteBatchAdd(SessConn *pSc, const void *pShape, unsigned iSerial,
+                   const RemoteBatchSql *pSql, const RemoteValue *aVal,
                    char **pzErr);
+/* Send the queued rows */
 int remoteBatchFlush(SessConn *pSc, char **pzErr);
 /* Flush the batch whose COPY is open on a connection (PoolConn.pOpenCopy)
 ** before that connection serves anything else */
@@ -239,6 +311,7 @@ void remoteBatchDiscardCopy(void *pOpenCopy);
 /* 1 when pSc has rows queued or a COPY open that no flush is sending now:
 ** whoever uses pSc's engine flushes them first (remoteSessAcquire) */
 int remoteBatchUnsent(SessConn *pSc);
+/* Drop the queued rows; how many are queued (an open COPY counts one) */
 void remoteBatchDiscard(SessConn *pSc);
 int remoteBatchPending(SessConn *pSc);
 

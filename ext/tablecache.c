@@ -82,6 +82,8 @@ static RemoteTableInfo *infoDup(const RemoteTableInfo *p){
     q->aCol[i].zDeclType = sqlite3_mprintf("%s", p->aCol[i].zDeclType);
     q->aCol[i].zRemoteType = sqlite3_mprintf("%s",
         p->aCol[i].zRemoteType ? p->aCol[i].zRemoteType : "");
+    q->aCol[i].zCastType = p->aCol[i].zCastType
+        ? sqlite3_mprintf("%s", p->aCol[i].zCastType) : 0;
   }
   return q;
 }

@@ -60,6 +60,7 @@ void remoteTableInfoFree(RemoteTableInfo *p){
     sqlite3_free(p->aCol[i].zName);
     sqlite3_free(p->aCol[i].zDeclType);
     sqlite3_free(p->aCol[i].zRemoteType);
+    sqlite3_free(p->aCol[i].zCastType);
   }
   sqlite3_free(p->aCol);
   sqlite3_free(p->zSchema);

@@ -205,9 +205,8 @@ static void vtabFree(RemoteVtab *p){
                                    ** never reads (xCommit, xRelease, ...) */
   sqlite3_free(p->zSel);
   sqlite3_free(p->zSelSchema);
-  sqlite3_free(p->zInsPrefix);
-  sqlite3_free(p->zInsSuffix);
-  sqlite3_free(p->zInsSchema);
+  vtabWriteFree(p);
+  sqlite3_free(p->aTextRead);
   vtabLookupForget(p);
   vtabPlanForget(p);
   cursorFree(p->pSpare);
@@ -331,18 +330,40 @@ static int tableDefinition(RemoteVtab *p, SessConn *pSc, RemoteEngine *pE,
   return rc;
 }
 
-/* Columns of a table from the catalog (cached per engine) */
+/* Options of a CREATE VIRTUAL TABLE, as parsed by connectArgs() */
+typedef struct ConnectArgs ConnectArgs;
+struct ConnectArgs {
+  char *zPkOpt;             /* primary_key=, or NULL */
+  int bUpdatable;           /* updatable=: -1 not given */
+  int bDefaultsAll;         /* defaults=all */
+  int bNumericText;         /* numeric=text */
+};
+
+/* Columns of a table from the catalog (cached per engine). numeric=text
+** declares NUMERIC columns TEXT, read as the server's text (the rules'
+** zTextRead, in the SELECT list: aTextRead) */
 static int tableInfo(RemoteVtab *p, SessConn *pSc, RemoteEngine *pE,
-                     const char *zPkOpt, char **pzErr){
+                     const ConnectArgs *pA, char **pzErr){
+  const char *zPkOpt = pA->zPkOpt;
   RemoteTableInfo *pInfo = 0;
   int rc, i, k;
   rc = tableDefinition(p, pSc, pE, &pInfo, pzErr);
   if( rc ) return rc;
   p->nRowEst = pInfo->nRowEst;
   rc = columnsAlloc(p, pInfo->nCol);
+  if( rc==SQLITE_OK && pA->bNumericText && p->pRules->zTextRead ){
+    p->aTextRead = sqlite3_malloc64(p->nCol+1);
+    if( p->aTextRead==0 ) rc = SQLITE_NOMEM;
+    else memset(p->aTextRead, 0, p->nCol+1);
+  }
   for(i=0; rc==SQLITE_OK && i<p->nCol; i++){
     RemoteColumnInfo *c = &pInfo->aCol[i];
-    rc = columnSet(p, i, c->zName, c->zDeclType, c->zRemoteType);
+    const char *zDecl = c->zDeclType;
+    if( p->aTextRead && strcmp(zDecl, "NUMERIC")==0 ){
+      zDecl = "TEXT";
+      p->aTextRead[i] = 1;
+    }
+    rc = columnSet(p, i, c->zName, zDecl, c->zRemoteType);
     if( rc==SQLITE_OK ) rc = vtabColumnInfo(p, i, c);
   }
   if( rc==SQLITE_OK && zPkOpt ){
@@ -355,6 +376,7 @@ static int tableInfo(RemoteVtab *p, SessConn *pSc, RemoteEngine *pE,
     }
   }
   if( p->nPk==1 ) p->iPk = p->aiPk[0];
+  if( rc==SQLITE_OK ) rc = vtabWriteInit(p, pInfo, pA->bDefaultsAll);
   remoteTableInfoFree(pInfo);
   return rc;
 }
@@ -381,13 +403,6 @@ static char *schemaSql(RemoteVtab *p){
   }
   return sqlite3_str_finish(pStr);
 }
-
-/* Options of a CREATE VIRTUAL TABLE, as parsed by connectArgs() */
-typedef struct ConnectArgs ConnectArgs;
-struct ConnectArgs {
-  char *zPkOpt;             /* primary_key=, or NULL */
-  int bUpdatable;           /* updatable=: -1 not given */
-};
 
 /* Set "invalid value" in *pzErr for option zArg (its name ends at zEq) */
 static int badValue(const char *zArg, const char *zEq, const char *zVal,
@@ -421,6 +436,14 @@ static int connectOption(RemoteVtab *p, ConnectArgs *pA, const char *zArg,
     sqlite3_free(pA->zPkOpt);
     pA->zPkOpt = zVal;
     zVal = 0;
+  }else if( ARG_IS("defaults") ){
+    if( sqlite3_stricmp(zVal, "all")==0 ) pA->bDefaultsAll = 1;
+    else if( sqlite3_stricmp(zVal, "auto")==0 ) pA->bDefaultsAll = 0;
+    else rc = badValue(zArg, zEq, zVal, pzErr);
+  }else if( ARG_IS("numeric") ){
+    if( sqlite3_stricmp(zVal, "text")==0 ) pA->bNumericText = 1;
+    else if( sqlite3_stricmp(zVal, "number")==0 ) pA->bNumericText = 0;
+    else rc = badValue(zArg, zEq, zVal, pzErr);
   }else{
     *pzErr = sqlite3_mprintf("unknown remote table option '%.*s'",
                              (int)(zEq-zArg), zArg);
@@ -527,7 +550,7 @@ static int connectColumns(RemoteVtab *p, RemoteEngine *pE, ConnectArgs *pA,
   if( p->zQuery ){
     rc = queryInfo(p, pSc, pzErr);
   }else{
-    rc = tableInfo(p, pSc, pE, pA->zPkOpt, pzErr);
+    rc = tableInfo(p, pSc, pE, pA, pzErr);
   }
   if( rc ) return rc;
   if( p->nCol==0 ){
@@ -822,6 +845,7 @@ static int remoteFilter(sqlite3_vtab_cursor *pCur, int idxNum,
   int i, nSel = 0, rc;
 
   cursorReset(p);
+  if( pTab->pWr ) vtabWriteNote(pTab, idxNum==1 ? VTAB_NOTE_UNIQUE : VTAB_NOTE_SCAN);
   pSc = remoteSessConnByName(pTab->pSess, pTab->zEngine, &zErr);
   if( pSc ) pE = remoteSessEngine(pSc, &zErr);
   if( pE==0 ){ vtabSetError(pCur->pVtab, zErr); return SQLITE_ERROR; }
@@ -863,7 +887,11 @@ static int remoteEof(sqlite3_vtab_cursor *pCur){
 static int remoteColumn(sqlite3_vtab_cursor *pCur, sqlite3_context *ctx, int i){
   RemoteVtabCursor *p = (RemoteVtabCursor*)pCur;
   RemoteValue v;
-  if( sqlite3_vtab_nochange(ctx) ) return SQLITE_OK;
+  if( sqlite3_vtab_nochange(ctx) ){
+    RemoteVtab *pTab = (RemoteVtab*)pCur->pVtab;
+    if( pTab->pWr ) vtabWriteNote(pTab, VTAB_NOTE_NOCHANGE);
+    return SQLITE_OK;
+  }
   if( p->pRes==0 || p->aMap==0 || p->aMap[i]<0 ) return SQLITE_OK;
   remoteResultColumn(p->pRes, p->aMap[i], &v);
   remoteResultValue(ctx, &v);
@@ -936,16 +964,28 @@ static int remoteBegin(sqlite3_vtab *pVtab){
   if( pSc==0 ) return SQLITE_ERROR;
   if( pSc->nDepth>0 ){
     /* ours already (another vtab of this engine), or a remote_begin() */
-    if( pSc->bVtabTxn || pSc->eTxn!=TXN_OK
-     || findSavepoint(pSc, BASE_SAVEPOINT)>=0 ) return SQLITE_OK;
+    if( pSc->bVtabTxn || pSc->eTxn!=TXN_OK || !pSc->bBegun
+     || findSavepoint(pSc, BASE_SAVEPOINT)>=0 ){
+      rc = vtabWriteBegun(pTab, pSc, &zErr);
+      if( rc ) vtabSetError(pVtab, zErr);
+      return rc;
+    }
     rc = remoteSessSavepoint(pSc, BASE_SAVEPOINT, &zOut, &zErr);
     sqlite3_free(zOut);
+    if( rc==SQLITE_OK ) rc = vtabWriteBegun(pTab, pSc, &zErr);
     if( rc ) vtabSetError(pVtab, zErr);
     return rc;
   }
   /* a transaction of the vtab's own (bVtabTxn), ready for a two-phase
   ** commit with the other engines written (twophase.c) */
   rc = remoteTpcBegin(pSc, &zErr);
+  if( rc ){
+    vtabSetError(pVtab, zErr);
+    return rc;
+  }
+  /* (writes: what a statement's rows may wait for; under AUTOCOMMIT, an
+  ** autocommit statement's own remote transaction) */
+  rc = vtabWriteBegun(pTab, pSc, &zErr);
   if( rc ) vtabSetError(pVtab, zErr);
   return rc;
 }
@@ -1038,9 +1078,15 @@ static int remoteSavepoint(sqlite3_vtab *pVtab, int iSave){
   RemoteVtab *pTab = (RemoteVtab*)pVtab;
   SessConn *pSc = vtabConn(pTab);
   char zName[32], *zOut = 0, *zErr = 0;
-  int rc;
+  int rc, bSkip = 0;
   if( pSc==0 ) return SQLITE_ERROR;
-  if( pSc->nDepth==0 || pSc->eTxn!=TXN_OK ) return SQLITE_OK;
+  /* (writes: a statement savepoint lets its rows wait in the queue) */
+  rc = vtabWriteSavepoint(pTab, pSc, iSave, &bSkip, &zErr);
+  if( rc ){
+    vtabSetError(pVtab, zErr);
+    return rc;
+  }
+  if( pSc->nDepth==0 || pSc->eTxn!=TXN_OK || bSkip ) return SQLITE_OK;
   snprintf(zName, sizeof(zName), "sr_sp_%d", iSave);
   if( findSavepoint(pSc, zName)>=0 ) return SQLITE_OK;
   rc = remoteSessSavepoint(pSc, zName, &zOut, &zErr);
@@ -1060,18 +1106,15 @@ static int vtabSavepointEnd(sqlite3_vtab *pVtab, int iSave, int bRollback){
   RemoteVtab *pTab = (RemoteVtab*)pVtab;
   SessConn *pSc = vtabConn(pTab);
   char *zOut = 0, *zErr = 0;
-  int i, rc = SQLITE_OK;
+  int i, rc = SQLITE_OK, bSkip = 0;
   if( pSc==0 ) return SQLITE_ERROR;
-  if( bRollback ){
-    remoteBatchDiscard(pSc);
-  }else{
-    rc = flushBatch(pSc, &zErr);
-    if( rc ){
-      vtabSetError(pVtab, zErr);
-      return rc;
-    }
+  /* (writes: the statement's queued rows are sent, or dropped) */
+  rc = vtabWriteSavepointEnd(pTab, pSc, iSave, bRollback, &bSkip, &zErr);
+  if( rc ){
+    vtabSetError(pVtab, zErr);
+    return rc;
   }
-  if( pSc->nDepth==0 || pSc->eTxn!=TXN_OK ) return SQLITE_OK;
+  if( pSc->nDepth==0 || pSc->eTxn!=TXN_OK || bSkip ) return SQLITE_OK;
   /* The outermost of our savepoints numbered >= iSave */
   for(i=0; i<pSc->nSave; i++){
     int n;

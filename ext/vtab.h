@@ -140,7 +140,36 @@ struct VtabRules {
                                        ** they do (BC, years from 10000): ORed
                                        ** to a range, which is then a superset */
   const char *zBoolFalse, *zBoolTrue;  /* a K_BOOL column = 0 / = 1 ("%c") */
+  /* Writes of several rows at once (vtab_write.c) */
+  int eBatchUpdate;         /* BATCH_UPDATE_*: an UPDATE of several rows of
+                            ** a table with an integer key */
+  int bBatchDelete;         /* DELETE ... WHERE key IN (...) */
+  const char *zNoColumns;   /* an INSERT of no column: " DEFAULT VALUES" */
+  int eLastId;              /* LAST_ID_*: how a generated key is read */
+  int bArrayJson;           /* a JSON array written to an array column (a
+                            ** remote type ending in "[]") goes as an array
+                            ** literal */
+  const char *zTextRead;    /* numeric=text: such a column as it is read,
+                            ** its text ("%c::text"); NULL: not offered */
+  int bArrayParams;         /* a batch may bind each column's values as one
+                            ** array: unnest($1::int[], ...), = ANY($1) */
+  const char *zJsonProbe;   /* a batch may bind all its rows as one JSON
+                            ** text that JSON_TABLE reads, where this
+                            ** statement runs (MariaDB 10.6+, MySQL 8) */
 };
+
+/* VtabRules.eBatchUpdate */
+#define BATCH_UPDATE_NONE   0  /* one UPDATE per row */
+#define BATCH_UPDATE_VALUES 1  /* PostgreSQL: UPDATE t SET c = v.c
+                               ** FROM (VALUES ...) AS v(...) WHERE t.k = v.k */
+#define BATCH_UPDATE_JOIN   2  /* MySQL: UPDATE t JOIN (SELECT ? AS k, ...
+                               ** UNION ALL SELECT ...) AS v ON ... SET ... */
+
+/* VtabRules.eLastId */
+#define LAST_ID_NONE        0  /* not read */
+#define LAST_ID_RETURNING   1  /* INSERT ... RETURNING the key */
+#define LAST_ID_DRIVER      2  /* the driver's last insert id (the first row
+                               ** of a multi-row INSERT: see vtab_write.c) */
 
 /*
 ** A composite primary key cannot be SQLite's key of a WITHOUT ROWID virtual
@@ -191,6 +220,7 @@ struct VtabPlan {
 
 typedef struct RemoteVtab RemoteVtab;
 typedef struct RemoteVtabCursor RemoteVtabCursor;
+typedef struct VtabWrite VtabWrite;
 
 struct RemoteVtab {
   sqlite3_vtab base;        /* Base class - must be first */
@@ -229,12 +259,9 @@ struct RemoteVtab {
   sqlite3_uint64 mSel;
   int bSelDistinct;
   char *zSelSchema;
-  /* The last batched INSERT's text, reused while the conflict mode and the
-  ** mapped schema stay the same: a bulk INSERT then only collects values */
-  char *zInsPrefix;         /* "INSERT INTO t (cols) VALUES " */
-  char *zInsSuffix;         /* its conflict clause, may be "" */
-  int eInsConflict;
-  char *zInsSchema;
+  VtabWrite *pWr;           /* what writes need (vtab_write.c), or NULL */
+  unsigned char *aTextRead; /* numeric=text: 1 for a column read as its
+                            ** text (VtabRules.zTextRead), or NULL */
   /* The last unique lookup's whole SQL, reused while the plan, the mapped
   ** schema and the types of the key values stay the same (see
   ** vtabLookupReuse): its parameters are those values as they are */
@@ -360,6 +387,32 @@ void vtabLookupForget(RemoteVtab*);
 */
 int vtabUpdate(sqlite3_vtab*, int argc, sqlite3_value **argv,
                sqlite3_int64 *pRowid);
+
+/* The write side of a table connected from catalog entry pInfo
+** (defaults, generated keys, array columns); bDefaultsAll: the option
+** defaults=all. Freed with vtabWriteFree(). */
+int vtabWriteInit(RemoteVtab*, const RemoteTableInfo *pInfo, int bDefaultsAll);
+void vtabWriteFree(RemoteVtab*);
+
+/*
+** What the module's hooks tell the writer, which decides from it when the
+** rows of a statement may wait in the CONN's queue (vtab_write.c's header):
+**   vtabWriteBegun       xBegin succeeded on pSc
+**   vtabWriteSavepoint   xSavepoint(iSave), before the remote savepoint;
+**                        *pbSkip: no remote savepoint is wanted (AUTOCOMMIT)
+**   vtabWriteSavepointEnd xRelease / xRollbackTo(iSave): the queued rows
+**                        are sent or dropped first; *pbSkip as above
+**   vtabWriteNote        a scan of the table (VTAB_NOTE_*)
+*/
+int vtabWriteBegun(RemoteVtab*, SessConn*, char **pzErr);
+int vtabWriteSavepoint(RemoteVtab*, SessConn*, int iSave, int *pbSkip,
+                       char **pzErr);
+int vtabWriteSavepointEnd(RemoteVtab*, SessConn*, int iSave, int bRollback,
+                          int *pbSkip, char **pzErr);
+#define VTAB_NOTE_SCAN     1   /* xFilter of a plan that may return many rows */
+#define VTAB_NOTE_UNIQUE   2   /* xFilter of a unique lookup (idxNum 1) */
+#define VTAB_NOTE_NOCHANGE 3   /* xColumn asked for an unchanged column */
+void vtabWriteNote(RemoteVtab*, int eNote);
 /*
 ** End of interface to vtab_write.c
 **************************************************************************/

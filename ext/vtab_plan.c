@@ -277,7 +277,8 @@ static const VtabRules aRules[] = {
       [TC_TS] = "%c < '0001-01-01'::timestamp OR %c >= '10000-01-01'::timestamp",
       [TC_TSTZ] = "%c < '0001-01-01 00:00:00+00'::timestamptz"
                   " OR %c >= '10000-01-01 00:00:00+00'::timestamptz" },
-    "%c = false", "%c = true" },
+    "%c = false", "%c = true",
+    BATCH_UPDATE_VALUES, 1, " DEFAULT VALUES", LAST_ID_RETURNING, 1, "%c::text", 1, 0 },
   { "mysql", 0, mysqlKind,
     KM_CMP_EXACT,
     KM(K_REAL8)|KM(K_NUMERIC)|KM(K_BLOB),
@@ -302,7 +303,9 @@ static const VtabRules aRules[] = {
     " ASC", " DESC",
     myCanon,
     { [TC_DATE] = "CAST(%p AS DATE)", [TC_TS] = "CAST(%p AS DATETIME(6))" },
-    { 0 }, 0, 0 },
+    { 0 }, 0, 0,
+    BATCH_UPDATE_JOIN, 1, " () VALUES ()", LAST_ID_DRIVER, 0, "CAST(%c AS CHAR)", 0,
+    "SELECT x FROM JSON_TABLE('[1]', '$[*]' COLUMNS(x INT PATH '$')) AS sr_j" },
   { "sqlite", 0, sqliteKind,
     KM_CMP_EXACT|KM(K_BLOB),
     KM(K_REAL8)|KM(K_NUMERIC)|KM(K_BLOB),
@@ -319,7 +322,8 @@ static const VtabRules aRules[] = {
     0,
     " ASC", " DESC", "-1",
     UPSERT_OR_VERB, 0, 0,
-    { 0 }, { 0 }, { 0 }, " ASC", " DESC", 0, { 0 }, { 0 }, 0, 0 },
+    { 0 }, { 0 }, { 0 }, " ASC", " DESC", 0, { 0 }, { 0 }, 0, 0,
+    BATCH_UPDATE_NONE, 1, " DEFAULT VALUES", LAST_ID_RETURNING, 0, 0, 0, 0 },
   /* any other dialect: no pushdown, no upsert, ? placeholders */
   { 0, 0, otherKind,
     0, 0, 0, 0, 0, 0, 0,
@@ -330,7 +334,8 @@ static const VtabRules aRules[] = {
     0,
     " ASC", " DESC", 0,
     UPSERT_NONE, 0, 0,
-    { 0 }, { 0 }, { 0 }, " ASC", " DESC", 0, { 0 }, { 0 }, 0, 0 },
+    { 0 }, { 0 }, { 0 }, " ASC", " DESC", 0, { 0 }, { 0 }, 0, 0,
+    BATCH_UPDATE_NONE, 0, 0, LAST_ID_NONE, 0, 0, 0, 0 },
 };
 
 const VtabRules *vtabRulesFor(const RemoteDialect *pD){
@@ -1555,6 +1560,9 @@ static void appendSelect(VtabSql *q, RemoteVtab *pTab, SessConn *pSc,
     if( pPlan->bDistinct ){
       /* the distinct values as they compare (ORDER BY is by position) */
       appendColCmp(q, pTab, pD, i);
+    }else if( pTab->aTextRead && pTab->aTextRead[i] ){
+      /* numeric=text: the server's text of the value */
+      vtabSqlFmt(q, q->pRules->zTextRead, vtabColQuoted(pTab, pD, i), 0);
     }else{
       const char *zQ = vtabColQuoted(pTab, pD, i);
       if( zQ ) sqlite3_str_appendall(q->pStr, zQ);

@@ -7,46 +7,383 @@
 **   UPDATE items SET name = 'y' WHERE id = 7;
 **   DELETE FROM items WHERE id = 7;
 **
-** vtabUpdate() picks one builder per statement: writeDelete(),
-** writeInsert() (with writeUpsert() for OR REPLACE / OR IGNORE) and
-** writeUpdate(), each headed by the SQL it writes for the example table
-** "public"."items"(id integer primary key, name text, ok boolean) on
-** PostgreSQL. Values are converted by the column's affinity first, as
-** SQLite would store them. Outside an explicit transaction INSERT rows are
-** queued (batch.c, batch_size) and sent by the statement's end (xSync),
-** before any read or other write on the engine. Inside SQLite's transaction
-** a write on a dialect whose failed statement aborts the whole remote
-** transaction (PostgreSQL) gets a savepoint of its own (writeGuardBegin),
-** so that its failure undoes only that statement, as in SQLite.
+** vtabUpdate() finds the statement shape of the row (WriteShape: the SQL
+** of one row and of several rows at once, built by shapeInsert(),
+** shapeUpdate() or shapeDelete(), each headed by the SQL it writes for the
+** example table "public"."items"(id integer primary key, name text, ok
+** boolean) on PostgreSQL, and kept while the same kind of row comes),
+** binds the row's values, converted by the column's affinity as SQLite
+** would store them, and either sends the row now or queues it on the CONN
+** (batch.c), which sends batch_size rows in one statement: multi-row
+** VALUES, COPY, key IN (...), UPDATE ... FROM (VALUES ...) / JOIN (SELECT
+** ... UNION ALL ...), or a statement of a few parameters made from all
+** the rows (PostgreSQL arrays: pgArrayColumn(); JSON for MySQL's
+** JSON_TABLE: jsonRows()), or the one-row statement for each row through
+** the dialect's xExecBatch. A NULL for a column the remote fills itself
+** leaves it out of the INSERT (rowMask()); a JSON array written to a
+** PostgreSQL array column becomes the array literal (jsonToArray()).
+**
+** When rows may wait. A queued row must reach the server before the
+** statement that wrote it ends, so that a remote error fails that
+** statement (and SQLite undoes it). SQLite says where a statement ends in
+** two cases only:
+**   - outside a transaction, xSync is its end (the statement commits);
+**   - inside one, a statement that may write several rows opens a
+**     statement savepoint (xSavepoint N) and releases it at its end
+**     (xRelease N), or rolls back to it (xRollbackTo N) when it fails.
+** So rows wait outside transactions, and inside one while the statement
+** savepoint of the statement running now is open (StmtRec). Other rows go
+** at once: a statement of one row (INSERT ... VALUES (...) of one row, an
+** UPDATE or DELETE of one row found by its key) has no statement savepoint.
+** Inside a transaction the first WRITE_TXN_ROWS_NOW rows of a statement go
+** at once too, so that a statement of a few rows fails alone (below).
+** xSavepoint comes from two places: at the statement's start, for tables
+** already in the transaction (the statement savepoint, certainly), and
+** from xBegin, for a table joining the transaction, where it may be
+** instead a SAVEPOINT of the user's when the statement has none of its
+** own (bAmbig). An ambiguous one counts once the statement proves to have
+** a statement savepoint of its own: an INSERT with a second row, a DELETE
+** or UPDATE whose scan was not a unique lookup (an UPDATE only when the
+** scan left some column unchanged: UPDATE ... FROM has no statement
+** savepoint, and reads every column). The statement running now is the one
+** busy statement that writes (runningWriter()).
+**
+** A failing statement leaves none of its rows: outside a transaction
+** SQLite rolls the remote transaction back; inside one, it rolls back to
+** the statement savepoint (mirrored remotely). A row sent alone inside a
+** transaction on a dialect whose failed statement aborts the whole remote
+** transaction (PostgreSQL) gets a savepoint of its own statement's
+** (writeGuardBegin), so that its failure undoes only that statement, as
+** in SQLite. SQLite reports an error of xRelease (the last rows of a
+** statement inside a transaction, sent at its end) by rolling the whole
+** transaction back, without the message (remote_log keeps it, at level
+** "error"): README says so; batch_size=1 avoids it.
+**
+** A key swap (UPDATE t SET id = CASE id WHEN 1 THEN 2 WHEN 2 THEN 1 END)
+** is checked row by row by the server, as SQLite checks a local table:
+** it fails with SQLITE_CONSTRAINT and changes nothing, unless the remote
+** key is DEFERRABLE (PostgreSQL) and the rows go in one statement. A row
+** gone remotely is not an error (it was not, row by row either); SQLite
+** counts the rows it asked to change.
+**
+** Under isolation_level=AUTOCOMMIT no remote transaction spans SQLite's:
+** each statement that writes through a table gets one of its own
+** (remoteSessStmtBegin), committed at its end. (One case keeps it open
+** past the statement: an ambiguous statement savepoint that was a user's,
+** around a statement of one row; the next write, savepoint or end of the
+** transaction closes it.)
 */
 #include <math.h>
 #include <string.h>
 
 #include "vtab.h"
+#include "log.h"
+
+/* WriteShape kinds */
+#define WK_INSERT 0
+#define WK_UPDATE 1
+#define WK_DELETE 2
+
+/* Column flags (VtabWrite.aFlag) */
+#define WCOL_AUTO     0x01  /* NULL means the remote's default */
+#define WCOL_DEFAULT  0x02  /* ... with defaults=all */
+#define WCOL_ARRAY    0x04  /* a JSON array is written as an array literal */
+#define WCOL_JSONARRAY 0x08 /* ... of json or jsonb elements */
+#define WCOL_GENERATED 0x10 /* the remote fills it by itself (identity,
+                            ** serial, AUTO_INCREMENT, generated): its value
+                            ** may be the key remote_last_insert_id() gives */
+
+/* Inside a transaction the first rows of a statement go one at a time:
+** a statement of a few rows fails alone, with the remote's message (see
+** the header comment on the end of a statement) */
+#define WRITE_TXN_ROWS_NOW 10
+
+/* The marker of a parameter in a row template (batch.c) */
+#define PARAM_MARK "\001"
+
+/*
+** A statement shape: how rows of one kind go to the server, for the
+** columns written (aMask), the conflict mode and the mapped schema.
+*/
+typedef struct WriteShape WriteShape;
+struct WriteShape {
+  int bValid;
+  int eConflict;            /* sqlite3_vtab_on_conflict() it was built for */
+  char *zSchema;            /* the mapped schema it was built for */
+  unsigned char *aMask;     /* nCol: 1 where the column is written */
+  unsigned iSerial;         /* tells shapes apart in the queue: unique in
+                            ** the process (shapeSerial) */
+  int nParam;               /* parameters per row */
+  int *aiParam;             /* what each is: a column's new value (>=0), or
+                            ** part k of the old key (-1-k) */
+  int iLastCol;             /* the generated key read back (-1 none) */
+  RemoteBatchSql sql;       /* its SQL (texts in az[]) */
+  char *az[8];
+};
+
+/* SQLite's statement savepoint of the statement writing now */
+typedef struct StmtRec StmtRec;
+struct StmtRec {
+  sqlite3_stmt *pStmt;      /* the statement (NULL: none) */
+  int iSave;                /* the savepoint's number */
+  int iRun;                 /* SQLITE_STMTSTATUS_RUN of pStmt then */
+  int bAmbig;               /* from xBegin: maybe a SAVEPOINT of the user's */
+  int nRow;                 /* rows written under it */
+  int bScan, bUnique, bNochange;   /* VTAB_NOTE_* seen since */
+};
+
+struct VtabWrite {
+  unsigned char *aFlag;     /* WCOL_* per column */
+  char **azCast;            /* the type a VALUES list casts column i to */
+  int bBegun;               /* xBegin was the last hook */
+  StmtRec rec;
+  WriteShape aShape[3];     /* the last shape of each kind */
+  RemoteValue *aVal;        /* a row's parameters */
+  int nValAlloc;
+  char **azBuf;             /* converted values of the row */
+  int nBuf, nBufAlloc;
+  int eJson;                /* JSON_TABLE batches: 0 not known, 1 yes, 2 no */
+  /* The statement whose rows the remote savepoint sr_w guards */
+  sqlite3_stmt *pGuard;
+  int iGuardRun;
+};
 
 /* One xUpdate call */
 typedef struct Write Write;
 struct Write {
   RemoteVtab *pTab;
+  VtabWrite *pW;
   SessConn *pSc;
   const RemoteDialect *pD;
-  VtabSql q;                /* the statement (parameters not copied) */
+  const VtabRules *pR;
+  int eKind;                /* WK_* */
+  int eConflict;
   char *zErr;               /* sqlite3_malloc'd error, or NULL */
 };
 
-/* Convert a value for a column of declared type zDecl as SQLite's column
+/* ------------------------------------------------------------------ */
+/* The write side of a table                                           */
+
+int vtabWriteInit(RemoteVtab *pTab, const RemoteTableInfo *pInfo,
+                  int bDefaultsAll){
+  VtabWrite *pW;
+  int i, nCol = pTab->nCol;
+  pW = sqlite3_malloc(sizeof(*pW));
+  if( pW==0 ) return SQLITE_NOMEM;
+  memset(pW, 0, sizeof(*pW));
+  pTab->pWr = pW;
+  pW->aFlag = sqlite3_malloc64(nCol+1);
+  pW->azCast = sqlite3_malloc64(sizeof(char*)*(nCol+1));
+  if( pW->aFlag==0 || pW->azCast==0 ) return SQLITE_NOMEM;
+  memset(pW->aFlag, 0, nCol+1);
+  memset(pW->azCast, 0, sizeof(char*)*(nCol+1));
+  for(i=0; pInfo && i<nCol && i<pInfo->nCol; i++){
+    const RemoteColumnInfo *c = &pInfo->aCol[i];
+    if( c->bAuto || (c->bDefault && c->bNotNull) ) pW->aFlag[i] |= WCOL_AUTO;
+    if( c->bAuto ) pW->aFlag[i] |= WCOL_GENERATED;
+    if( c->bDefault && bDefaultsAll ) pW->aFlag[i] |= WCOL_AUTO;
+    if( c->bDefault ) pW->aFlag[i] |= WCOL_DEFAULT;
+    if( pTab->pRules->bArrayJson && c->zRemoteType ){
+      int n = (int)strlen(c->zRemoteType);
+      if( n>2 && strcmp(&c->zRemoteType[n-2], "[]")==0 ){
+        pW->aFlag[i] |= WCOL_ARRAY;
+        if( sqlite3_strnicmp(c->zRemoteType, "json", 4)==0 ) pW->aFlag[i] |= WCOL_JSONARRAY;
+      }
+    }
+    if( c->zCastType && c->zCastType[0] ){
+      pW->azCast[i] = sqlite3_mprintf("%s", c->zCastType);
+      if( pW->azCast[i]==0 ) return SQLITE_NOMEM;
+    }
+  }
+  return SQLITE_OK;
+}
+
+static void shapeClear(WriteShape *pS){
+  int i;
+  for(i=0; i<(int)(sizeof(pS->az)/sizeof(pS->az[0])); i++) sqlite3_free(pS->az[i]);
+  sqlite3_free(pS->zSchema);
+  sqlite3_free(pS->aMask);
+  sqlite3_free(pS->aiParam);
+  memset(pS, 0, sizeof(*pS));
+}
+
+static void rowBufFree(VtabWrite *pW){
+  int i;
+  for(i=0; i<pW->nBuf; i++) sqlite3_free(pW->azBuf[i]);
+  pW->nBuf = 0;
+}
+
+void vtabWriteFree(RemoteVtab *pTab){
+  VtabWrite *pW = pTab->pWr;
+  int i;
+  if( pW==0 ) return;
+  for(i=0; i<3; i++) shapeClear(&pW->aShape[i]);
+  for(i=0; pW->azCast && i<pTab->nCol; i++) sqlite3_free(pW->azCast[i]);
+  rowBufFree(pW);
+  sqlite3_free(pW->azBuf);
+  sqlite3_free(pW->azCast);
+  sqlite3_free(pW->aFlag);
+  sqlite3_free(pW->aVal);
+  sqlite3_free(pW);
+  pTab->pWr = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Which statement is writing                                          */
+
+/* The one busy statement of db that writes, or NULL (none, or several) */
+static sqlite3_stmt *runningWriter(sqlite3 *db){
+  sqlite3_stmt *p, *pFound = 0;
+  for(p=sqlite3_next_stmt(db, 0); p; p=sqlite3_next_stmt(db, p)){
+    if( sqlite3_stmt_busy(p) && !sqlite3_stmt_readonly(p) ){
+      if( pFound ) return 0;
+      pFound = p;
+    }
+  }
+  return pFound;
+}
+
+static int stmtRun(sqlite3_stmt *p){
+  return sqlite3_stmt_status(p, SQLITE_STMTSTATUS_RUN, 0);
+}
+
+/*
+** The statement savepoint record, if it belongs to the statement writing
+** now; else the record is dropped and NULL returned. A certain record's
+** statement is valid while its savepoint is open (it is released when the
+** statement ends), and a statement that writes cannot start while another
+** one is busy; an ambiguous record's statement may be gone, so it is only
+** compared with the running one (and its run count read) when that is it.
+*/
+static StmtRec *stmtRecNow(RemoteVtab *pTab){
+  StmtRec *pRec = &pTab->pWr->rec;
+  if( pRec->pStmt==0 ) return 0;
+  if( !pRec->bAmbig ){
+    if( sqlite3_stmt_busy(pRec->pStmt) ) return pRec;
+  }else if( runningWriter(pTab->db)==pRec->pStmt
+         && stmtRun(pRec->pStmt)==pRec->iRun ){
+    return pRec;
+  }
+  memset(pRec, 0, sizeof(*pRec));
+  return 0;
+}
+
+int vtabWriteBegun(RemoteVtab *pTab, SessConn *pSc, char **pzErr){
+  VtabWrite *pW = pTab->pWr;
+  if( pW ){
+    pW->bBegun = 1;
+    memset(&pW->rec, 0, sizeof(pW->rec));
+  }
+  /* Under AUTOCOMMIT the statement is the transaction: make it one */
+  if( pSc->nDepth>0 && pSc->bVtabTxn && !pSc->bBegun
+   && sqlite3_get_autocommit(pTab->db) ){
+    return remoteSessStmtBegin(pSc, pzErr);
+  }
+  return SQLITE_OK;
+}
+
+/* 1 if pSc's remote transaction is one under AUTOCOMMIT (each statement
+** commits by itself, or in a transaction of its own) */
+static int autocommitTxn(SessConn *pSc){
+  return pSc->nDepth>0 && (pSc->bStmtTxn || !pSc->bBegun);
+}
+
+int vtabWriteSavepoint(RemoteVtab *pTab, SessConn *pSc, int iSave,
+                       int *pbSkip, char **pzErr){
+  VtabWrite *pW = pTab->pWr;
+  int rc = SQLITE_OK;
+  *pbSkip = 0;
+  if( pW ){
+    int bAmbig = pW->bBegun;
+    pW->bBegun = 0;
+    if( !sqlite3_get_autocommit(pTab->db) ){
+      sqlite3_stmt *p = runningWriter(pTab->db);
+      memset(&pW->rec, 0, sizeof(pW->rec));
+      if( p ){
+        pW->rec.pStmt = p;
+        pW->rec.iSave = iSave;
+        pW->rec.iRun = stmtRun(p);
+        pW->rec.bAmbig = bAmbig;
+      }
+    }
+  }
+  if( autocommitTxn(pSc) ){
+    /* no remote savepoints: a statement's own transaction, if one is
+    ** still open, was a statement's that ended without saying so */
+    rc = remoteSessStmtEnd(pSc, 0, pzErr);
+    *pbSkip = 1;
+  }
+  return rc;
+}
+
+int vtabWriteSavepointEnd(RemoteVtab *pTab, SessConn *pSc, int iSave,
+                          int bRollback, int *pbSkip, char **pzErr){
+  VtabWrite *pW = pTab->pWr;
+  int rc = SQLITE_OK;
+  *pbSkip = 0;
+  if( bRollback ){
+    remoteBatchDiscard(pSc);
+  }else if( remoteBatchPending(pSc) ){
+    rc = remoteBatchFlush(pSc, pzErr);
+    if( rc ){
+      /* SQLite keeps no message of a failed xRelease (it rolls the whole
+      ** transaction back): remote_log keeps it */
+      remoteLog(pSc->zEngine, "error", 0, "%s", *pzErr ? *pzErr : "error");
+    }
+  }
+  if( pW && pW->rec.pStmt && iSave<=pW->rec.iSave ){
+    memset(&pW->rec, 0, sizeof(pW->rec));
+  }
+  if( autocommitTxn(pSc) ){
+    int rc2 = remoteSessStmtEnd(pSc, bRollback || rc, rc ? 0 : pzErr);
+    if( rc==SQLITE_OK ) rc = rc2;
+    *pbSkip = 1;
+  }
+  return rc;
+}
+
+void vtabWriteNote(RemoteVtab *pTab, int eNote){
+  VtabWrite *pW = pTab->pWr;
+  if( pW==0 ) return;
+  pW->bBegun = 0;
+  if( pW->rec.pStmt==0 ) return;
+  switch( eNote ){
+    case VTAB_NOTE_SCAN:     pW->rec.bScan = 1; break;
+    case VTAB_NOTE_UNIQUE:   pW->rec.bUnique = 1; break;
+    case VTAB_NOTE_NOCHANGE: pW->rec.bNochange = 1; break;
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* Values                                                              */
+
+/* Keep a converted value's buffer until the row is sent or queued */
+static int rowKeep(VtabWrite *pW, char *z){
+  if( z==0 ) return SQLITE_OK;
+  if( pW->nBuf>=pW->nBufAlloc ){
+    int nNew = pW->nBufAlloc ? pW->nBufAlloc*2 : 8;
+    char **azNew = sqlite3_realloc64(pW->azBuf, sizeof(char*)*nNew);
+    if( azNew==0 ){ sqlite3_free(z); return SQLITE_NOMEM; }
+    pW->azBuf = azNew;
+    pW->nBufAlloc = nNew;
+  }
+  pW->azBuf[pW->nBuf++] = z;
+  return SQLITE_OK;
+}
+
+/* Convert a value for a column of affinity cAff as SQLite's column
 ** affinity would store it. May point into *pzBuf. */
-static void storeAffinity(const char *zDecl, RemoteValue *v, char **pzBuf){
-  if( strcmp(zDecl, "TEXT")==0 ){
+static void storeAffinity(char cAff, RemoteValue *v, char **pzBuf){
+  if( cAff==AFF_TEXT ){
     vtabApplyAffinity(K_TEXT, v, pzBuf);
-  }else if( strcmp(zDecl, "INTEGER")==0 || strcmp(zDecl, "NUMERIC")==0 ){
+  }else if( cAff==AFF_INT || cAff==AFF_NUM ){
     vtabApplyAffinity(K_INT, v, pzBuf);
     if( v->eType==SQLITE_FLOAT && v->r==floor(v->r)
      && v->r>-9.2233720368547758e18 && v->r<9.2233720368547758e18 ){
       v->eType = SQLITE_INTEGER;
       v->i = (sqlite3_int64)v->r;
     }
-  }else if( strcmp(zDecl, "REAL")==0 ){
+  }else if( cAff==AFF_REAL ){
     vtabApplyAffinity(K_REAL8, v, pzBuf);
     if( v->eType==SQLITE_INTEGER ){
       v->eType = SQLITE_FLOAT;
@@ -55,32 +392,238 @@ static void storeAffinity(const char *zDecl, RemoteValue *v, char **pzBuf){
   }
 }
 
-/* pVal as stored in column iCol (pointing into pVal or a kept buffer) */
-static void columnValue(Write *w, int iCol, sqlite3_value *pVal, RemoteValue *v){
+/*
+** JSON arrays as PostgreSQL array literals, so that what a read returns
+** can be written back:
+**
+**   [1,2,null]             {1,2,NULL}
+**   [["a","b\"c"],[null]]  {{"a","b\\"c"},{NULL}}
+**
+** Strings are quoted (" and \ escaped), numbers and true/false go as
+** they are, null is NULL, an object goes as its JSON text, quoted. The
+** text must be one well-formed JSON array; anything else gives NULL and
+** the value is sent as it is (a literal such as '{1,2}' too).
+*/
+typedef struct JsonIn JsonIn;
+struct JsonIn {
+  const char *z;            /* the JSON text */
+  int n, i;                 /* its length, the position read */
+  sqlite3_str *pOut;
+  int nDepth;
+  int bJson;                /* a json[] / jsonb[] column: each element is
+                            ** a JSON value, written as its JSON text */
+};
+
+/* The JSON text z[iStart..iEnd) as a quoted array element */
+static void jsonQuoted(JsonIn *p, int iStart, int iEnd){
+  const char *z;
+  sqlite3_str_appendchar(p->pOut, 1, '"');
+  for(z=&p->z[iStart]; z<&p->z[iEnd]; z++){
+    if( *z=='"' || *z=='\\' ) sqlite3_str_appendchar(p->pOut, 1, '\\');
+    sqlite3_str_appendchar(p->pOut, 1, *z);
+  }
+  sqlite3_str_appendchar(p->pOut, 1, '"');
+}
+
+static void jsonSpace(JsonIn *p){
+  while( p->i<p->n && (p->z[p->i]==' ' || p->z[p->i]=='\t'
+                       || p->z[p->i]=='\n' || p->z[p->i]=='\r') ) p->i++;
+}
+
+static int jsonHex4(JsonIn *p, unsigned *pu){
+  unsigned u = 0;
+  int k;
+  if( p->i+4>p->n ) return 0;
+  for(k=0; k<4; k++){
+    char c = p->z[p->i++];
+    u <<= 4;
+    if( c>='0' && c<='9' ) u |= (unsigned)(c-'0');
+    else if( c>='a' && c<='f' ) u |= (unsigned)(c-'a'+10);
+    else if( c>='A' && c<='F' ) u |= (unsigned)(c-'A'+10);
+    else return 0;
+  }
+  *pu = u;
+  return 1;
+}
+
+static void jsonUtf8(sqlite3_str *pOut, unsigned u){
+  char a[4];
+  int n;
+  if( u<0x80 ){ a[0] = (char)u; n = 1; }
+  else if( u<0x800 ){ a[0] = (char)(0xC0|(u>>6)); a[1] = (char)(0x80|(u&0x3F)); n = 2; }
+  else if( u<0x10000 ){
+    a[0] = (char)(0xE0|(u>>12)); a[1] = (char)(0x80|((u>>6)&0x3F));
+    a[2] = (char)(0x80|(u&0x3F)); n = 3;
+  }else{
+    a[0] = (char)(0xF0|(u>>18)); a[1] = (char)(0x80|((u>>12)&0x3F));
+    a[2] = (char)(0x80|((u>>6)&0x3F)); a[3] = (char)(0x80|(u&0x3F)); n = 4;
+  }
+  sqlite3_str_append(pOut, a, n);
+}
+
+/* A JSON string at p->i (the opening quote) as a quoted array element */
+static int jsonString(JsonIn *p){
+  sqlite3_str_appendchar(p->pOut, 1, '"');
+  p->i++;
+  while( p->i<p->n ){
+    char c = p->z[p->i++];
+    if( c=='"' ){
+      sqlite3_str_appendchar(p->pOut, 1, '"');
+      return 1;
+    }
+    if( (unsigned char)c<0x20 ) return 0;
+    if( c=='\\' ){
+      unsigned u;
+      if( p->i>=p->n ) return 0;
+      c = p->z[p->i++];
+      switch( c ){
+        case '"':  sqlite3_str_appendall(p->pOut, "\\\""); break;
+        case '\\': sqlite3_str_appendall(p->pOut, "\\\\"); break;
+        case '/':  sqlite3_str_appendchar(p->pOut, 1, '/'); break;
+        case 'b':  sqlite3_str_appendchar(p->pOut, 1, '\b'); break;
+        case 'f':  sqlite3_str_appendchar(p->pOut, 1, '\f'); break;
+        case 'n':  sqlite3_str_appendchar(p->pOut, 1, '\n'); break;
+        case 'r':  sqlite3_str_appendchar(p->pOut, 1, '\r'); break;
+        case 't':  sqlite3_str_appendchar(p->pOut, 1, '\t'); break;
+        case 'u':
+          if( !jsonHex4(p, &u) ) return 0;
+          if( u>=0xD800 && u<0xDC00 ){
+            unsigned u2;
+            if( p->i+6>p->n || p->z[p->i]!='\\' || p->z[p->i+1]!='u' ) return 0;
+            p->i += 2;
+            if( !jsonHex4(p, &u2) || u2<0xDC00 || u2>0xDFFF ) return 0;
+            u = 0x10000 + ((u-0xD800)<<10) + (u2-0xDC00);
+          }else if( u>=0xDC00 && u<0xE000 ){
+            return 0;
+          }
+          jsonUtf8(p->pOut, u);
+          break;
+        default: return 0;
+      }
+    }else{
+      sqlite3_str_appendchar(p->pOut, 1, c);
+    }
+  }
+  return 0;
+}
+
+/* Skip a JSON value (an object's member) at p->i; 1 if well-formed */
+static int jsonSkip(JsonIn *p){
+  int nNest = 0;
+  jsonSpace(p);
+  do{
+    char c;
+    if( p->i>=p->n ) return 0;
+    c = p->z[p->i];
+    if( c=='"' ){
+      p->i++;
+      while( p->i<p->n && p->z[p->i]!='"' ){
+        if( p->z[p->i]=='\\' ) p->i++;
+        p->i++;
+      }
+      if( p->i>=p->n ) return 0;
+      p->i++;
+    }else if( c=='{' || c=='[' ){
+      nNest++;
+      p->i++;
+    }else if( c=='}' || c==']' ){
+      if( nNest==0 ) return 0;
+      nNest--;
+      p->i++;
+    }else{
+      p->i++;
+    }
+  }while( nNest>0 );
+  return 1;
+}
+
+/* A JSON array at p->i as an array literal; 1 if well-formed */
+static int jsonArray(JsonIn *p){
+  int nElem = 0;
+  if( ++p->nDepth>64 ) return 0;
+  p->i++;                                 /* the '[' */
+  sqlite3_str_appendchar(p->pOut, 1, '{');
+  for(;;){
+    char c;
+    jsonSpace(p);
+    if( p->i>=p->n ) return 0;
+    c = p->z[p->i];
+    if( c==']' && nElem==0 ){ p->i++; break; }
+    if( nElem++ ) sqlite3_str_appendchar(p->pOut, 1, ',');
+    if( c=='[' && !p->bJson ){
+      if( !jsonArray(p) ) return 0;
+    }else if( c=='"' && !p->bJson ){
+      if( !jsonString(p) ) return 0;
+    }else if( c=='{' || c=='[' || c=='"' ){
+      /* an object (or, for json[], any value but null): its JSON text */
+      int iStart = p->i;
+      if( !jsonSkip(p) ) return 0;
+      jsonQuoted(p, iStart, p->i);
+    }else{
+      int iStart = p->i;
+      while( p->i<p->n && p->z[p->i]!=',' && p->z[p->i]!=']'
+          && p->z[p->i]!=' ' && p->z[p->i]!='\t' && p->z[p->i]!='\n'
+          && p->z[p->i]!='\r' ){
+        char d = p->z[p->i];
+        if( !((d>='0' && d<='9') || d=='-' || d=='+' || d=='.' || d=='e'
+              || d=='E' || (d>='a' && d<='z')) ) return 0;
+        p->i++;
+      }
+      if( p->i==iStart ) return 0;
+      if( p->i-iStart==4 && memcmp(&p->z[iStart], "null", 4)==0 ){
+        sqlite3_str_appendall(p->pOut, "NULL");
+      }else if( (p->i-iStart==4 && memcmp(&p->z[iStart], "true", 4)==0)
+             || (p->i-iStart==5 && memcmp(&p->z[iStart], "false", 5)==0)
+             || (p->z[iStart]=='-' || (p->z[iStart]>='0' && p->z[iStart]<='9')) ){
+        sqlite3_str_append(p->pOut, &p->z[iStart], p->i-iStart);
+      }else{
+        return 0;
+      }
+    }
+    jsonSpace(p);
+    if( p->i>=p->n ) return 0;
+    if( p->z[p->i]==']' ){ p->i++; break; }
+    if( p->z[p->i]!=',' ) return 0;
+    p->i++;
+  }
+  p->nDepth--;
+  sqlite3_str_appendchar(p->pOut, 1, '}');
+  return 1;
+}
+
+/* The array literal of the JSON array z[0..n): sqlite3_malloc'd, or NULL
+** when z is not one well-formed JSON array (or out of memory). bJson: of
+** json[] / jsonb[] (jsonIn.bJson) */
+static char *jsonToArray(const char *z, int n, int bJson){
+  JsonIn in;
+  int bOk;
+  memset(&in, 0, sizeof(in));
+  in.z = z;
+  in.n = n;
+  in.bJson = bJson;
+  in.pOut = sqlite3_str_new(0);
+  jsonSpace(&in);
+  bOk = in.i<n && z[in.i]=='[' && jsonArray(&in);
+  if( bOk ){
+    jsonSpace(&in);
+    bOk = in.i==n;
+  }
+  if( !bOk || sqlite3_str_errcode(in.pOut) ){
+    sqlite3_free(sqlite3_str_finish(in.pOut));
+    return 0;
+  }
+  return sqlite3_str_finish(in.pOut);
+}
+
+/* pVal as stored in column iCol, as the remote takes it: booleans 0/1,
+** JSON arrays as array literals (pointing into pVal or a kept buffer) */
+static int columnValue(Write *w, int iCol, sqlite3_value *pVal, RemoteValue *v){
+  RemoteVtab *pTab = w->pTab;
   char *zBuf = 0;
   remoteValueFromSqlite(pVal, v);
-  storeAffinity(w->pTab->azDecl[iCol], v, &zBuf);
-  vtabSqlKeep(&w->q, zBuf);
-}
-
-/* Append a placeholder bound to v, written as column iCol takes it */
-static void writeParam(Write *w, int iCol, const RemoteValue *v){
-  vtabSqlFmt(&w->q, w->q.pRules->azWrite[w->pTab->aKind[iCol]], 0, v);
-}
-
-/* Append column iCol's quoted name */
-static void writeCol(Write *w, int iCol){
-  const char *zQ = vtabColQuoted(w->pTab, w->pD, iCol);
-  if( zQ ) sqlite3_str_appendall(w->q.pStr, zQ);
-  else w->q.bFull = 1;
-}
-
-/* Booleans of a batched row as 0/1 integers: COPY takes 1 and 0 */
-static void boolsAsIntegers(RemoteVtab *pTab, RemoteValue *aParam){
-  int i;
-  for(i=0; i<pTab->nCol; i++){
-    RemoteValue *v = &aParam[i];
-    if( pTab->aKind[i]!=K_BOOL ) continue;
+  storeAffinity(pTab->aAff[iCol], v, &zBuf);
+  if( pTab->aKind[iCol]==K_BOOL ){
+    /* 1 and 0, whatever number SQLite would take as true or false */
     if( v->eType==SQLITE_INTEGER ){
       v->i = v->i!=0;
     }else if( v->eType==SQLITE_FLOAT ){
@@ -88,72 +631,129 @@ static void boolsAsIntegers(RemoteVtab *pTab, RemoteValue *aParam){
       v->i = v->r!=0.0;
     }
   }
+  if( (w->pW->aFlag[iCol] & WCOL_ARRAY) && v->eType==SQLITE_TEXT
+   && v->n>0 && (v->z[0]=='[' || v->z[0]==' ' || v->z[0]=='\t'
+                 || v->z[0]=='\n' || v->z[0]=='\r') ){
+    char *zArr = jsonToArray(v->z, v->n, (w->pW->aFlag[iCol] & WCOL_JSONARRAY)!=0);
+    if( zArr ){
+      sqlite3_free(zBuf);
+      zBuf = zArr;
+      v->z = zArr;
+      v->n = (int)strlen(zArr);
+    }
+  }
+  return rowKeep(w->pW, zBuf);
 }
 
-/*
-**   WHERE "id" = $N            (a one-column key: argv[0] is its value)
-**   WHERE "a" = $N AND "b" = $M  (a composite key: the values the rowid
-**                                 argv[0] stands for, see RowMap)
-*/
-static int writeKeyWhere(Write *w, sqlite3_value *pKey){
+/* The old key of the row argv[0] names: a one-column key's value, or the
+** values the rowid of a composite key stands for (see RowMap) */
+static int oldKey(Write *w, sqlite3_value *pKey, RemoteValue *aKey){
   RemoteVtab *pTab = w->pTab;
-  RemoteValue aKey[REMOTE_PK_MAX];
-  int k;
-  sqlite3_str_appendall(w->q.pStr, " WHERE ");
-  if( pTab->nPk==1 ){
-    RemoteValue v;
-    writeCol(w, pTab->iPk);
-    sqlite3_str_appendall(w->q.pStr, " = ");
-    columnValue(w, pTab->iPk, pKey, &v);
-    writeParam(w, pTab->iPk, &v);
-    return SQLITE_OK;
-  }
+  if( pTab->nPk==1 ) return columnValue(w, pTab->iPk, pKey, &aKey[0]);
   if( !vtabKeyOf(pTab, sqlite3_value_int64(pKey), aKey) ){
     w->zErr = sqlite3_mprintf("remote: %s: no key known for rowid %lld",
                               pTab->zEngine, sqlite3_value_int64(pKey));
     return SQLITE_ERROR;
   }
-  for(k=0; k<pTab->nPk; k++){
-    if( k ) sqlite3_str_appendall(w->q.pStr, " AND ");
-    writeCol(w, pTab->aiPk[k]);
-    sqlite3_str_appendall(w->q.pStr, " = ");
-    writeParam(w, pTab->aiPk[k], &aKey[k]);
-  }
   return SQLITE_OK;
 }
 
-/*
-**   DELETE FROM "public"."items" WHERE "id" = $1
-*/
-static int writeDelete(Write *w, sqlite3_value *pKey){
-  sqlite3_str_appendall(w->q.pStr, "DELETE FROM ");
-  vtabAppendTarget(w->q.pStr, w->pTab, w->pSc, w->pD);
-  return writeKeyWhere(w, pKey);
+/* The row's parameters, as shape pS lays them out, into pW->aVal */
+static int rowValues(Write *w, const WriteShape *pS, sqlite3_value **argv){
+  VtabWrite *pW = w->pW;
+  RemoteValue aKey[REMOTE_PK_MAX];
+  int i, rc = SQLITE_OK, bKey = 0;
+  if( pS->nParam>pW->nValAlloc ){
+    RemoteValue *aNew = sqlite3_realloc64(pW->aVal, sizeof(RemoteValue)*pS->nParam);
+    if( aNew==0 ) return SQLITE_NOMEM;
+    pW->aVal = aNew;
+    pW->nValAlloc = pS->nParam;
+  }
+  for(i=0; rc==SQLITE_OK && i<pS->nParam; i++){
+    int iCol = pS->aiParam[i];
+    if( iCol>=0 ){
+      rc = columnValue(w, iCol, argv[iCol+2], &pW->aVal[i]);
+    }else{
+      if( !bKey ){
+        rc = oldKey(w, argv[0], aKey);
+        bKey = 1;
+      }
+      pW->aVal[i] = aKey[-1-iCol];
+    }
+  }
+  return rc;
 }
 
-/*
-**   UPDATE "public"."items" SET "name" = $1, "ok" = ($2::int8 <> 0)
-**     WHERE "id" = $3
-** Only the columns SQLite says changed are set (the key may change too).
-** SQLITE_DONE when none did: nothing to send.
-*/
-static int writeUpdate(Write *w, sqlite3_value **argv){
+/* A new row of a composite-key table: its rowid is the number of its key
+** values */
+static void newRowRowid(Write *w, sqlite3_value **argv, sqlite3_int64 *pRowid){
   RemoteVtab *pTab = w->pTab;
-  int i, nSet = 0;
-  sqlite3_str_appendall(w->q.pStr, "UPDATE ");
-  vtabAppendTarget(w->q.pStr, pTab, w->pSc, w->pD);
-  sqlite3_str_appendall(w->q.pStr, " SET ");
-  for(i=0; i<pTab->nCol; i++){
-    RemoteValue v;
-    if( sqlite3_value_nochange(argv[i+2]) ) continue;
-    if( nSet++ ) sqlite3_str_appendall(w->q.pStr, ", ");
-    writeCol(w, i);
-    sqlite3_str_appendall(w->q.pStr, " = ");
-    columnValue(w, i, argv[i+2], &v);
-    writeParam(w, i, &v);
+  RemoteValue aKey[REMOTE_PK_MAX];
+  int k;
+  if( pTab->nPk<=1 || pTab->nPk>REMOTE_PK_MAX ) return;
+  for(k=0; k<pTab->nPk; k++){
+    if( columnValue(w, pTab->aiPk[k], argv[pTab->aiPk[k]+2], &aKey[k]) ) return;
   }
-  if( nSet==0 ) return SQLITE_DONE;
-  return writeKeyWhere(w, argv[0]);
+  *pRowid = vtabRowidOf(pTab, aKey);
+}
+
+/* ------------------------------------------------------------------ */
+/* Shapes                                                              */
+
+/* Append column iCol's quoted name */
+static void appendCol(Write *w, sqlite3_str *p, int iCol){
+  const char *zQ = vtabColQuoted(w->pTab, w->pD, iCol);
+  if( zQ ) sqlite3_str_appendall(p, zQ);
+  else sqlite3_str_appendall(p, "\001\001");  /* poisons the text: NOMEM */
+}
+
+/* Append how column iCol takes a written parameter: the rule's format
+** (a PostgreSQL boolean: "(%p::int8 <> 0)"), %p as PARAM_MARK; with
+** bCast, a value in a VALUES list, cast to the column's type */
+static void appendParam(Write *w, sqlite3_str *p, int iCol, int bCast){
+  const char *zFmt = w->pR->azWrite[w->pTab->aKind[iCol]];
+  const char *zCast = bCast ? w->pW->azCast[iCol] : 0;
+  if( zFmt ){
+    const char *z;
+    for(z=zFmt; *z; z++){
+      if( z[0]=='%' && z[1]=='p' ){ sqlite3_str_appendall(p, PARAM_MARK); z++; }
+      else sqlite3_str_appendchar(p, 1, *z);
+    }
+  }else if( zCast ){
+    sqlite3_str_appendf(p, "%s::%s", PARAM_MARK, zCast);
+  }else{
+    sqlite3_str_appendall(p, PARAM_MARK);
+  }
+}
+
+/* A value in the SELECT list of BATCH_UPDATE_JOIN's derived table: MySQL
+** types a bare text parameter there CHAR, which drops trailing spaces;
+** CAST(? AS CHAR) keeps them (numbers and blobs stay as they are) */
+static void appendJoinParam(Write *w, sqlite3_str *p, int iCol){
+  switch( w->pTab->aKind[iCol] ){
+    case K_TEXT: case K_TEXTCAST: case K_OTHER:
+      sqlite3_str_appendall(p, "CAST(" PARAM_MARK " AS CHAR)");
+      break;
+    default:
+      appendParam(w, p, iCol, 0);
+      break;
+  }
+}
+
+/* zTemplate with each PARAM_MARK a placeholder numbered from *pn on:
+** sqlite3_malloc'd */
+static char *numbered(const char *zTemplate, int bDollar, int *pn){
+  sqlite3_str *p = sqlite3_str_new(0);
+  const char *z;
+  for(z=zTemplate; *z; z++){
+    if( *z==PARAM_MARK[0] ){
+      if( bDollar ) sqlite3_str_appendf(p, "$%d", ++*pn);
+      else sqlite3_str_appendchar(p, 1, '?');
+    }else{
+      sqlite3_str_appendchar(p, 1, *z);
+    }
+  }
+  return sqlite3_str_finish(p);
 }
 
 /* 1 if column iCol is part of the primary key */
@@ -172,15 +772,16 @@ static int isKeyColumn(RemoteVtab *pTab, int iCol){
 **   ON DUPLICATE KEY UPDATE `name` = VALUES(`name`)   (MySQL; IGNORE and
 **                                  a key-only table: `id` = `id`)
 **
-** (SQLite's own INSERT OR ... verb is written by writeInsert.) Not
-** INSERT IGNORE on MySQL: that also turns data errors into warnings.
+** (SQLite's own INSERT OR ... verb is written by shapeInsert.) Not
+** INSERT IGNORE on MySQL: that also turns data errors into warnings. The
+** columns an INSERT leaves to their default get it (EXCLUDED and VALUES()
+** hold the default), as REPLACE gives a new row its defaults.
 */
-static void writeUpsert(Write *w, int eConflict){
+static void appendUpsert(Write *w, sqlite3_str *p){
   RemoteVtab *pTab = w->pTab;
-  sqlite3_str *p = w->q.pStr;
-  int eUpsert = w->q.pRules->eUpsert;
+  int eUpsert = w->pR->eUpsert;
   int i, k, nSet = 0;
-  if( eUpsert==UPSERT_ON_CONFLICT && eConflict==SQLITE_IGNORE ){
+  if( eUpsert==UPSERT_ON_CONFLICT && w->eConflict==SQLITE_IGNORE ){
     sqlite3_str_appendall(p, " ON CONFLICT DO NOTHING");
     return;
   }
@@ -188,16 +789,16 @@ static void writeUpsert(Write *w, int eConflict){
     sqlite3_str_appendall(p, " ON CONFLICT (");
     for(k=0; k<pTab->nPk; k++){
       if( k ) sqlite3_str_appendall(p, ", ");
-      writeCol(w, pTab->aiPk[k]);
+      appendCol(w, p, pTab->aiPk[k]);
     }
     sqlite3_str_appendall(p, ")");
   }else{
     sqlite3_str_appendall(p, " ON DUPLICATE KEY UPDATE ");
   }
-  for(i=0; eConflict==SQLITE_REPLACE && i<pTab->nCol; i++){
+  for(i=0; w->eConflict==SQLITE_REPLACE && i<pTab->nCol; i++){
     const char *zQ = vtabColQuoted(pTab, w->pD, i);
     if( isKeyColumn(pTab, i) ) continue;
-    if( zQ==0 ){ w->q.bFull = 1; continue; }
+    if( zQ==0 ){ sqlite3_str_appendall(p, "\001\001"); continue; }
     if( eUpsert==UPSERT_ON_CONFLICT ){
       sqlite3_str_appendf(p, "%s%s = EXCLUDED.%s", nSet ? ", " : " DO UPDATE SET ",
                           zQ, zQ);
@@ -211,177 +812,809 @@ static void writeUpsert(Write *w, int eConflict){
     if( eUpsert==UPSERT_ON_CONFLICT ){
       sqlite3_str_appendall(p, " DO NOTHING");
     }else{
-      writeCol(w, pTab->aiPk[0]);
+      appendCol(w, p, pTab->aiPk[0]);
       sqlite3_str_appendall(p, " = ");
-      writeCol(w, pTab->aiPk[0]);
+      appendCol(w, p, pTab->aiPk[0]);
     }
   }
 }
 
-/* A new row of a composite-key table: its rowid is the number of its key
-** values (aParam holds the row's values in column order) */
-static void newRowRowid(RemoteVtab *pTab, const RemoteValue *aParam,
-                        sqlite3_int64 *pRowid){
-  RemoteValue aKey[REMOTE_PK_MAX];
-  int k;
-  if( pTab->nPk<=1 || pTab->nPk>REMOTE_PK_MAX ) return;
-  for(k=0; k<pTab->nPk; k++) aKey[k] = aParam[pTab->aiPk[k]];
-  *pRowid = vtabRowidOf(pTab, aKey);
-}
-
-/* Remember the batched INSERT's text (zSql split at nPrefix and nRowEnd)
-** for the statement's next rows */
-static void insertKeep(Write *w, const char *zSql, int nPrefix, int nRowEnd){
-  RemoteVtab *pTab = w->pTab;
-  const char *zSchema = remoteSessMapSchema(w->pSc, pTab->zSchema);
-  sqlite3_free(pTab->zInsPrefix);
-  sqlite3_free(pTab->zInsSuffix);
-  sqlite3_free(pTab->zInsSchema);
-  pTab->zInsPrefix = sqlite3_mprintf("%.*s", nPrefix, zSql);
-  pTab->zInsSuffix = sqlite3_mprintf("%s", &zSql[nRowEnd]);
-  pTab->zInsSchema = zSchema ? sqlite3_mprintf("%s", zSchema) : 0;
-  pTab->eInsConflict = sqlite3_vtab_on_conflict(pTab->db);
-  if( pTab->zInsPrefix==0 || pTab->zInsSuffix==0 || (zSchema && pTab->zInsSchema==0) ){
-    sqlite3_free(pTab->zInsPrefix);
-    pTab->zInsPrefix = 0;
-  }
-}
-
-/* Queue the row held in w->q's parameters on the CONN's batch */
-static int insertQueue(Write *w, const char *zPrefix, const char *zSuffix){
-  RemoteVtab *pTab = w->pTab;
-  return remoteBatchAdd(w->pSc, zPrefix, zSuffix, w->q.pRules->bDollar,
-                        pTab->nBatch, w->q.nParam, w->q.aParam, &w->zErr);
-}
-
-/* Is this INSERT batched (queued and sent with others)? */
-static int insertBatched(Write *w, int eConflict, int bBool){
-  const VtabRules *pR = w->q.pRules;
-  if( w->pTab->nBatch<=1 || !w->pSc->bVtabTxn || !sqlite3_get_autocommit(w->pTab->db) ){
+/* The text of p (freed), "" when empty: sqlite3_malloc'd, or NULL and
+** *pbNoMem set */
+static char *strFinish(sqlite3_str *p, int *pbNoMem){
+  int bErr = sqlite3_str_errcode(p)!=SQLITE_OK;
+  char *z = sqlite3_str_finish(p);
+  if( z==0 && !bErr ) z = sqlite3_mprintf("");
+  if( z==0 || bErr || strstr(z, "\001\001") ){
+    sqlite3_free(z);
+    *pbNoMem = 1;
     return 0;
   }
-  /* ON CONFLICT DO UPDATE cannot take a key twice */
-  if( eConflict==SQLITE_REPLACE && pR->eUpsert==UPSERT_ON_CONFLICT ) return 0;
-  /* A boolean needs its "($n::int8 <> 0)" in a multi-row INSERT, which the
-  ** batch does not write; a plain INSERT batches as COPY, where 1 and 0
-  ** are booleans */
-  if( bBool && (!pR->bCopyBools || eConflict==SQLITE_IGNORE
-                || eConflict==SQLITE_REPLACE) ) return 0;
-  return 1;
+  return z;
 }
 
-/*
-** A batched INSERT this table has written before: the text is the same
-** for every row, only the row's values are collected. 0 when it does not
-** apply.
-*/
-static int insertAgain(Write *w, sqlite3_value **argv, sqlite3_int64 *pRowid,
-                       int *pRc){
-  RemoteVtab *pTab = w->pTab;
-  int i;
-  if( pTab->zInsPrefix==0 || pTab->nBatch<=1 || !w->pSc->bVtabTxn
-   || !sqlite3_get_autocommit(pTab->db)
-   || pTab->eInsConflict!=sqlite3_vtab_on_conflict(pTab->db)
-   || !vtabSameText(pTab->zInsSchema, remoteSessMapSchema(w->pSc, pTab->zSchema)) ){
-    return 0;
+/* Finish the shape's texts into az[1..6] (prefix, first row, row,
+** separator, suffix, COPY target). SQLITE_OK or SQLITE_NOMEM. */
+static int shapeFinish(WriteShape *pS, sqlite3_str *pPrefix, sqlite3_str *pRow1,
+                       sqlite3_str *pRow, const char *zSep, sqlite3_str *pSuffix,
+                       sqlite3_str *pCopy){
+  int bNoMem = 0;
+  pS->az[1] = strFinish(pPrefix, &bNoMem);
+  pS->az[2] = pRow1 ? strFinish(pRow1, &bNoMem) : 0;
+  pS->az[3] = strFinish(pRow, &bNoMem);
+  pS->az[4] = sqlite3_mprintf("%s", zSep);
+  if( pS->az[4]==0 ) bNoMem = 1;
+  pS->az[5] = strFinish(pSuffix, &bNoMem);
+  pS->az[6] = pCopy ? strFinish(pCopy, &bNoMem) : 0;
+  return bNoMem ? SQLITE_NOMEM : SQLITE_OK;
+}
+
+/* Set the shape's RemoteBatchSql from az[] (zOne built by the caller in
+** az[0]); bBatch: several rows may go in one statement */
+static void shapeSql(Write *w, WriteShape *pS, int bBatch){
+  RemoteBatchSql *q = &pS->sql;
+  memset(q, 0, sizeof(*q));
+  q->zOne = pS->az[0];
+  if( bBatch ){
+    q->zPrefix = pS->az[1];
+    q->zRow1 = pS->az[2];
+    q->zRow = pS->az[3];
+    q->zSep = pS->az[4];
+    q->zSuffix = pS->az[5];
   }
-  for(i=0; i<pTab->nCol; i++){
-    RemoteValue v;
-    columnValue(w, i, argv[i+2], &v);
-    vtabSqlBind(&w->q, &v);
-  }
-  if( w->q.bFull ){ *pRc = SQLITE_NOMEM; return 1; }
-  boolsAsIntegers(pTab, w->q.aParam);
-  newRowRowid(pTab, w->q.aParam, pRowid);
-  *pRc = insertQueue(w, pTab->zInsPrefix, pTab->zInsSuffix);
-  return 1;
+  q->zCopy = pS->az[6];
+  /* no text for several rows: the dialect may still send them at once */
+  q->bMany = !bBatch;
+  q->nParam = pS->nParam;
+  q->nMax = w->pTab->nBatch;
+  q->bDollar = w->pR->bDollar;
 }
 
 /*
 **   INSERT INTO "public"."items" ("id", "name", "ok")
-**     VALUES ($1, $2, ($3::int8 <> 0)) [conflict clause, writeUpsert]
+**     VALUES ($1, $2, ($3::int8 <> 0)) [conflict clause, appendUpsert]
+**     [RETURNING "id"]
 **
-** Batched (insertBatched): queued, SQLITE_DONE returned; otherwise the
-** statement is left in w->q for the caller to run.
+** The columns are those of aMask (a NULL for a column the remote fills
+** is left out). Several rows: VALUES (...), (...); a plain INSERT may go
+** as COPY "public"."items" ("id", "name", "ok") instead.
 */
-static int writeInsert(Write *w, sqlite3_value **argv, sqlite3_int64 *pRowid){
+static int shapeInsert(Write *w, WriteShape *pS){
   RemoteVtab *pTab = w->pTab;
-  const VtabRules *pR = w->q.pRules;
-  int eConflict = sqlite3_vtab_on_conflict(pTab->db);
-  int i, nPrefix, nRowEnd, bBool = 0, rc = SQLITE_OK;
-  char *zSql;
-  if( insertAgain(w, argv, pRowid, &rc) ) return rc ? rc : SQLITE_DONE;
-  if( eConflict!=SQLITE_ABORT && eConflict!=SQLITE_FAIL && eConflict!=SQLITE_ROLLBACK
-   && pR->eUpsert==UPSERT_NONE ){
-    w->zErr = sqlite3_mprintf("remote: %s: INSERT OR %s is not supported for "
-        "this dialect", pTab->zEngine, eConflict==SQLITE_REPLACE ? "REPLACE" : "IGNORE");
-    return SQLITE_ERROR;
-  }
+  const VtabRules *pR = w->pR;
+  sqlite3_str *pPrefix = sqlite3_str_new(0);
+  sqlite3_str *pRow = sqlite3_str_new(0);
+  sqlite3_str *pSuffix = sqlite3_str_new(0);
+  sqlite3_str *pCopy = 0;
+  sqlite3_str *pTarget = sqlite3_str_new(0);
+  char *zTarget;
+  int i, n = 0, nCol = 0, rc, bBatch;
+  int eConflict = w->eConflict;
+
   if( pR->eUpsert==UPSERT_OR_VERB && eConflict==SQLITE_REPLACE ){
-    sqlite3_str_appendall(w->q.pStr, "INSERT OR REPLACE INTO ");
+    sqlite3_str_appendall(pPrefix, "INSERT OR REPLACE INTO ");
   }else if( pR->eUpsert==UPSERT_OR_VERB && eConflict==SQLITE_IGNORE ){
-    sqlite3_str_appendall(w->q.pStr, "INSERT OR IGNORE INTO ");
+    sqlite3_str_appendall(pPrefix, "INSERT OR IGNORE INTO ");
   }else{
-    sqlite3_str_appendall(w->q.pStr, "INSERT INTO ");
+    sqlite3_str_appendall(pPrefix, "INSERT INTO ");
   }
-  vtabAppendTarget(w->q.pStr, pTab, w->pSc, w->pD);
-  sqlite3_str_appendall(w->q.pStr, " (");
+  vtabAppendTarget(pTarget, pTab, w->pSc, w->pD);
   for(i=0; i<pTab->nCol; i++){
-    if( i ) sqlite3_str_appendall(w->q.pStr, ", ");
-    writeCol(w, i);
+    if( !pS->aMask[i] ) continue;
+    sqlite3_str_appendall(pTarget, nCol ? ", " : " (");
+    appendCol(w, pTarget, i);
+    sqlite3_str_appendall(pRow, nCol ? ", " : "(");
+    appendParam(w, pRow, i, 0);
+    pS->aiParam[nCol++] = i;
   }
-  sqlite3_str_appendall(w->q.pStr, ") VALUES ");
-  nPrefix = sqlite3_str_length(w->q.pStr);
-  sqlite3_str_appendchar(w->q.pStr, 1, '(');
-  for(i=0; i<pTab->nCol; i++){
-    RemoteValue v;
-    if( i ) sqlite3_str_appendall(w->q.pStr, ", ");
-    if( pTab->aKind[i]==K_BOOL ) bBool = 1;
-    columnValue(w, i, argv[i+2], &v);
-    writeParam(w, i, &v);
+  pS->nParam = nCol;
+  if( nCol>0 ){
+    sqlite3_str_appendall(pTarget, ")");
+    sqlite3_str_appendall(pRow, ")");
   }
-  sqlite3_str_appendchar(w->q.pStr, 1, ')');
-  nRowEnd = sqlite3_str_length(w->q.pStr);
-  if( w->q.bFull ) return SQLITE_NOMEM;
-  newRowRowid(pTab, w->q.aParam, pRowid);
+  {
+    int bNoMem = 0;
+    zTarget = strFinish(pTarget, &bNoMem);
+  }
+  if( zTarget==0 ){
+    sqlite3_free(sqlite3_str_finish(pPrefix));
+    sqlite3_free(sqlite3_str_finish(pRow));
+    sqlite3_free(sqlite3_str_finish(pSuffix));
+    return SQLITE_NOMEM;
+  }
+  sqlite3_str_appendall(pPrefix, zTarget);
+  if( nCol>0 ){
+    sqlite3_str_appendall(pPrefix, " VALUES ");
+  }else{
+    sqlite3_str_appendall(pPrefix, pR->zNoColumns ? pR->zNoColumns : " DEFAULT VALUES");
+  }
   if( (eConflict==SQLITE_REPLACE || eConflict==SQLITE_IGNORE)
    && pR->eUpsert!=UPSERT_OR_VERB ){
-    writeUpsert(w, eConflict);
+    appendUpsert(w, pSuffix);
   }
-  if( !insertBatched(w, eConflict, bBool) ) return SQLITE_OK;
-  /* queued; sent batch_size rows at a time and at the statement's end
-  ** (xSync), before any read or other write on this engine */
-  zSql = sqlite3_str_finish(w->q.pStr);
-  w->q.pStr = 0;
-  if( zSql==0 ) return SQLITE_NOMEM;
-  if( bBool ) boolsAsIntegers(pTab, w->q.aParam);
-  insertKeep(w, zSql, nPrefix, nRowEnd);
-  zSql[nPrefix] = 0;
-  rc = insertQueue(w, zSql, &zSql[nRowEnd]);
-  sqlite3_free(zSql);
-  return rc ? rc : SQLITE_DONE;
+  /* The generated key, read back: the first column left to the remote
+  ** that fills it by itself, the key's first */
+  pS->iLastCol = -1;
+  if( pR->eLastId!=LAST_ID_NONE ){
+    for(i=0; i<pTab->nCol && pS->iLastCol<0; i++){
+      if( !pS->aMask[i] && isKeyColumn(pTab, i) && (w->pW->aFlag[i] & WCOL_GENERATED) ){
+        pS->iLastCol = i;
+      }
+    }
+    for(i=0; i<pTab->nCol && pS->iLastCol<0; i++){
+      if( !pS->aMask[i] && (w->pW->aFlag[i] & WCOL_GENERATED) ) pS->iLastCol = i;
+    }
+  }
+  if( pS->iLastCol>=0 && pR->eLastId==LAST_ID_RETURNING ){
+    sqlite3_str_appendall(pSuffix, " RETURNING ");
+    appendCol(w, pSuffix, pS->iLastCol);
+  }
+  if( sqlite3_str_length(pSuffix)==0 && pS->iLastCol<0 && nCol>0 ){
+    /* a plain INSERT: a dialect's COPY may take it */
+    pCopy = sqlite3_str_new(0);
+    sqlite3_str_appendall(pCopy, zTarget);
+  }
+  sqlite3_free(zTarget);
+  /* ON CONFLICT DO UPDATE cannot take a key twice in one statement */
+  bBatch = nCol>0 && !(eConflict==SQLITE_REPLACE && pR->eUpsert==UPSERT_ON_CONFLICT);
+  rc = shapeFinish(pS, pPrefix, 0, pRow, ",", pSuffix, pCopy);
+  if( rc ) return rc;
+  pS->az[0] = sqlite3_mprintf("%s%z%s", pS->az[1],
+                              numbered(pS->az[3], pR->bDollar, &n), pS->az[5]);
+  if( pS->az[0]==0 ) return SQLITE_NOMEM;
+  shapeSql(w, pS, bBatch);
+  if( pS->iLastCol>=0 ){
+    pS->sql.eLastId = pR->eLastId==LAST_ID_RETURNING ? BATCH_LAST_ID_RETURNING
+                                                      : BATCH_LAST_ID_DRIVER;
+  }else if( pR->eLastId!=LAST_ID_NONE ){
+    pS->sql.eLastId = BATCH_LAST_ID_NONE;
+  }
+  /* a key read back needs each statement's rows */
+  if( pS->sql.eLastId==BATCH_LAST_ID_RETURNING || pS->sql.eLastId==BATCH_LAST_ID_DRIVER ){
+    pS->sql.bMany = 0;
+  }
+  return SQLITE_OK;
+}
+
+/* Append integer i */
+static void appendInt(sqlite3_str *p, sqlite3_int64 i){
+  char z[24];
+  sqlite3_str_append(p, z, remoteIntText(i, z));
+}
+
+/* Append z[0..n) with a backslash before each of the bytes c1 and c2, and
+** (bJson) control characters as \u00XX: runs of plain bytes at once */
+static void appendEscaped(sqlite3_str *p, const char *z, int n, char c1,
+                          char c2, int bJson){
+  int i, iRun = 0;
+  for(i=0; i<n; i++){
+    unsigned char ch = (unsigned char)z[i];
+    if( ch==(unsigned char)c1 || ch==(unsigned char)c2 || (bJson && ch<0x20) ){
+      if( i>iRun ) sqlite3_str_append(p, &z[iRun], i-iRun);
+      if( ch<0x20 && bJson ){
+        sqlite3_str_appendf(p, "\\u%04x", ch);
+      }else{
+        sqlite3_str_appendchar(p, 1, '\\');
+        sqlite3_str_appendchar(p, 1, (char)ch);
+      }
+      iRun = i+1;
+    }
+  }
+  if( n>iRun ) sqlite3_str_append(p, &z[iRun], n-iRun);
+}
+
+/*
+** Column iEnc of nRow queued rows (nCol values each) as a PostgreSQL array
+** literal, for a batch whose statement binds each column as one array
+** (VtabRules.bArrayParams): {1,NULL,"text \" \\",1.5,"\\x00ff"}.
+** sqlite3_malloc'd, or NULL on OOM.
+*/
+static char *pgArrayColumn(int iEnc, int nRow, int nCol, const RemoteValue *aVal){
+  sqlite3_str *p = sqlite3_str_new(0);
+  int r, k;
+  sqlite3_str_appendchar(p, 1, '{');
+  for(r=0; r<nRow; r++){
+    const RemoteValue *v = &aVal[(sqlite3_int64)r*nCol + iEnc];
+    if( r ) sqlite3_str_appendchar(p, 1, ',');
+    switch( v->eType ){
+      case SQLITE_INTEGER:
+        appendInt(p, v->i);
+        break;
+      case SQLITE_FLOAT: {
+        char zNum[REMOTE_DOUBLE_TEXT_MAX];
+        if( v->r!=v->r ){
+          sqlite3_str_appendall(p, "NULL");
+        }else if( v->r>1.7976931348623157e308 || v->r< -1.7976931348623157e308 ){
+          sqlite3_str_appendall(p, v->r>0 ? "Infinity" : "-Infinity");
+        }else{
+          remoteDoubleText(v->r, zNum);
+          sqlite3_str_appendall(p, zNum);
+        }
+        break;
+      }
+      case SQLITE_TEXT:
+        sqlite3_str_appendchar(p, 1, '"');
+        appendEscaped(p, v->z, v->n, '"', '\\', 0);
+        sqlite3_str_appendchar(p, 1, '"');
+        break;
+      case SQLITE_BLOB:
+        sqlite3_str_appendall(p, "\"\\\\x");
+        for(k=0; k<v->n; k++){
+          sqlite3_str_appendf(p, "%02x", (unsigned char)v->z[k]);
+        }
+        sqlite3_str_appendchar(p, 1, '"');
+        break;
+      default:
+        sqlite3_str_appendall(p, "NULL");
+        break;
+    }
+  }
+  sqlite3_str_appendchar(p, 1, '}');
+  if( sqlite3_str_errcode(p) ){
+    sqlite3_free(sqlite3_str_finish(p));
+    return 0;
+  }
+  return sqlite3_str_finish(p);
+}
+
+/* 1 if column iCol's values may go as one array parameter (a type a cast
+** can name, not itself an array) */
+static int arrayParamOk(Write *w, int iCol){
+  const char *zCast = w->pW->azCast[iCol];
+  int n = zCast ? (int)strlen(zCast) : 0;
+  return w->pR->bArrayParams && n>0 && !(n>2 && strcmp(&zCast[n-2], "[]")==0);
+}
+
+/* Shape pS's zEnc (az[7]) from p: nEnc parameters made by pgArrayColumn */
+static int shapeEncoded(WriteShape *pS, sqlite3_str *p, int nEnc){
+  int bNoMem = 0;
+  pS->az[7] = strFinish(p, &bNoMem);
+  if( bNoMem ) return SQLITE_NOMEM;
+  pS->sql.zEnc = pS->az[7];
+  pS->sql.nEnc = nEnc;
+  pS->sql.xEncode = pgArrayColumn;
+  return SQLITE_OK;
+}
+
+/*
+** All nRow queued rows (nCol values each) as one JSON text, for a batch
+** that JSON_TABLE reads (VtabRules.zJsonProbe): [[1,"a\"b",null,1.5],...].
+** sqlite3_malloc'd, or NULL on OOM. (No blob: such shapes do not use it.)
+*/
+static char *jsonRows(int iEnc, int nRow, int nCol, const RemoteValue *aVal){
+  sqlite3_str *p = sqlite3_str_new(0);
+  int r, c;
+  (void)iEnc;
+  sqlite3_str_appendchar(p, 1, '[');
+  for(r=0; r<nRow; r++){
+    sqlite3_str_appendall(p, r ? ",[" : "[");
+    for(c=0; c<nCol; c++){
+      const RemoteValue *v = &aVal[(sqlite3_int64)r*nCol + c];
+      if( c ) sqlite3_str_appendchar(p, 1, ',');
+      switch( v->eType ){
+        case SQLITE_INTEGER:
+          appendInt(p, v->i);
+          break;
+        case SQLITE_FLOAT: {
+          char zNum[REMOTE_DOUBLE_TEXT_MAX];
+          if( v->r!=v->r ){
+            sqlite3_str_appendall(p, "null");
+          }else if( v->r>1.7976931348623157e308 || v->r< -1.7976931348623157e308 ){
+            sqlite3_str_appendall(p, v->r>0 ? "\"inf\"" : "\"-inf\"");
+          }else{
+            remoteDoubleText(v->r, zNum);
+            sqlite3_str_appendall(p, zNum);
+          }
+          break;
+        }
+        case SQLITE_TEXT:
+        case SQLITE_BLOB:
+          sqlite3_str_appendchar(p, 1, '"');
+          appendEscaped(p, v->z, v->n, '"', '\\', 1);
+          sqlite3_str_appendchar(p, 1, '"');
+          break;
+        default:
+          sqlite3_str_appendall(p, "null");
+          break;
+      }
+    }
+    sqlite3_str_appendchar(p, 1, ']');
+  }
+  sqlite3_str_appendchar(p, 1, ']');
+  if( sqlite3_str_errcode(p) ){
+    sqlite3_free(sqlite3_str_finish(p));
+    return 0;
+  }
+  return sqlite3_str_finish(p);
+}
+
+/* May this table's batches bind their rows as JSON for JSON_TABLE? The
+** rules' probe statement, run once per table, says whether the server
+** has JSON_TABLE (a failed statement leaves a MySQL transaction as it
+** was) */
+static int jsonRowsOk(Write *w, int *pRc){
+  VtabWrite *pW = w->pW;
+  if( w->pR->zJsonProbe==0 ) return 0;
+  if( pW->eJson==0 ){
+    char *zErr = 0;
+    sqlite3_int64 n;
+    /* rows queued before go first, their errors being theirs */
+    if( remoteBatchPending(w->pSc) ){
+      *pRc = remoteBatchFlush(w->pSc, &w->zErr);
+      if( *pRc ) return 0;
+    }
+    pW->eJson = remoteSessExec(w->pSc, w->pR->zJsonProbe, 0, 0, &n, &zErr)==SQLITE_OK ? 1 : 2;
+    sqlite3_free(zErr);
+  }
+  return pW->eJson==1;
+}
+
+/* 1 if every key column is an integer (a join on it needs no collation) */
+static int integerKey(RemoteVtab *pTab){
+  int k;
+  for(k=0; k<pTab->nPk; k++){
+    if( pTab->aKind[pTab->aiPk[k]]!=K_INT ) return 0;
+  }
+  return pTab->nPk>0;
+}
+
+/*
+**   UPDATE "public"."items" SET "name" = $1, "ok" = ($2::int8 <> 0)
+**     WHERE "id" = $3
+** Only the columns SQLite says changed are set (the key may change too).
+** Several rows of a table with an integer key (the old key last):
+**   UPDATE "public"."items" AS sr_t SET "name" = sr_v.c0, "ok" = sr_v.c1
+**     FROM (VALUES ($1::text, ($2::int8 <> 0), $3::integer), ...)
+**     AS sr_v(c0, c1, k0) WHERE sr_t."id" = sr_v.k0
+**   UPDATE `items` AS sr_t JOIN (SELECT ? AS c0, ? AS k0 UNION ALL
+**     SELECT ?, ? ...) AS sr_v ON sr_t.`id` = sr_v.k0 SET sr_t.`name` = sr_v.c0
+*/
+static int shapeUpdate(Write *w, WriteShape *pS){
+  RemoteVtab *pTab = w->pTab;
+  const VtabRules *pR = w->pR;
+  int eBatch = integerKey(pTab) ? pR->eBatchUpdate : BATCH_UPDATE_NONE;
+  sqlite3_str *pOne = sqlite3_str_new(0);
+  sqlite3_str *pPrefix = sqlite3_str_new(0);
+  sqlite3_str *pRow1 = eBatch==BATCH_UPDATE_JOIN ? sqlite3_str_new(0) : 0;
+  sqlite3_str *pRow = sqlite3_str_new(0);
+  sqlite3_str *pSuffix = sqlite3_str_new(0);
+  sqlite3_str *pSet = sqlite3_str_new(0);
+  char *zOneT;
+  int i, k, n = 0, nSet = 0, rc;
+
+  sqlite3_str_appendall(pOne, "UPDATE ");
+  vtabAppendTarget(pOne, pTab, w->pSc, w->pD);
+  sqlite3_str_appendall(pPrefix, "UPDATE ");
+  vtabAppendTarget(pPrefix, pTab, w->pSc, w->pD);
+  sqlite3_str_appendall(pPrefix, " AS sr_t");
+  if( eBatch==BATCH_UPDATE_JOIN ) sqlite3_str_appendall(pPrefix, " JOIN (");
+  sqlite3_str_appendall(pOne, " SET ");
+  for(i=0; i<pTab->nCol; i++){
+    if( !pS->aMask[i] ) continue;
+    if( nSet ){
+      sqlite3_str_appendall(pOne, ", ");
+      sqlite3_str_appendall(pSet, ", ");
+    }
+    appendCol(w, pOne, i);
+    sqlite3_str_appendall(pOne, " = ");
+    appendParam(w, pOne, i, 0);
+    if( eBatch==BATCH_UPDATE_JOIN ){
+      sqlite3_str_appendall(pSet, "sr_t.");
+      appendCol(w, pSet, i);
+      sqlite3_str_appendf(pSet, " = sr_v.c%d", nSet);
+      sqlite3_str_appendall(pRow1, nSet ? ", " : "SELECT ");
+      appendJoinParam(w, pRow1, i);
+      sqlite3_str_appendf(pRow1, " AS c%d", nSet);
+      sqlite3_str_appendall(pRow, nSet ? ", " : "SELECT ");
+      appendJoinParam(w, pRow, i);
+    }else{
+      appendCol(w, pSet, i);
+      sqlite3_str_appendf(pSet, " = sr_v.c%d", nSet);
+      sqlite3_str_appendall(pRow, nSet ? ", " : "(");
+      appendParam(w, pRow, i, 1);
+    }
+    pS->aiParam[nSet++] = i;
+  }
+  sqlite3_str_appendall(pOne, " WHERE ");
+  for(k=0; k<pTab->nPk; k++){
+    int iCol = pTab->aiPk[k];
+    if( k ) sqlite3_str_appendall(pOne, " AND ");
+    appendCol(w, pOne, iCol);
+    sqlite3_str_appendall(pOne, " = ");
+    appendParam(w, pOne, iCol, 0);
+    if( eBatch==BATCH_UPDATE_JOIN ){
+      sqlite3_str_appendall(pRow1, ", ");
+      appendParam(w, pRow1, iCol, 0);
+      sqlite3_str_appendf(pRow1, " AS k%d", k);
+      sqlite3_str_appendall(pRow, ", ");
+      appendParam(w, pRow, iCol, 0);
+    }else{
+      sqlite3_str_appendall(pRow, ", ");
+      appendParam(w, pRow, iCol, 1);
+    }
+    pS->aiParam[nSet+k] = -1-k;
+  }
+  pS->nParam = nSet + pTab->nPk;
+  if( eBatch==BATCH_UPDATE_JOIN ){
+    sqlite3_str_appendall(pSuffix, ") AS sr_v ON ");
+    for(k=0; k<pTab->nPk; k++){
+      if( k ) sqlite3_str_appendall(pSuffix, " AND ");
+      sqlite3_str_appendall(pSuffix, "sr_t.");
+      appendCol(w, pSuffix, pTab->aiPk[k]);
+      sqlite3_str_appendf(pSuffix, " = sr_v.k%d", k);
+    }
+    sqlite3_str_appendall(pSuffix, " SET ");
+    sqlite3_str_appendall(pSuffix, sqlite3_str_value(pSet) ? sqlite3_str_value(pSet) : "");
+  }else{
+    sqlite3_str_appendall(pRow, ")");
+    sqlite3_str_appendf(pPrefix, " SET %s FROM (VALUES ",
+                        sqlite3_str_value(pSet) ? sqlite3_str_value(pSet) : "");
+    sqlite3_str_appendall(pSuffix, ") AS sr_v(");
+    for(i=0; i<nSet; i++) sqlite3_str_appendf(pSuffix, "c%d, ", i);
+    for(k=0; k<pTab->nPk; k++) sqlite3_str_appendf(pSuffix, "%sk%d", k ? ", " : "", k);
+    sqlite3_str_appendall(pSuffix, ") WHERE ");
+    for(k=0; k<pTab->nPk; k++){
+      if( k ) sqlite3_str_appendall(pSuffix, " AND ");
+      sqlite3_str_appendall(pSuffix, "sr_t.");
+      appendCol(w, pSuffix, pTab->aiPk[k]);
+      sqlite3_str_appendf(pSuffix, " = sr_v.k%d", k);
+    }
+  }
+  sqlite3_free(sqlite3_str_finish(pSet));
+  rc = shapeFinish(pS, pPrefix, pRow1, pRow,
+                   eBatch==BATCH_UPDATE_JOIN ? " UNION ALL " : ", ", pSuffix, 0);
+  {
+    int bNoMem = 0;
+    zOneT = strFinish(pOne, &bNoMem);
+    if( bNoMem ) rc = SQLITE_NOMEM;
+  }
+  if( rc==SQLITE_OK ){
+    pS->az[0] = numbered(zOneT, pR->bDollar, &n);
+    if( pS->az[0]==0 ) rc = SQLITE_NOMEM;
+  }
+  sqlite3_free(zOneT);
+  if( rc ) return rc;
+  shapeSql(w, pS, eBatch!=BATCH_UPDATE_NONE);
+  if( integerKey(pTab) && eBatch==BATCH_UPDATE_JOIN ){
+    /*   UPDATE `items` AS sr_t JOIN JSON_TABLE(?, '$[*]' COLUMNS(
+    **     c0 LONGTEXT PATH '$[0]', k0 BIGINT PATH '$[1]')) AS sr_v
+    **     ON sr_t.`id` = sr_v.k0 SET sr_t.`name` = sr_v.c0
+    ** (every row of the batch in one JSON parameter) */
+    int bOk = 1;
+    for(i=0; i<nSet; i++) if( pTab->aKind[pS->aiParam[i]]==K_BLOB ) bOk = 0;
+    if( bOk && jsonRowsOk(w, &rc) ){
+      sqlite3_str *p = sqlite3_str_new(0);
+      sqlite3_str_appendall(p, "UPDATE ");
+      vtabAppendTarget(p, pTab, w->pSc, w->pD);
+      sqlite3_str_appendall(p, " AS sr_t JOIN JSON_TABLE(?, '$[*]' COLUMNS(");
+      for(i=0; i<pS->nParam; i++){
+        int iCol = pS->aiParam[i]>=0 ? pS->aiParam[i] : pTab->aiPk[-1-pS->aiParam[i]];
+        const char *zType;
+        switch( pTab->aKind[iCol] ){
+          case K_INT: case K_BOOL: zType = "BIGINT"; break;
+          case K_REAL8: case K_REAL4: zType = "DOUBLE"; break;
+          case K_NUMERIC: zType = "DECIMAL(65,30)"; break;
+          default: zType = "LONGTEXT"; break;
+        }
+        if( pS->aiParam[i]>=0 ){
+          sqlite3_str_appendf(p, "%sc%d %s PATH '$[%d]'", i ? ", " : "", i, zType, i);
+        }else{
+          sqlite3_str_appendf(p, "%sk%d %s PATH '$[%d]'", i ? ", " : "",
+                              -1-pS->aiParam[i], zType, i);
+        }
+      }
+      sqlite3_str_appendall(p, ")) AS sr_v ON ");
+      for(k=0; k<pTab->nPk; k++){
+        if( k ) sqlite3_str_appendall(p, " AND ");
+        sqlite3_str_appendall(p, "sr_t.");
+        appendCol(w, p, pTab->aiPk[k]);
+        sqlite3_str_appendf(p, " = sr_v.k%d", k);
+      }
+      sqlite3_str_appendall(p, " SET ");
+      for(i=0; i<nSet; i++){
+        if( i ) sqlite3_str_appendall(p, ", ");
+        sqlite3_str_appendall(p, "sr_t.");
+        appendCol(w, p, pS->aiParam[i]);
+        sqlite3_str_appendf(p, " = sr_v.c%d", i);
+      }
+      rc = shapeEncoded(pS, p, 1);
+      if( rc ) return rc;
+      pS->sql.xEncode = jsonRows;
+      pS->sql.zPrefix = 0;
+      pS->sql.bMany = 0;
+    }
+    if( rc ) return rc;
+  }
+  if( integerKey(pTab) && w->pR->bArrayParams ){
+    /*   UPDATE "public"."items" AS sr_t SET "name" = sr_v.c0
+    **     FROM unnest($1::text[], $2::integer[]) AS sr_v(c0, k0)
+    **     WHERE sr_t."id" = sr_v.k0
+    ** (each column's values of the batch as one array) */
+    sqlite3_str *p = sqlite3_str_new(0);
+    int bOk = 1;
+    for(i=0; i<pS->nParam; i++){
+      int iCol = pS->aiParam[i]>=0 ? pS->aiParam[i] : pTab->aiPk[-1-pS->aiParam[i]];
+      if( !arrayParamOk(w, iCol) ) bOk = 0;
+    }
+    if( bOk ){
+      sqlite3_str_appendall(p, "UPDATE ");
+      vtabAppendTarget(p, pTab, w->pSc, w->pD);
+      sqlite3_str_appendall(p, " AS sr_t SET ");
+      for(i=0; i<nSet; i++){
+        if( i ) sqlite3_str_appendall(p, ", ");
+        appendCol(w, p, pS->aiParam[i]);
+        sqlite3_str_appendf(p, " = sr_v.c%d", i);
+      }
+      sqlite3_str_appendall(p, " FROM unnest(");
+      for(i=0; i<pS->nParam; i++){
+        int iCol = pS->aiParam[i]>=0 ? pS->aiParam[i] : pTab->aiPk[-1-pS->aiParam[i]];
+        sqlite3_str_appendf(p, "%s$%d::%s[]", i ? ", " : "", i+1, w->pW->azCast[iCol]);
+      }
+      sqlite3_str_appendall(p, ") AS sr_v(");
+      for(i=0; i<nSet; i++) sqlite3_str_appendf(p, "c%d, ", i);
+      for(k=0; k<pTab->nPk; k++) sqlite3_str_appendf(p, "%sk%d", k ? ", " : "", k);
+      sqlite3_str_appendall(p, ") WHERE ");
+      for(k=0; k<pTab->nPk; k++){
+        if( k ) sqlite3_str_appendall(p, " AND ");
+        sqlite3_str_appendall(p, "sr_t.");
+        appendCol(w, p, pTab->aiPk[k]);
+        sqlite3_str_appendf(p, " = sr_v.k%d", k);
+      }
+      rc = shapeEncoded(pS, p, pS->nParam);
+      if( rc ) return rc;
+      pS->sql.zPrefix = 0;      /* the arrays serve several rows */
+      pS->sql.bMany = 0;
+    }else{
+      sqlite3_free(sqlite3_str_finish(p));
+    }
+  }
+  return SQLITE_OK;
+}
+
+/*
+**   DELETE FROM "public"."items" WHERE "id" = $1
+** Several rows:
+**   DELETE FROM "public"."items" WHERE "id" IN ($1, $2, ...)
+**   DELETE FROM "public"."t" WHERE ("a", "b") IN (($1, $2), ($3, $4), ...)
+*/
+static int shapeDelete(Write *w, WriteShape *pS){
+  RemoteVtab *pTab = w->pTab;
+  const VtabRules *pR = w->pR;
+  sqlite3_str *pOne = sqlite3_str_new(0);
+  sqlite3_str *pPrefix = sqlite3_str_new(0);
+  sqlite3_str *pRow = sqlite3_str_new(0);
+  sqlite3_str *pSuffix = sqlite3_str_new(0);
+  char *zOneT;
+  int k, n = 0, rc;
+
+  sqlite3_str_appendall(pOne, "DELETE FROM ");
+  vtabAppendTarget(pOne, pTab, w->pSc, w->pD);
+  sqlite3_str_appendall(pPrefix, sqlite3_str_value(pOne) ? sqlite3_str_value(pOne) : "");
+  sqlite3_str_appendall(pOne, " WHERE ");
+  sqlite3_str_appendall(pPrefix, pTab->nPk>1 ? " WHERE (" : " WHERE ");
+  if( pTab->nPk>1 ) sqlite3_str_appendall(pRow, "(");
+  for(k=0; k<pTab->nPk; k++){
+    int iCol = pTab->aiPk[k];
+    if( k ){
+      sqlite3_str_appendall(pOne, " AND ");
+      sqlite3_str_appendall(pPrefix, ", ");
+      sqlite3_str_appendall(pRow, ", ");
+    }
+    appendCol(w, pOne, iCol);
+    sqlite3_str_appendall(pOne, " = ");
+    appendParam(w, pOne, iCol, 0);
+    appendCol(w, pPrefix, iCol);
+    appendParam(w, pRow, iCol, 0);
+    pS->aiParam[k] = -1-k;
+  }
+  pS->nParam = pTab->nPk;
+  if( pTab->nPk>1 ){
+    sqlite3_str_appendall(pPrefix, ")");
+    sqlite3_str_appendall(pRow, ")");
+  }
+  sqlite3_str_appendall(pPrefix, " IN (");
+  sqlite3_str_appendall(pSuffix, ")");
+  rc = shapeFinish(pS, pPrefix, 0, pRow, ", ", pSuffix, 0);
+  {
+    int bNoMem = 0;
+    zOneT = strFinish(pOne, &bNoMem);
+    if( bNoMem ) rc = SQLITE_NOMEM;
+  }
+  if( rc==SQLITE_OK ){
+    pS->az[0] = numbered(zOneT, pR->bDollar, &n);
+    if( pS->az[0]==0 ) rc = SQLITE_NOMEM;
+  }
+  sqlite3_free(zOneT);
+  if( rc ) return rc;
+  shapeSql(w, pS, pR->bBatchDelete);
+  if( integerKey(pTab) && pR->bArrayParams ){
+    /*   DELETE FROM "public"."items" WHERE "id" = ANY($1::integer[])
+    **   DELETE FROM "public"."t" AS sr_t USING unnest($1::integer[],
+    **     $2::bigint[]) AS sr_v(k0, k1) WHERE sr_t."a" = sr_v.k0 AND ... */
+    sqlite3_str *p = sqlite3_str_new(0);
+    int bOk = 1;
+    for(k=0; k<pTab->nPk; k++) if( !arrayParamOk(w, pTab->aiPk[k]) ) bOk = 0;
+    if( bOk ){
+      sqlite3_str_appendall(p, "DELETE FROM ");
+      vtabAppendTarget(p, pTab, w->pSc, w->pD);
+      if( pTab->nPk==1 ){
+        sqlite3_str_appendall(p, " WHERE ");
+        appendCol(w, p, pTab->iPk);
+        sqlite3_str_appendf(p, " = ANY($1::%s[])", w->pW->azCast[pTab->iPk]);
+      }else{
+        sqlite3_str_appendall(p, " AS sr_t USING unnest(");
+        for(k=0; k<pTab->nPk; k++){
+          sqlite3_str_appendf(p, "%s$%d::%s[]", k ? ", " : "", k+1,
+                              w->pW->azCast[pTab->aiPk[k]]);
+        }
+        sqlite3_str_appendall(p, ") AS sr_v(");
+        for(k=0; k<pTab->nPk; k++) sqlite3_str_appendf(p, "%sk%d", k ? ", " : "", k);
+        sqlite3_str_appendall(p, ") WHERE ");
+        for(k=0; k<pTab->nPk; k++){
+          if( k ) sqlite3_str_appendall(p, " AND ");
+          sqlite3_str_appendall(p, "sr_t.");
+          appendCol(w, p, pTab->aiPk[k]);
+          sqlite3_str_appendf(p, " = sr_v.k%d", k);
+        }
+      }
+      rc = shapeEncoded(pS, p, pTab->nPk);
+      if( rc ) return rc;
+      pS->sql.zPrefix = 0;
+      pS->sql.bMany = 0;
+    }else{
+      sqlite3_free(sqlite3_str_finish(p));
+    }
+  }
+  return SQLITE_OK;
+}
+
+/* A number no other shape of the process had: the queue takes two rows
+** of the same number for rows of the same statement text */
+static unsigned shapeSerial(void){
+  static unsigned iSerial = 0;
+  return __atomic_add_fetch(&iSerial, 1, __ATOMIC_RELAXED);
+}
+
+/*
+** The columns a row of this kind writes, into pW's scratch mask aMask:
+** INSERT: every column but those whose NULL means the remote's default;
+** UPDATE: those SQLite says changed (0 when none did); DELETE: none.
+** Returns how many.
+*/
+static int rowMask(Write *w, sqlite3_value **argv, unsigned char *aMask){
+  RemoteVtab *pTab = w->pTab;
+  int i, n = 0;
+  memset(aMask, 0, pTab->nCol);
+  if( w->eKind==WK_DELETE ) return 0;
+  for(i=0; i<pTab->nCol; i++){
+    if( w->eKind==WK_UPDATE ){
+      if( sqlite3_value_nochange(argv[i+2]) ) continue;
+    }else if( (w->pW->aFlag[i] & WCOL_AUTO)
+           && sqlite3_value_type(argv[i+2])==SQLITE_NULL ){
+      continue;
+    }
+    aMask[i] = 1;
+    n++;
+  }
+  return n;
+}
+
+/*
+** The shape of this row: the kept one of its kind when it fits (same
+** columns, conflict mode and mapped schema), else a new one. *ppS NULL
+** with SQLITE_DONE: an UPDATE that changes nothing.
+*/
+static int rowShape(Write *w, sqlite3_value **argv, WriteShape **ppS){
+  RemoteVtab *pTab = w->pTab;
+  VtabWrite *pW = w->pW;
+  WriteShape *pS = &pW->aShape[w->eKind];
+  const char *zSchema = remoteSessMapSchema(w->pSc, pTab->zSchema);
+  unsigned char aStatic[64];
+  unsigned char *aMask = pTab->nCol<=64 ? aStatic : sqlite3_malloc64(pTab->nCol);
+  int nSet, rc = SQLITE_OK;
+  *ppS = 0;
+  if( aMask==0 ) return SQLITE_NOMEM;
+  nSet = rowMask(w, argv, aMask);
+  if( w->eKind==WK_UPDATE && nSet==0 ){
+    rc = SQLITE_DONE;
+    goto shape_done;
+  }
+  if( pS->bValid && pS->eConflict==w->eConflict
+   && vtabSameText(pS->zSchema, zSchema)
+   && memcmp(pS->aMask, aMask, pTab->nCol)==0 ){
+    *ppS = pS;
+    goto shape_done;
+  }
+  shapeClear(pS);
+  pS->eConflict = w->eConflict;
+  pS->iSerial = shapeSerial();
+  pS->zSchema = zSchema ? sqlite3_mprintf("%s", zSchema) : 0;
+  pS->aMask = sqlite3_malloc64(pTab->nCol+1);
+  pS->aiParam = sqlite3_malloc64(sizeof(int)*(pTab->nCol+pTab->nPk+1));
+  if( (zSchema && pS->zSchema==0) || pS->aMask==0 || pS->aiParam==0 ){
+    rc = SQLITE_NOMEM;
+  }else{
+    memcpy(pS->aMask, aMask, pTab->nCol);
+    switch( w->eKind ){
+      case WK_INSERT: rc = shapeInsert(w, pS); break;
+      case WK_UPDATE: rc = shapeUpdate(w, pS); break;
+      default:        rc = shapeDelete(w, pS); break;
+    }
+  }
+  if( rc ){
+    shapeClear(pS);
+  }else{
+    pS->bValid = 1;
+    *ppS = pS;
+  }
+shape_done:
+  if( aMask!=aStatic ) sqlite3_free(aMask);
+  return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Sending                                                             */
+
+/*
+** May this row wait in the queue (1), or must it go now (0)? The header
+** comment says why; pRec is the statement savepoint record of the
+** statement running now, or NULL.
+*/
+static int rowMayWait(Write *w, StmtRec *pRec){
+  RemoteVtab *pTab = w->pTab;
+  SessConn *pSc = w->pSc;
+  if( pTab->nBatch<=1 || pSc->nDepth==0 ) return 0;
+  if( w->eConflict==SQLITE_FAIL ) return 0;   /* rows before a failing one stay */
+  if( w->eKind==WK_UPDATE && w->eConflict!=SQLITE_ABORT
+   && w->eConflict!=SQLITE_ROLLBACK ) return 0;
+  if( sqlite3_get_autocommit(pTab->db) ) return 1;
+  if( pRec==0 || pRec->nRow<WRITE_TXN_ROWS_NOW ) return 0;
+  if( pRec->bAmbig ){
+    /* a statement savepoint only once the statement shows it has one */
+    if( w->eKind==WK_INSERT ){
+      /* several rows: a statement savepoint */
+    }else if( pRec->bUnique || !pRec->bScan ){
+      return 0;
+    }else if( w->eKind==WK_UPDATE && !pRec->bNochange ){
+      return 0;
+    }
+    pRec->bAmbig = 0;
+  }
+  return 1;
 }
 
 /*
 ** PostgreSQL aborts a whole transaction on any failed statement, where
-** SQLite undoes only that statement and goes on. Inside a transaction each
-** remote write is therefore preceded by the savepoint sr_w (the previous
-** one released in the same round trip) and a failure rolls back to it.
+** SQLite undoes only that statement and goes on. A statement that has no
+** statement savepoint (of SQLite's, mirrored) therefore writes under the
+** savepoint sr_w, set (the previous one released in the same round trip)
+** when its first row goes, and a failure rolls back to it.
 */
 #define WRITE_GUARD "sr_w"
-static int writeGuardBegin(SessConn *pSc, char **pzErr){
+static int writeGuardBegin(Write *w){
+  VtabWrite *pW = w->pW;
+  SessConn *pSc = w->pSc;
+  sqlite3_stmt *pNow = runningWriter(w->pTab->db);
   char *zOut = 0;
+  int bTop = pSc->nSave>0 && strcmp(pSc->azSave[pSc->nSave-1], WRITE_GUARD)==0;
   int rc;
-  if( pSc->nSave>0 && strcmp(pSc->azSave[pSc->nSave-1], WRITE_GUARD)==0 ){
-    return remoteSessExec(pSc, "RELEASE SAVEPOINT " WRITE_GUARD "; SAVEPOINT "
-                          WRITE_GUARD, 0, 0, 0, pzErr);
+  if( bTop && pNow && pNow==pW->pGuard && stmtRun(pNow)==pW->iGuardRun ){
+    return SQLITE_OK;           /* this statement's already */
   }
-  rc = remoteSessSavepoint(pSc, WRITE_GUARD, &zOut, pzErr);
+  pW->pGuard = pNow;
+  pW->iGuardRun = pNow ? stmtRun(pNow) : 0;
+  if( bTop ){
+    return remoteSessExec(pSc, "RELEASE SAVEPOINT " WRITE_GUARD "; SAVEPOINT "
+                          WRITE_GUARD, 0, 0, 0, &w->zErr);
+  }
+  rc = remoteSessSavepoint(pSc, WRITE_GUARD, &zOut, &w->zErr);
   sqlite3_free(zOut);
   return rc;
 }
-static void writeGuardUndo(SessConn *pSc){
+static void writeGuardUndo(Write *w){
+  SessConn *pSc = w->pSc;
   char *zOut = 0, *zErr = 0;
+  w->pW->pGuard = 0;
   if( pSc->nDepth>0 && pSc->eTxn==TXN_OK && pSc->nSave>0
    && strcmp(pSc->azSave[pSc->nSave-1], WRITE_GUARD)==0 ){
     remoteSessRelease2(pSc, WRITE_GUARD, 1, &zOut, &zErr);
@@ -390,33 +1623,30 @@ static void writeGuardUndo(SessConn *pSc){
   sqlite3_free(zErr);
 }
 
-/* Send the statement built in w->q: rows queued on the CONN go first */
-static int writeRun(Write *w){
-  RemoteVtab *pTab = w->pTab;
+/* Send the row (in pW->aVal) now, by shape pS's one-row statement: rows
+** queued on the CONN go first */
+static int rowSend(Write *w, WriteShape *pS, StmtRec *pRec){
   SessConn *pSc = w->pSc;
-  sqlite3_int64 nChange = 0;
-  char *zSql;
+  RemoteBatchSql one;
   int rc = SQLITE_OK, bGuard;
   if( remoteBatchPending(pSc) ){
     rc = remoteBatchFlush(pSc, &w->zErr);
     if( rc ) return rc;
   }
-  zSql = sqlite3_str_finish(w->q.pStr);
-  w->q.pStr = 0;
-  if( zSql==0 || w->q.bFull ){
-    sqlite3_free(zSql);
-    return SQLITE_NOMEM;
-  }
-  bGuard = w->q.pRules->bWriteGuard && pSc->nDepth>0 && pSc->eTxn==TXN_OK
-        && !sqlite3_get_autocommit(pTab->db);
-  if( bGuard ) rc = writeGuardBegin(pSc, &w->zErr);
+  bGuard = w->pR->bWriteGuard && pSc->nDepth>0 && pSc->bBegun && !pSc->bStmtTxn
+        && pSc->eTxn==TXN_OK && !sqlite3_get_autocommit(w->pTab->db)
+        && (pRec==0 || pRec->bAmbig);
+  if( bGuard ) rc = writeGuardBegin(w);
   if( rc==SQLITE_OK ){
-    pSc->mQuery = REMOTE_QUERY_UTC;     /* times in UTC (dialect.h) */
-    rc = remoteSessExec(pSc, zSql, w->q.nParam, w->q.aParam, &nChange, &w->zErr);
-    pSc->mQuery = 0;
-    if( rc && bGuard ) writeGuardUndo(pSc);
+    /* a queue of one row: sent at once, the key read back as batches do */
+    one = pS->sql;
+    one.zPrefix = 0;
+    one.zCopy = 0;
+    one.bMany = 0;
+    rc = remoteBatchAdd(pSc, pS, pS->iSerial, &one, w->pW->aVal, &w->zErr);
+    if( rc==SQLITE_OK ) rc = remoteBatchFlush(pSc, &w->zErr);
+    if( rc && bGuard ) writeGuardUndo(w);
   }
-  sqlite3_free(zSql);
   return rc;
 }
 
@@ -429,14 +1659,17 @@ int vtabUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
                sqlite3_int64 *pRowid){
   RemoteVtab *pTab = (RemoteVtab*)pVtab;
   RemoteEngine *pE;
+  WriteShape *pS = 0;
+  StmtRec *pRec;
   Write w;
   int rc;
 
   memset(&w, 0, sizeof(w));
   w.pTab = pTab;
+  w.pW = pTab->pWr;
   w.pSc = vtabConn(pTab);
   if( w.pSc==0 ) return SQLITE_ERROR;
-  if( !pTab->bWritable ){
+  if( !pTab->bWritable || w.pW==0 ){
     vtabSetError(pVtab, sqlite3_mprintf("remote: %s: table %s is read-only",
                  pTab->zEngine, pTab->zTable ? pTab->zTable : "query"));
     return SQLITE_READONLY;
@@ -444,24 +1677,54 @@ int vtabUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
   pE = remoteSessEngine(w.pSc, &w.zErr);
   if( pE==0 ){ vtabSetError(pVtab, w.zErr); return SQLITE_ERROR; }
   w.pD = pE->pDialect;
-  vtabSqlInit(&w.q, pTab->pRules, 0);
-
-  if( argc==1 ){
-    rc = writeDelete(&w, argv[0]);
-  }else if( sqlite3_value_type(argv[0])==SQLITE_NULL ){
-    rc = writeInsert(&w, argv, pRowid);
-  }else{
-    rc = writeUpdate(&w, argv);
+  w.pR = pTab->pRules;
+  w.eConflict = sqlite3_vtab_on_conflict(pTab->db);
+  w.eKind = argc==1 ? WK_DELETE
+          : sqlite3_value_type(argv[0])==SQLITE_NULL ? WK_INSERT : WK_UPDATE;
+  w.pW->bBegun = 0;
+  if( w.eKind==WK_INSERT && w.eConflict!=SQLITE_ABORT && w.eConflict!=SQLITE_FAIL
+   && w.eConflict!=SQLITE_ROLLBACK && w.pR->eUpsert==UPSERT_NONE ){
+    w.zErr = sqlite3_mprintf("remote: %s: INSERT OR %s is not supported for "
+        "this dialect", pTab->zEngine, w.eConflict==SQLITE_REPLACE ? "REPLACE" : "IGNORE");
+    rc = SQLITE_ERROR;
+    goto update_done;
   }
-  if( rc==SQLITE_OK ) rc = writeRun(&w);
+
+  pRec = sqlite3_get_autocommit(pTab->db) ? 0 : stmtRecNow(pTab);
+  if( w.pSc->bStmtTxn && pRec==0 && !sqlite3_get_autocommit(pTab->db) ){
+    /* a statement's own transaction (AUTOCOMMIT) left open by a
+    ** statement that ended without a word: it is over */
+    rc = remoteSessStmtEnd(w.pSc, 0, &w.zErr);
+    if( rc ) goto update_done;
+  }
+  rc = rowShape(&w, argv, &pS);
+  if( rc==SQLITE_OK ) rc = rowValues(&w, pS, argv);
+  if( rc==SQLITE_OK && w.eKind==WK_INSERT ) newRowRowid(&w, argv, pRowid);
+  if( rc ) goto update_done;
+  if( pRec && autocommitTxn(w.pSc) ){
+    /* under AUTOCOMMIT, a statement of several rows is a transaction */
+    rc = remoteSessStmtBegin(w.pSc, &w.zErr);
+    if( rc ) goto update_done;
+  }
+  if( rowMayWait(&w, pRec) ){
+    /* queued: sent batch_size rows at a time and at the statement's end,
+    ** before any read or other write on this engine */
+    rc = remoteBatchAdd(w.pSc, pS, pS->iSerial, &pS->sql, w.pW->aVal, &w.zErr);
+  }else{
+    rc = rowSend(&w, pS, pRec);
+  }
+  if( pRec ) pRec->nRow++;
+
+update_done:
+  rowBufFree(w.pW);
   if( rc==SQLITE_DONE ) rc = SQLITE_OK;
   if( rc ){
+    if( w.zErr==0 && rc==SQLITE_NOMEM ) w.zErr = sqlite3_mprintf("out of memory");
     vtabStaleCheck(pTab, pE, w.zErr);
     vtabSetError(pVtab, w.zErr);
     w.zErr = 0;
   }
   sqlite3_free(w.zErr);
-  vtabSqlClear(&w.q);
   remoteEngineRelease(pE);
   return rc;
 }

@@ -168,4 +168,54 @@ static void acc_check(const Acc *p, char *z, int n){
            p->sumLen, p->sumB);
 }
 
+/*
+** The write workloads (tool/bench 7-11) work on bench_w_M, M rows made
+** afresh before each measurement (outside the clock) by each program
+** through its own client, the same rows on both servers:
+**   id bigint PRIMARY KEY  g
+**   a  integer NOT NULL    (g * 7919) % M
+**   t  text / varchar(32)  32 hex characters
+** Each side runs these statements (the reference runs the UPDATE or DELETE
+** itself, on the server: the floor a remote write can reach), then reads
+** the check below.
+*/
+#define BENCH_W_PG \
+  "DROP TABLE IF EXISTS bench_w_%lld;" \
+  "CREATE TABLE bench_w_%lld (id bigint PRIMARY KEY, a integer NOT NULL, t text);" \
+  "INSERT INTO bench_w_%lld SELECT g, (g * 7919) %% %lld, md5(g::text)" \
+  " FROM generate_series(1, %lld) g;" \
+  "ANALYZE bench_w_%lld"
+#define BENCH_W_MYSQL \
+  "DROP TABLE IF EXISTS bench_w_%lld;" \
+  "CREATE TABLE bench_w_%lld (id BIGINT PRIMARY KEY, a INT NOT NULL," \
+  " t VARCHAR(32)) ENGINE=InnoDB;" \
+  "INSERT INTO bench_w_%lld SELECT seq, (seq * 7919) %% %lld, md5(seq)" \
+  " FROM seq_1_to_%lld;" \
+  "ANALYZE TABLE bench_w_%lld"
+/* The statement of each write workload, on table bench_w_M; %lld is M */
+#define BENCH_W_UPDATE        "UPDATE bench_w_%lld SET a = a + 1"
+#define BENCH_W_UPDATE_FILTER "UPDATE bench_w_%lld SET a = a + 1 WHERE (id * 7) %% 3 = 0"
+#define BENCH_W_DELETE        "DELETE FROM bench_w_%lld WHERE id %% 2 = 0"
+/* The check after a write workload: count and sum of a */
+#define BENCH_W_CHECK "SELECT count(*) || ',' || sum(a) FROM bench_w_%lld"
+#define BENCH_W_CHECK_MYSQL "SELECT CONCAT(count(*), ',', sum(a)) FROM bench_w_%lld"
+
+/* The SQL making bench_w_M (zFmt: BENCH_W_PG or BENCH_W_MYSQL) */
+static inline void bench_w_sql(char *z, int n, const char *zFmt, i64 m){
+  snprintf(z, n, zFmt, m, m, m, m, m, m);
+}
+
+/* 1 if zWorkload is one of the write workloads on bench_w_M */
+static inline int bench_is_write(const char *zWorkload){
+  return strcmp(zWorkload, "update")==0 || strcmp(zWorkload, "update_txn")==0
+      || strcmp(zWorkload, "update_filter")==0 || strcmp(zWorkload, "delete")==0;
+}
+
+/* The statement of write workload zWorkload on bench_w_M */
+static inline void bench_w_stmt(char *z, int n, const char *zWorkload, i64 m){
+  if( strcmp(zWorkload, "update_filter")==0 ) snprintf(z, n, BENCH_W_UPDATE_FILTER, m);
+  else if( strcmp(zWorkload, "delete")==0 ) snprintf(z, n, BENCH_W_DELETE, m);
+  else snprintf(z, n, BENCH_W_UPDATE, m);
+}
+
 #endif /* BENCH_COMMON_H */

@@ -2,7 +2,8 @@
 /*
 ** bench_ref_mysql.c: the MariaDB/MySQL reference side of tool/bench.
 **
-**   bench_ref_mysql --workload scan|lookup|insert|filter --rows N [--lookups K]
+**   bench_ref_mysql --workload scan|lookup|insert|filter|update|update_txn|
+**                   update_filter|delete --rows N [--lookups K] [--write-rows M]
 **
 ** Does each workload the way a C program using only the MySQL/MariaDB client
 ** library would, reading and converting every value to its C type, so that
@@ -251,9 +252,9 @@ static void do_insert(const char *zIns, i64 nRow, Acc *pAcc){
 int main(int argc, char **argv){
   const char *zWorkload = 0;
   const char *zPort = getenv("REMOTE_MYSQL_PORT");
-  i64 nRow = 0;
+  i64 nRow = 0, nWrite = 20000;
   int nLookup = 20000;
-  char zT[64], zIns[64], zSql[512], zCheck[256];
+  char zT[64], zIns[64], zSql[1024], zCheck[256];
   Acc acc;
   double t0, t1;
   long nBase;
@@ -262,9 +263,11 @@ int main(int argc, char **argv){
     if( strcmp(argv[i], "--workload")==0 && i+1<argc ) zWorkload = argv[++i];
     else if( strcmp(argv[i], "--rows")==0 && i+1<argc ) nRow = atoll(argv[++i]);
     else if( strcmp(argv[i], "--lookups")==0 && i+1<argc ) nLookup = atoi(argv[++i]);
+    else if( strcmp(argv[i], "--write-rows")==0 && i+1<argc ) nWrite = atoll(argv[++i]);
     else{
-      fprintf(stderr, "usage: bench_ref_mysql --workload scan|lookup|insert|filter "
-                      "--rows N [--lookups K]\n");
+      fprintf(stderr, "usage: bench_ref_mysql --workload scan|lookup|insert|filter|"
+                      "update|update_txn|update_filter|delete --rows N [--lookups K] "
+                      "[--write-rows M]\n");
       return 2;
     }
   }
@@ -291,6 +294,17 @@ int main(int argc, char **argv){
     snprintf(zSql, sizeof(zSql), "TRUNCATE TABLE `%s`", zIns);
     exec_ok(zSql);
   }
+  if( bench_is_write(zWorkload) ){
+    /* one statement at a time (no CLIENT_MULTI_STATEMENTS) */
+    char *z, *zEnd;
+    bench_w_sql(zSql, sizeof(zSql), BENCH_W_MYSQL, nWrite);
+    for(z=zSql; z; z=zEnd){
+      zEnd = strchr(z, ';');
+      if( zEnd ) *zEnd++ = 0;
+      if( mysql_real_query(db, z, (unsigned long)strlen(z)) ) die(z);
+      { MYSQL_RES *pR = mysql_store_result(db); if( pR ) mysql_free_result(pR); }
+    }
+  }
 
   nBase = peak_rss_kb();
   t0 = now_sec();
@@ -315,16 +329,26 @@ int main(int argc, char **argv){
     do_stmt(zSql, 1, nRow, 3, &acc);
   }else if( strcmp(zWorkload, "insert")==0 ){
     do_insert(zIns, nRow, &acc);
+  }else if( bench_is_write(zWorkload) ){
+    int bTxn = strcmp(zWorkload, "update_txn")==0;
+    if( bTxn ) exec_ok("START TRANSACTION");
+    bench_w_stmt(zSql, sizeof(zSql), zWorkload, nWrite);
+    exec_ok(zSql);
+    if( bTxn ) exec_ok("COMMIT");
   }else{
     fprintf(stderr, "bench_ref_mysql: unknown workload '%s'\n", zWorkload);
     return 2;
   }
   t1 = now_sec();
 
-  if( strcmp(zWorkload, "insert")==0 ){
+  if( strcmp(zWorkload, "insert")==0 || bench_is_write(zWorkload) ){
     MYSQL_RES *pRes;
     MYSQL_ROW row;
-    snprintf(zSql, sizeof(zSql), "SELECT count(*) FROM `%s`", zIns);
+    if( bench_is_write(zWorkload) ){
+      snprintf(zSql, sizeof(zSql), BENCH_W_CHECK_MYSQL, nWrite);
+    }else{
+      snprintf(zSql, sizeof(zSql), "SELECT count(*) FROM `%s`", zIns);
+    }
     if( mysql_real_query(db, zSql, (unsigned long)strlen(zSql)) ) die(zSql);
     pRes = mysql_store_result(db);
     if( pRes==0 || (row = mysql_fetch_row(pRes))==0 ) die(zSql);

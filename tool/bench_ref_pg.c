@@ -2,7 +2,8 @@
 /*
 ** bench_ref_pg.c: the PostgreSQL reference side of tool/bench.
 **
-**   bench_ref_pg --workload scan|lookup|insert|filter --rows N [--lookups K]
+**   bench_ref_pg --workload scan|lookup|insert|filter|update|update_txn|
+**                update_filter|delete --rows N [--lookups K] [--write-rows M]
 **
 ** Does each workload the way a C program using only libpq would, reading
 ** and converting every value to its C type (integers with strtoll, doubles
@@ -30,6 +31,9 @@
 **   tsrange the 1% range "ts" >= $1 AND "ts" < $2 as one would write it by
 **           hand (two text parameters the server reads as timestamps),
 **           single-row mode
+**   update, update_txn, update_filter, delete: the server runs the
+**           workload's statement itself (bench_common.h: BENCH_W_*) on a
+**           fresh bench_w_M (update_txn inside BEGIN ... COMMIT)
 */
 #include <stdint.h>
 #include <stdio.h>
@@ -177,9 +181,9 @@ static void do_insert(const char *zIns, i64 nRow, Acc *pAcc){
 int main(int argc, char **argv){
   const char *zWorkload = 0;
   const char *zUrl = getenv("REMOTE_PG_URL");
-  i64 nRow = 0;
+  i64 nRow = 0, nWrite = 20000;
   int nLookup = 20000;
-  char zT[64], zIns[64], zSql[512], zCheck[256];
+  char zT[64], zIns[64], zSql[1024], zCheck[256];
   Acc acc;
   double t0, t1;
   long nBase;
@@ -188,9 +192,11 @@ int main(int argc, char **argv){
     if( strcmp(argv[i], "--workload")==0 && i+1<argc ) zWorkload = argv[++i];
     else if( strcmp(argv[i], "--rows")==0 && i+1<argc ) nRow = atoll(argv[++i]);
     else if( strcmp(argv[i], "--lookups")==0 && i+1<argc ) nLookup = atoi(argv[++i]);
+    else if( strcmp(argv[i], "--write-rows")==0 && i+1<argc ) nWrite = atoll(argv[++i]);
     else{
-      fprintf(stderr, "usage: bench_ref_pg --workload scan|lookup|insert|filter "
-                      "--rows N [--lookups K]\n");
+      fprintf(stderr, "usage: bench_ref_pg --workload scan|lookup|insert|filter|"
+                      "update|update_txn|update_filter|delete --rows N [--lookups K] "
+                      "[--write-rows M]\n");
       return 2;
     }
   }
@@ -214,6 +220,10 @@ int main(int argc, char **argv){
   exec_ok("SET DateStyle = 'ISO, YMD'");
   if( strcmp(zWorkload, "insert")==0 ){
     snprintf(zSql, sizeof(zSql), "TRUNCATE \"%s\"", zIns);
+    exec_ok(zSql);
+  }
+  if( bench_is_write(zWorkload) ){
+    bench_w_sql(zSql, sizeof(zSql), BENCH_W_PG, nWrite);
     exec_ok(zSql);
   }
 
@@ -241,6 +251,12 @@ int main(int argc, char **argv){
     do_lookup(zT, nRow, nLookup, zWorkload[0]=='t', &acc);
   }else if( strcmp(zWorkload, "insert")==0 ){
     do_insert(zIns, nRow, &acc);
+  }else if( bench_is_write(zWorkload) ){
+    int bTxn = strcmp(zWorkload, "update_txn")==0;
+    if( bTxn ) exec_ok("BEGIN");
+    bench_w_stmt(zSql, sizeof(zSql), zWorkload, nWrite);
+    exec_ok(zSql);
+    if( bTxn ) exec_ok("COMMIT");
   }else{
     fprintf(stderr, "bench_ref_pg: unknown workload '%s'\n", zWorkload);
     return 2;
@@ -250,6 +266,13 @@ int main(int argc, char **argv){
   if( strcmp(zWorkload, "insert")==0 ){
     PGresult *pRes;
     snprintf(zSql, sizeof(zSql), "SELECT count(*) FROM \"%s\"", zIns);
+    pRes = PQexec(pg, zSql);
+    if( PQresultStatus(pRes)!=PGRES_TUPLES_OK ) die(zSql, pRes);
+    snprintf(zCheck, sizeof(zCheck), "%s", PQgetvalue(pRes, 0, 0));
+    PQclear(pRes);
+  }else if( bench_is_write(zWorkload) ){
+    PGresult *pRes;
+    snprintf(zSql, sizeof(zSql), BENCH_W_CHECK, nWrite);
     pRes = PQexec(pg, zSql);
     if( PQresultStatus(pRes)!=PGRES_TUPLES_OK ) die(zSql, pRes);
     snprintf(zCheck, sizeof(zCheck), "%s", PQgetvalue(pRes, 0, 0));

@@ -2,8 +2,10 @@
 /*
 ** bench_run.c: our side of tool/bench, through the extension.
 **
-**   bench_run --dialect pg|mysql --workload scan|lookup|insert|filter
-**             --rows N [--lookups K] [--insert-rows M] [--ext PATH] [--echo]
+**   bench_run --dialect pg|mysql --workload scan|lookup|insert|filter|
+**             update|update_txn|update_filter|delete|insert_txn
+**             --rows N [--lookups K] [--insert-rows M] [--write-rows W]
+**             [--ext PATH] [--echo]
 **
 ** Opens an in-memory SQLite database, loads the extension (PATH, default
 ** dist/remote.so, entry point sqlite3_remote_init), creates engine `bench`
@@ -44,6 +46,15 @@
 **           default bench_tpc.db in $TMPDIR, rollback journal,
 **           synchronous=FULL); with twophase-off the same two commits one
 **           after another. --dialect is ignored: both servers are used.
+** The write workloads, on temp.w over bench_w_W (W rows, default 20000,
+** made afresh before the clock starts: bench_common.h):
+**   update         UPDATE w SET a = a + 1
+**   update_txn     the same inside BEGIN ... COMMIT
+**   update_filter  UPDATE w SET a = a + 1 WHERE (id * 7) % 3 = 0 (a filter
+**                  SQLite evaluates: every row is read, a third written)
+**   delete         DELETE FROM w WHERE id % 2 = 0 (the same, half the rows)
+**   insert_txn     insert's statement for W rows inside BEGIN ... COMMIT
+**                  (tool/bench compares it with insert of W rows)
 */
 #include <stdint.h>
 #include <stdio.h>
@@ -271,7 +282,7 @@ int main(int argc, char **argv){
   int bEcho = 0, bPg;
   i64 nRow = 0;
   int nLookup = 20000;
-  i64 nInsert = -1;
+  i64 nInsert = -1, nWrite = 20000;
   char zT[64], zIns[64], zCheck[256];
   const char *zNote = 0;
   char *zErr = 0, *zSql;
@@ -285,13 +296,15 @@ int main(int argc, char **argv){
     else if( strcmp(argv[i], "--rows")==0 && i+1<argc ) nRow = atoll(argv[++i]);
     else if( strcmp(argv[i], "--lookups")==0 && i+1<argc ) nLookup = atoi(argv[++i]);
     else if( strcmp(argv[i], "--insert-rows")==0 && i+1<argc ) nInsert = atoll(argv[++i]);
+    else if( strcmp(argv[i], "--write-rows")==0 && i+1<argc ) nWrite = atoll(argv[++i]);
     else if( strcmp(argv[i], "--ext")==0 && i+1<argc ) zExt = argv[++i];
     else if( strcmp(argv[i], "--echo")==0 ) bEcho = 1;
     else if( strcmp(argv[i], "--db")==0 && i+1<argc ) zDb = argv[++i];
     else{
       fprintf(stderr, "usage: bench_run --dialect pg|mysql --workload "
-              "scan|lookup|insert|filter|textlookup|tsrange|twophase|twophase-off\n"
-              "                 --rows N [--lookups K] [--insert-rows M]\n"
+              "scan|lookup|insert|filter|textlookup|tsrange|twophase|twophase-off|\n"
+              "                 update|update_txn|update_filter|delete|insert_txn\n"
+              "                 --rows N [--lookups K] [--insert-rows M] [--write-rows W]\n"
               "                 [--ext PATH] [--echo] [--db PATH]\n");
       return 2;
     }
@@ -302,6 +315,7 @@ int main(int argc, char **argv){
     return 2;
   }
   bPg = strcmp(zDialect, "pg")==0;
+  if( strcmp(zWorkload, "insert_txn")==0 ) nInsert = nWrite;
   if( nInsert<0 || nInsert>nRow ) nInsert = nRow;
   if( getenv(bPg ? "REMOTE_PG_URL" : "REMOTE_MYSQL_URL")==0 ){
     fprintf(stderr, "bench_run: %s is not set (eval \"$(tool/servers.sh env)\")\n",
@@ -334,7 +348,7 @@ int main(int argc, char **argv){
                          bEcho ? ", 'echo=1'" : "");
   exec_sql(zSql, 1);
   sqlite3_free(zSql);
-  if( strncmp(zWorkload, "twophase", 8)!=0 ){
+  if( strncmp(zWorkload, "twophase", 8)!=0 && !bench_is_write(zWorkload) ){
     zSql = sqlite3_mprintf("CREATE VIRTUAL TABLE temp.t USING remote(bench, '%s');"
                            "CREATE VIRTUAL TABLE temp.ti USING remote(bench, '%s');",
                            zT, zIns);
@@ -385,8 +399,37 @@ int main(int argc, char **argv){
     do_lookup(nRow, nLookup, zWorkload[0]=='t', &acc);
     t1 = now_sec();
     acc_check(&acc, zCheck, sizeof(zCheck));
-  }else if( strcmp(zWorkload, "insert")==0 ){
-    int bBoolText;
+  }else if( bench_is_write(zWorkload) ){
+    char zW[1024];
+    const char *zStmt = strcmp(zWorkload, "update_filter")==0
+        ? "UPDATE w SET a = a + 1 WHERE (id * 7) % 3 = 0"
+        : strcmp(zWorkload, "delete")==0 ? "DELETE FROM w WHERE id % 2 = 0"
+        : "UPDATE w SET a = a + 1";
+    int bTxn = strcmp(zWorkload, "update_txn")==0;
+    sqlite3_stmt *pStmt;
+    bench_w_sql(zW, sizeof(zW), bPg ? BENCH_W_PG : BENCH_W_MYSQL, nWrite);
+    zSql = sqlite3_mprintf("SELECT remote_execute('bench', %Q)", zW);
+    exec_sql(zSql, 1);
+    sqlite3_free(zSql);
+    zSql = sqlite3_mprintf("CREATE VIRTUAL TABLE temp.w USING remote(bench, 'bench_w_%lld')",
+                           nWrite);
+    exec_sql(zSql, 1);
+    sqlite3_free(zSql);
+    nBase = peak_rss_kb();
+    t0 = now_sec();
+    if( bTxn ) exec_sql("BEGIN", 1);
+    exec_sql(zStmt, 1);
+    if( bTxn ) exec_sql("COMMIT", 1);
+    t1 = now_sec();
+    snprintf(zW, sizeof(zW), bPg ? BENCH_W_CHECK : BENCH_W_CHECK_MYSQL, nWrite);
+    zSql = sqlite3_mprintf("SELECT remote_scalar('bench', %Q)", zW);
+    pStmt = prepare(zSql);
+    sqlite3_free(zSql);
+    if( sqlite3_step(pStmt)!=SQLITE_ROW ) die("check");
+    snprintf(zCheck, sizeof(zCheck), "%s", sqlite3_column_text(pStmt, 0));
+    sqlite3_finalize(pStmt);
+  }else if( strcmp(zWorkload, "insert")==0 || strcmp(zWorkload, "insert_txn")==0 ){
+    int bBoolText, bTxn = strcmp(zWorkload, "insert_txn")==0;
     for(bBoolText=0; bBoolText<2; bBoolText++){
       int rc;
       make_source(nRow, bBoolText);
@@ -396,7 +439,9 @@ int main(int argc, char **argv){
           : sqlite3_mprintf("INSERT INTO ti SELECT * FROM main.src");
       nBase = peak_rss_kb();
       t0 = now_sec();
+      if( bTxn ) exec_sql("BEGIN", 1);
       rc = exec_sql(zSql, 0);
+      if( bTxn ) exec_sql(rc==SQLITE_OK ? "COMMIT" : "ROLLBACK", 0);
       t1 = now_sec();
       sqlite3_free(zSql);
       if( rc==SQLITE_OK ) break;
