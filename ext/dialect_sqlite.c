@@ -478,5 +478,6 @@ const RemoteDialect remoteSqliteDialect = {
   liteListTables,
   liteNativeHandle,
   0, 0, 0                   /* xCopyBegin/Rows/End: multi-row INSERT serves */,
-  0                         /* xSetSchema: one schema namespace, main */
+  0,                        /* xSetSchema: one schema namespace, main */
+  0                         /* xConnectOpts: no server to wait on */
 };

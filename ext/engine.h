@@ -50,6 +50,8 @@ struct RemoteEngineOpts {
   double rRetryInterval;    /* retry_interval seconds */
   int nFetch;               /* fetch_size */
   int nStmtCache;           /* statement_cache_size */
+  double rIoTimeout;        /* io_timeout seconds; 0 = none */
+  double rStmtTimeout;      /* statement_timeout seconds; 0 = none */
 };
 
 struct RemoteEngine {

@@ -39,6 +39,9 @@ int remoteUrlParse(const char *zUrl, RemoteUrl **ppUrl, char **pzErr);
 
 void remoteUrlFree(RemoteUrl*);
 
+/* A deep copy of a parsed URL (free with remoteUrlFree), NULL on OOM. */
+RemoteUrl *remoteUrlDup(const RemoteUrl*);
+
 /* Mask the password in a URL string that may not parse: sqlite3_malloc'd. */
 char *remoteUrlMask(const char *zUrl);
 

@@ -1,0 +1,104 @@
+# test/proxy.tcl: a loopback TCP proxy that can freeze, for the hang tests
+# of test/robust.test (a network that stops forwarding without closing
+# anything, as a dead link or a stuck middlebox does).
+#
+#     tclsh test/proxy.tcl TARGET_HOST TARGET_PORT
+#
+# It listens on 127.0.0.1 at a free port and prints "port N". Then it
+# reads commands on stdin, one per line, and answers each with a line:
+#
+#     freeze      stop forwarding, both ways, on every connection (new
+#                 ones are accepted and held too): "ok"
+#     freeze MS   the same, MS milliseconds from now: "ok"
+#     thaw        forward again what is held, and all that comes: "ok"
+#     count       "ok N": connections accepted so far
+#     exit        (or end of stdin) closes everything
+#
+# Frozen, the proxy reads nothing: the kernel buffers fill and the peers'
+# sends and receives stall, while every socket stays open.
+
+set target_host [lindex $argv 0]
+set target_port [lindex $argv 1]
+set frozen 0
+set naccept 0
+set pairs {}         ;# list of {client upstream} pairs still open
+
+fconfigure stdout -buffering line
+
+proc close_pair {a b} {
+  catch {close $a}
+  catch {close $b}
+  set i [lsearch -exact $::pairs [list $a $b]]
+  if {$i < 0} { set i [lsearch -exact $::pairs [list $b $a]] }
+  if {$i >= 0} { set ::pairs [lreplace $::pairs $i $i] }
+}
+
+# forward FROM TO: what FROM has, written to TO at once
+proc forward {from to} {
+  if {[catch {set data [read $from]}]} { close_pair $from $to; return }
+  if {[string length $data]} {
+    if {[catch {puts -nonewline $to $data; flush $to}]} {
+      close_pair $from $to
+      return
+    }
+  }
+  if {[eof $from]} { close_pair $from $to }
+}
+
+proc arm {a b} {
+  if {$::frozen} return
+  catch {fileevent $a readable [list forward $a $b]}
+  catch {fileevent $b readable [list forward $b $a]}
+}
+
+proc disarm {a b} {
+  catch {fileevent $a readable {}}
+  catch {fileevent $b readable {}}
+}
+
+proc accept {chan addr port} {
+  incr ::naccept
+  if {[catch {socket $::target_host $::target_port} up]} {
+    close $chan
+    return
+  }
+  foreach c [list $chan $up] {
+    fconfigure $c -translation binary -blocking 0 -buffering none
+  }
+  lappend ::pairs [list $chan $up]
+  arm $chan $up
+}
+
+proc freeze {} {
+  set ::frozen 1
+  foreach p $::pairs { disarm {*}$p }
+}
+
+proc thaw {} {
+  set ::frozen 0
+  foreach p $::pairs { arm {*}$p }
+}
+
+proc command {} {
+  if {[gets stdin line] < 0} {
+    if {[eof stdin]} { exit 0 }
+    return
+  }
+  switch -glob -- [string trim $line] {
+    "freeze" { freeze; puts ok }
+    "freeze *" {
+      after [lindex $line 1] freeze
+      puts ok
+    }
+    "thaw" { thaw; puts ok }
+    "count" { puts "ok $::naccept" }
+    "exit" { exit 0 }
+    default { puts "error: unknown command '$line'" }
+  }
+}
+
+set server [socket -server accept -myaddr 127.0.0.1 0]
+puts "port [lindex [fconfigure $server -sockname] 2]"
+fconfigure stdin -blocking 0
+fileevent stdin readable command
+vwait forever
