@@ -57,6 +57,11 @@ struct RemoteValue {
 /* REMOTE_QUERY_ONE: at most one row can come (a unique lookup): the
 ** dialect may read the result whole instead of streaming it. */
 #define REMOTE_QUERY_ONE       0x02
+/* REMOTE_QUERY_SINGLE: zSql holds text from a table definition (query=):
+** run it so that the server takes exactly one statement (a server-side
+** prepared statement, PostgreSQL's extended query protocol), never a
+** text several statements could hide in. */
+#define REMOTE_QUERY_SINGLE    0x04
 
 /* Classes of remote error, set by the dialect in RemoteConn.eErr */
 #define REMOTE_ERR_NONE        0

@@ -1584,11 +1584,10 @@ static int myQuery(RemoteConn *pConn, const char *zSql, int nParam,
   int rc = SQLITE_OK;
 
   (void)nFetch;
-  (void)mFlags;
   assert( p->base.pActive==0 );
   *ppCur = 0;
   remoteConnClearError(&p->base);
-  if( nParam==0 ){
+  if( nParam==0 && (mFlags & REMOTE_QUERY_SINGLE)==0 ){
     if( myRealQuery(p, zSql, (unsigned long)strlen(zSql)) ){
       myDbError(p);
       rc = SQLITE_ERROR;

@@ -2265,7 +2265,8 @@ static int pgCopyQuery(PgConn *p, const char *zSql, PgCursor *pCur){
   int i, nCol;
   zCopy = sqlite3_mprintf("SELECT * FROM (%s) AS sr_scan LIMIT 0", zSql);
   if( zCopy==0 ){ pgSetNoMem(p); return SQLITE_ERROR; }
-  pRes = pgExecWait(p, 0, zCopy, -1, 0, 0);
+  /* the extended protocol (nParam 0): the server takes one statement */
+  pRes = pgExecWait(p, 0, zCopy, 0, 0, 0);
   sqlite3_free(zCopy);
   if( pgExpect(p, pRes, PGRES_TUPLES_OK)!=SQLITE_OK ){
     PQclear(pRes);
@@ -2292,7 +2293,7 @@ static int pgCopyQuery(PgConn *p, const char *zSql, PgCursor *pCur){
   pCur->pRes = pRes;
   pCur->bCopy = 1;
   pCur->bCopyHead = 1;
-  if( !PQsendQuery(p->pg, zCopy) ){
+  if( !PQsendQueryParams(p->pg, zCopy, 0, 0, 0, 0, 0, 0) ){
     sqlite3_free(zCopy);
     pgSetError(p, 0);
     return SQLITE_ERROR;
@@ -2518,8 +2519,10 @@ static int pgQuery(RemoteConn *pConn, const char *zSql, int nParam,
     pCur = 0;
     if( rc!=SQLITE_NOTFOUND ) return SQLITE_ERROR;
   }
-  rc = pgRun(p, zSql, nParam, aParam, (mFlags & REMOTE_QUERY_ONE)==0, &pRes,
-             &pStmt);
+  /* single-row mode sends with the extended protocol: one statement */
+  rc = pgRun(p, zSql, nParam, aParam,
+             (mFlags & (REMOTE_QUERY_ONE|REMOTE_QUERY_SINGLE))!=REMOTE_QUERY_ONE,
+             &pRes, &pStmt);
   if( rc!=SQLITE_OK ) return rc;
   /* the cursor and its columns in one allocation, the spare one if it has
   ** room enough */

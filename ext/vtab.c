@@ -78,6 +78,7 @@
 SQLITE_EXTENSION_INIT3
 
 #include "func.h"
+#include "sqlcheck.h"
 
 /*
 ** A scan without parameters (no pushed-down constraint values) that may
@@ -802,10 +803,12 @@ static void vtabFree(RemoteVtab *p){
 /* Columns of a query= table: run it with LIMIT 0 */
 static int queryInfo(RemoteVtab *p, SessConn *pSc, char **pzErr){
   RemoteResult *pRes = 0;
-  char *zSql = sqlite3_mprintf("SELECT * FROM (%s) AS sr_q LIMIT 0", p->zQuery);
+  char *zSql = sqlite3_mprintf("SELECT * FROM (%s\n) AS sr_q LIMIT 0", p->zQuery);
   int rc, i;
   if( zSql==0 ) return SQLITE_NOMEM;
+  pSc->mQuery = REMOTE_QUERY_SINGLE;
   rc = remoteResultOpen(pSc, zSql, 0, 0, 1, &pRes, pzErr);
+  pSc->mQuery = 0;
   sqlite3_free(zSql);
   if( rc ) return rc;
   p->nCol = remoteResultColumnCount(pRes);
@@ -1047,7 +1050,9 @@ static int remoteConnectCreate(sqlite3 *db, void *pAux, int argc,
   pSc = remoteSessConnByName(pSess, p->zEngine, pzErr);
   if( pSc==0 ){ rc = SQLITE_ERROR; goto connect_error; }
   if( p->zQuery ){
-    rc = queryInfo(p, pSc, pzErr);
+    /* one read-only statement, checked before anything is sent */
+    rc = remoteQueryCheck(p->zEngine, pE->pDialect->zName, p->zQuery, pzErr);
+    if( rc==SQLITE_OK ) rc = queryInfo(p, pSc, pzErr);
   }else{
     rc = tableInfo(p, pSc, pE, zPkOpt, pzErr);
   }
@@ -1773,7 +1778,7 @@ static int sameText(const char *z1, const char *z2){
 static void appendTarget(sqlite3_str *p, RemoteVtab *pTab, SessConn *pSc,
                          const RemoteDialect *pD){
   if( pTab->zQuery ){
-    sqlite3_str_appendf(p, "(%s) AS sr_q", pTab->zQuery);
+    sqlite3_str_appendf(p, "(%s\n) AS sr_q", pTab->zQuery);  /* \n: ends a -- comment */
   }else{
     char *zT = pD->xQuoteIdent(pTab->zTable);
     const char *zSchema = remoteSessMapSchema(pSc, pTab->zSchema);
@@ -1941,6 +1946,7 @@ static int filterOpen(RemoteCursor2 *p, RemoteVtab *pTab, SessConn *pSc,
          && (pTab->nScanRows<0 || pTab->nScanRows>=REMOTE_SCAN_MIN_ROWS) ){
     pSc->mQuery = REMOTE_QUERY_SCAN;
   }
+  if( pTab->zQuery ) pSc->mQuery |= REMOTE_QUERY_SINGLE;
   rc = remoteResultOpen(pSc, zSql, nParam, aParam, 1, &p->pRes, pzErr);
   pSc->nFetch = nSaveFetch;
   pSc->mQuery = 0;
