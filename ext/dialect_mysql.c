@@ -1504,25 +1504,7 @@ static void myDrainStmt(MyConn *p, MYSQL_STMT *pStmt){
   }
 }
 
-/* 1 when SQLite's interrupt asks the statement on p to stop */
-static int myStopAsked(MyConn *p){
-  return p->base.xStop!=0 && p->base.xStop(p->base.pStopArg);
-}
 
-/* KILL QUERY the statement whose stream is being abandoned on SQLite's
-** interrupt (once); a request that cannot be delivered loses the
-** connection (the rest is not read) */
-static void myCancel(MyConn *p){
-  if( p->base.tCancel>0 || p->bLost ) return;
-  p->base.eCancel = REMOTE_CANCEL_STOP;
-  p->base.tCancel = remoteMonotonic();
-  if( myCancelRequest(&p->base)!=SQLITE_OK ){
-    p->bLost = 1;
-    remoteConnSetError(&p->base, REMOTE_ERR_DISCONNECT, "2013",
-                       "ERROR 2013 (HY000): cannot cancel an abandoned statement");
-  }
-  p->base.tCancel = remoteMonotonic();
-}
 
 /*
 ** Close the cursor: read and discard unread rows and further result sets
@@ -1539,7 +1521,8 @@ static void myFinalize(RemoteCursor *pCursor){
   MyConn *p;
   if( pCur==0 ) return;
   p = (MyConn*)pCur->base.pConn;
-  if( p && pCur->eState!=MYCUR_DONE && myStopAsked(p) ) myCancel(p);
+  /* (on SQLite's interrupt the drain's first wait sends KILL QUERY: the
+  ** statement's clock for xStop is past its interval by then) */
   if( pCur->pStmt ){
     myDrainStmt(p, pCur->pStmt);
     myStmtDone(p, pCur->pStmt, pCur->pCached);
