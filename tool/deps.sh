@@ -8,7 +8,8 @@
 set -euo pipefail
 
 PKGS=(libsqlite3-dev libsqlite3-tcl tcl sqlite3 python3 libpq-dev postgresql
-      libmariadb-dev mariadb-server mariadb-client pkg-config gcc make iproute2)
+      libmariadb-dev mariadb-server mariadb-client pkg-config gcc make iproute2
+      clang libclang-rt-dev)
 
 missing=()
 for p in "${PKGS[@]}"; do
