@@ -232,7 +232,7 @@ int remoteResultOpen(SessConn *pSc, const char *zSql, int nParam,
     }
     p->pCur = 0;
     if( bRetry && nTry<pE->opts.nRetry && pConn->eErr==REMOTE_ERR_DISCONNECT
-     && pSc->pHeld==0 ){
+     && !pConn->bStopped && pSc->pHeld==0 ){
       double r = pE->opts.rRetryInterval;
       nTry++;
       remoteLog(pE->zName, "info", pE->opts.eEcho!=0,
