@@ -1118,7 +1118,7 @@ static int pgAddKeyword(const char **azKey, const char **azVal, int nKw,
 ** without progress (and the URL's connect_timeout, nTimeout seconds, for
 ** the whole, when not 0): PQconnectStartParams() and PQconnectPoll().
 ** *pbTimedOut is set when a bound ended it (the PGconn is then not
-** connected).
+** connected): 1 io_timeout, 2 connect_timeout.
 */
 static PGconn *pgConnectBounded(const char *const *azKey,
                                 const char *const *azVal, double rIoTimeout,
@@ -1137,7 +1137,7 @@ static PGconn *pgConnectBounded(const char *const *azKey,
     int r = remoteWait(&w, PQsocket(pg),
                        e==PGRES_POLLING_READING ? POLLIN : POLLOUT, &tLast, 0);
     if( r<0 || (tEnd>0 && remoteMonotonic()>=tEnd) ){
-      *pbTimedOut = 1;
+      *pbTimedOut = r<0 ? 1 : 2;
       break;
     }
     if( r>0 ) e = PQconnectPoll(pg);
@@ -1210,8 +1210,11 @@ static int pgConnectOpts(const RemoteUrl *pUrl, const RemoteConnectOpts *pOpts,
   if( pg==0 ) goto connect_nomem;
   if( bTimedOut ){
     *peErr = REMOTE_ERR_DISCONNECT;
-    *pzErr = sqlite3_mprintf("io_timeout of %g s expired waiting for the server",
-                             pOpts->rIoTimeout);
+    *pzErr = bTimedOut==1
+        ? sqlite3_mprintf("io_timeout of %g s expired waiting for the server",
+                          pOpts->rIoTimeout)
+        : sqlite3_mprintf("ERROR 08001: timeout expired (connect_timeout=%d)",
+                          nTimeout<2 ? 2 : nTimeout);
     rc = SQLITE_ERROR;
     goto connect_done;
   }
