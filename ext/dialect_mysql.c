@@ -9,7 +9,9 @@
 ** server-side prepared statement (mysql_stmt_fetch, never stored), and
 ** myFieldClass() decides the SQLite type of a result column for both.
 ** Prepared statements are kept per connection in a small LRU cache
-** (myStmtGet).
+** (myStmtGet). Every call that waits on the server is made in
+** Connector/C's non-blocking mode (MY_ASYNC), so that io_timeout and
+** SQLite's interrupt bound it (wait.c).
 */
 #include <assert.h>
 #include <errno.h>
@@ -692,9 +694,12 @@ static int myCancelRequest(RemoteConn *pConn){
 ** (so "rows affected" counts matched rows, as PostgreSQL does), several
 ** statements per query, no automatic reconnect, no LOAD DATA LOCAL. The
 ** session is set to UTC and the character set (utf8mb4 by default) in one
-** round trip. On failure: SQLITE_ERROR, *pzErr "ERROR <errno> (<state>):
-** <message>" without the password, *peErr REMOTE_ERR_DISCONNECT when the
-** server could not be reached, REMOTE_ERR_OTHER otherwise.
+** round trip, with statement_timeout as max_statement_time (MySQL:
+** max_execution_time). The handle is non-blocking (see "Waiting on the
+** server"); with io_timeout every wait of the connect is bounded by it. On
+** failure: SQLITE_ERROR, *pzErr "ERROR <errno> (<state>): <message>" (or
+** the io_timeout text) without the password, *peErr REMOTE_ERR_DISCONNECT
+** when the server could not be reached, REMOTE_ERR_OTHER otherwise.
 */
 static int myConnectOpts(const RemoteUrl *pUrl, const RemoteConnectOpts *pOpts,
                          RemoteConn **ppConn, char **pzErr, int *peErr){

@@ -15,7 +15,10 @@
 ** bytea (binary); results are requested in text form, except a cursor's
 ** from a cached statement whose every column has a binary reading (PGB_*,
 ** the binary COPY's): binary from its second run on. Errors are filled in
-** by pgSetError() alone, and classified by pgErrorClass() alone.
+** by pgSetError() alone, and classified by pgErrorClass() alone. The
+** connection is non-blocking: every wait on the server is pgAwait()'s (or
+** another of "Waiting on the server"), bounded by io_timeout and SQLite's
+** interrupt (wait.c).
 */
 #include <assert.h>
 #include <ctype.h>
