@@ -10,7 +10,8 @@
 #     freeze      stop forwarding, both ways, on every connection (new
 #                 ones are accepted and held too): "ok"
 #     freeze MS   the same, MS milliseconds from now: "ok"
-#     thaw        forward again what is held, and all that comes: "ok"
+#     thaw        forward again what is held, and all that comes (a
+#                 "freeze MS" not yet due is forgotten): "ok"
 #     count       "ok N": connections accepted so far
 #     exit        (or end of stdin) closes everything
 #
@@ -75,6 +76,7 @@ proc freeze {} {
 }
 
 proc thaw {} {
+  foreach id [after info] { after cancel $id }   ;# a pending "freeze MS" too
   set ::frozen 0
   foreach p $::pairs { arm {*}$p }
 }
