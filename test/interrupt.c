@@ -8,7 +8,9 @@
 ** Each SQL argument is prepared and stepped to its end. One starting
 ** with '!' (the '!' removed) gets sqlite3_interrupt() DELAY_MS
 ** milliseconds after it starts; "@MS" is no statement but a pause of MS
-** milliseconds. For each argument one line:
+** milliseconds, and "%PORT TEXT" none either: TEXT and a newline are sent
+** to 127.0.0.1:PORT (test/proxy.tcl's control port) and a line is read
+** back (rc=1 when that fails). For each argument one line:
 **
 **   stmt N: rc=CODE ms=ELAPSED rows=ROWS value=LAST msg=MESSAGE
 **
@@ -16,11 +18,15 @@
 ** time of the statement, LAST the first column of its last row (or
 ** empty), MESSAGE sqlite3_errmsg() on failure (empty otherwise).
 */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 #include <sqlite3.h>
 
 static sqlite3 *db;
@@ -30,6 +36,29 @@ static double now(void){
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (double)t.tv_sec + t.tv_nsec/1e9;
+}
+
+/* Send zText and a newline to 127.0.0.1:iPort, read one line back: 0 on
+** success */
+static int control(int iPort, const char *zText){
+  struct sockaddr_in sa;
+  char c;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  int rc = 1;
+  if( fd<0 ) return 1;
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons((unsigned short)iPort);
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if( connect(fd, (struct sockaddr*)&sa, sizeof(sa))==0
+   && write(fd, zText, strlen(zText))==(ssize_t)strlen(zText)
+   && write(fd, "\n", 1)==1 ){
+    while( read(fd, &c, 1)==1 ){
+      if( c=='\n' ){ rc = 0; break; }
+    }
+  }
+  close(fd);
+  return rc;
 }
 
 static void *interrupter(void *pArg){
@@ -67,6 +96,15 @@ int main(int argc, char **argv){
     int rc;
     if( bInterrupt ) zSql++;
     t0 = now();
+    if( zSql[0]=='%' ){
+      char *zEnd = 0;
+      int iPort = (int)strtol(&zSql[1], &zEnd, 10);
+      rc = control(iPort, zEnd && *zEnd==' ' ? zEnd+1 : "");
+      printf("stmt %d: rc=%d ms=%d rows=0 value= msg=\n", i-2, rc,
+             (int)((now()-t0)*1000.0));
+      fflush(stdout);
+      continue;
+    }
     if( zSql[0]=='@' ){
       int ms = atoi(&zSql[1]);
       struct timespec t;

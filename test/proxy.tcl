@@ -4,8 +4,11 @@
 #
 #     tclsh test/proxy.tcl TARGET_HOST TARGET_PORT
 #
-# It listens on 127.0.0.1 at a free port and prints "port N". Then it
-# reads commands on stdin, one per line, and answers each with a line:
+# It listens on 127.0.0.1 at a free port, and at another for commands,
+# and prints "port N control M". Then it reads commands on stdin and on
+# any connection to the control port (test/interrupt.c's "%M freeze"
+# sends one between two statements), one per line, and answers each with
+# a line:
 #
 #     freeze      stop forwarding, both ways, on every connection (new
 #                 ones are accepted and held too): "ok"
@@ -14,6 +17,7 @@
 #                 "freeze MS" not yet due is forgotten): "ok"
 #     count       "ok N": connections accepted so far
 #     exit        (or end of stdin) closes everything
+#     (a control connection that ends is simply closed)
 #
 # Frozen, the proxy reads nothing: the kernel buffers fill and the peers'
 # sends and receives stall, while every socket stays open.
@@ -81,26 +85,38 @@ proc thaw {} {
   foreach p $::pairs { arm {*}$p }
 }
 
-proc command {} {
-  if {[gets stdin line] < 0} {
-    if {[eof stdin]} { exit 0 }
+# command IN OUT: one command line from channel IN, answered on OUT
+proc command {in out} {
+  if {[gets $in line] < 0} {
+    if {[eof $in]} {
+      if {$in eq "stdin"} { exit 0 }
+      close $in
+    }
     return
   }
   switch -glob -- [string trim $line] {
-    "freeze" { freeze; puts ok }
+    "freeze" { freeze; set reply ok }
     "freeze *" {
       after [lindex $line 1] freeze
-      puts ok
+      set reply ok
     }
-    "thaw" { thaw; puts ok }
-    "count" { puts "ok $::naccept" }
+    "thaw" { thaw; set reply ok }
+    "count" { set reply "ok $::naccept" }
     "exit" { exit 0 }
-    default { puts "error: unknown command '$line'" }
+    default { set reply "error: unknown command '$line'" }
   }
+  puts $out $reply
+  flush $out
+}
+
+proc control {chan addr port} {
+  fconfigure $chan -buffering line -blocking 0
+  fileevent $chan readable [list command $chan $chan]
 }
 
 set server [socket -server accept -myaddr 127.0.0.1 0]
-puts "port [lindex [fconfigure $server -sockname] 2]"
+set ctl [socket -server control -myaddr 127.0.0.1 0]
+puts "port [lindex [fconfigure $server -sockname] 2] control [lindex [fconfigure $ctl -sockname] 2]"
 fconfigure stdin -blocking 0
-fileevent stdin readable command
+fileevent stdin readable [list command stdin stdout]
 vwait forever
