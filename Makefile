@@ -202,6 +202,27 @@ bench:
 	$(MAKE) all
 	tool/bench $(BENCH_ARGS)
 
+# --- fuzzing: test/fuzz/fuzz_remote.c (libFuzzer, clang) -----------------------
+#
+#   make fuzz                      run it FUZZ_SECONDS (300) from test/fuzz/corpus
+#                                  (new inputs and crash files go to dist/fuzz/)
+#   test/fuzz.test                 runs it 20 s in `make test` (FUZZ_TEST_SECONDS)
+
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 300
+
+dist/fuzz_remote: test/fuzz/fuzz_remote.c $(SRC) $(HDR)
+	@mkdir -p dist
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	  -std=c11 -D_GNU_SOURCE -DSQLITE_CORE -Iext $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+	  -o $@ test/fuzz/fuzz_remote.c $(SRC) -lsqlite3 \
+	  $(shell pkg-config --libs libpq libmariadb 2>/dev/null) -lpthread -lm
+
+fuzz: dist/fuzz_remote
+	@mkdir -p dist/fuzz/corpus
+	dist/fuzz_remote -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=dist/fuzz/ \
+	  dist/fuzz/corpus test/fuzz/corpus
+
 FORCE:
 
-.PHONY: test servers stop-servers demo bench FORCE
+.PHONY: test servers stop-servers demo bench fuzz FORCE

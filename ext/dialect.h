@@ -26,6 +26,13 @@ typedef struct RemoteCursor RemoteCursor;
 typedef struct RemoteValue RemoteValue;
 typedef struct RemoteColumnInfo RemoteColumnInfo;
 typedef struct RemoteTableInfo RemoteTableInfo;
+typedef struct RemoteConnectOpts RemoteConnectOpts;
+
+/* Engine options a dialect needs at connect (xConnectOpts) */
+struct RemoteConnectOpts {
+  double rIoTimeout;        /* io_timeout seconds, 0 = none */
+  double rStmtTimeout;      /* statement_timeout seconds, 0 = none */
+};
 
 /*
 ** One value crossing to or from the remote, in SQLite's storage classes.
@@ -76,6 +83,11 @@ struct RemoteValue {
 ** zone without an offset runs it in UTC (MySQL/MariaDB); the user's own SQL
 ** keeps the session's zone. For xExec it comes in RemoteConn.mFlags. */
 #define REMOTE_QUERY_UTC       0x10
+/* REMOTE_QUERY_SINGLE: zSql holds text from a table definition (query=):
+** run it so that the server takes exactly one statement (a server-side
+** prepared statement, PostgreSQL's extended query protocol), never a
+** text several statements could hide in. */
+#define REMOTE_QUERY_SINGLE    0x20
 
 /* Classes of remote error, set by the dialect in RemoteConn.eErr */
 #define REMOTE_ERR_NONE        0
@@ -104,7 +116,34 @@ struct RemoteConn {
                             ** types; 0 = prepare nothing. Set by the core. */
   int mFlags;               /* REMOTE_QUERY_UTC (only) during an xExec of SQL
                             ** the core built; 0 otherwise. Set by the core. */
+  /* Bounded waits (wait.c): set by the core after xConnect */
+  double rIoTimeout;        /* io_timeout seconds: no byte from the server
+                            ** for that long ends a wait, the connection is
+                            ** lost (REMOTE_ERR_DISCONNECT); 0 = none */
+  double rStmtTimeout;      /* statement_timeout seconds; 0 = none */
+  /* "Should I stop?" of the statement running on this connection, set
+  ** by the session layer from its SQLite connection (sqlite3_interrupt):
+  ** nonzero = stop. Called from the thread of the statement, between
+  ** waits on the server; NULL = never stop. */
+  int (*xStop)(void *pStopArg);
+  void *pStopArg;
+  int bStopped;             /* the last failure is a stop: the statement was
+                            ** cancelled because xStop said so (the core
+                            ** reports SQLITE_INTERRUPT); with eErr
+                            ** DISCONNECT when the cancel got no answer */
+  double tStmt;             /* wait.c: when the statement in flight started
+                            ** (remoteMonotonic), 0 = none */
+  double tCheck;            /* wait.c: when xStop and statement_timeout
+                            ** were last looked at */
+  double tCancel;           /* wait.c: when it was asked to cancel, 0 = not */
+  int eCancel;              /* wait.c: REMOTE_CANCEL_* why it was */
 };
+
+/* Why the statement in flight was cancelled (RemoteConn.eCancel) */
+#define REMOTE_CANCEL_NONE     0
+#define REMOTE_CANCEL_STOP     1   /* xStop: sqlite3_interrupt() */
+#define REMOTE_CANCEL_TIMEOUT  2   /* statement_timeout, client side */
+#define REMOTE_CANCEL_CLOSE    3   /* its cursor was closed before the end */
 
 /*
 ** Base of every driver cursor (an open result stream). pConn is the
@@ -322,6 +361,10 @@ struct RemoteDialect {
   ** runs them one by one). */
   int (*xExecBatch)(RemoteConn*, const char *zSql, int nParam, int nSet,
                     const RemoteValue *aParam, sqlite3_int64 *pnChange);
+  /* Optional: xConnect with the engine's options that bound the connect
+  ** itself (io_timeout); the core calls it instead of xConnect when set. */
+  int (*xConnectOpts)(const RemoteUrl *pUrl, const RemoteConnectOpts *pOpts,
+                      RemoteConn **ppConn, char **pzErr, int *peErr);
 };
 
 /* Steps of a two-phase transaction (xTpcSql) */
@@ -386,6 +429,50 @@ int remoteIntText(sqlite3_int64 i, char *zOut);
 */
 int remoteSocketWatch(int fd);
 void remoteSocketAwaitClose(int fdWatch, int msLimit);
+
+/*
+** Waiting on a server (wait.c): every wait of a dialect on its socket goes
+** through remoteWait(), which bounds it by io_timeout, asks the
+** connection's xStop hook and watches statement_timeout (both every
+** REMOTE_CHECK_INTERVAL seconds of a statement), and has the statement
+** cancelled through xCancel when either says so.
+**
+**   remoteWaitStart(p)     a new statement is sent: its clocks start
+**   remoteWait(p, fd, POLLIN, &tLast, xCancel)
+**                          >0: revents of fd; 0: nothing yet, wait again;
+**                          <0: give up, p's error is set (io_timeout, or a
+**                          cancel the server never answered: the
+**                          connection is lost, REMOTE_ERR_DISCONNECT)
+**   remoteWaitEnd(p)       the statement's last result arrived
+**
+** tLast is the caller's: 0 before the first call of a wait, then the time
+** of the last progress (io_timeout counts from it). xCancel asks the server
+** to cancel the statement in flight, bounded in time: SQLITE_OK when the
+** request was delivered; else the connection is treated as lost. After a
+** delivered cancel, a wait that gets no byte for REMOTE_CANCEL_GRACE
+** seconds (or io_timeout, when that is shorter) loses the connection.
+*/
+#define REMOTE_CHECK_INTERVAL  0.1
+#define REMOTE_CANCEL_GRACE    2.0
+#define REMOTE_CANCEL_LIMIT    1.0   /* seconds a cancel request may take */
+void remoteWaitStart(RemoteConn *p);
+void remoteWaitEnd(RemoteConn *p);
+int remoteWait(RemoteConn *p, int fd, int mEvents, double *ptLast,
+               int (*xCancel)(RemoteConn*));
+
+/* The error of a connection lost to io_timeout (eErr DISCONNECT, code
+** zCode): "io_timeout of 2 s expired waiting for the server" */
+void remoteWaitSetIoError(RemoteConn *p, const char *zCode);
+
+/* After the server failed the statement: if it was cancelled on a stop
+** (sqlite3_interrupt), the error becomes "interrupted" with bStopped set;
+** if on statement_timeout, " (statement_timeout of N s)" is appended.
+** bCancelCode: the server's error is its "cancelled" code (57014, 1317) */
+void remoteWaitCancelled(RemoteConn *p, int bCancelCode);
+
+/* Connect a non-blocking TCP or unix socket to the address pAddr (nAddr
+** bytes), waiting at most rLimit seconds: the descriptor, or -1 */
+int remoteSocketConnect(const void *pAddr, int nAddr, double rLimit);
 
 /* Day number (since 1970-01-01) of a Gregorian date, and back: for the
 ** dialects that move timestamps to UTC */

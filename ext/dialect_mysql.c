@@ -11,23 +11,28 @@
 ** server-side prepared statement (mysql_stmt_fetch, never stored), and
 ** myFieldClass() decides the SQLite type of a result column for both.
 ** Prepared statements are kept per connection in a small LRU cache
-** (myStmtGet).
+** (myStmtGet). Every call that waits on the server is made in
+** Connector/C's non-blocking mode (MY_ASYNC), so that io_timeout and
+** SQLite's interrupt bound it (wait.c).
 */
 #include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <mysql.h>
 
 #include "dialect.h"
 #include "tz.h"
+#include "log.h"
 
 /* The collation number MySQL uses for binary strings and non-text types */
 #define MY_BINARY_CHARSET 63
@@ -99,6 +104,9 @@ struct MyConn {
   MyStmt *pNewest, *pOldest;  /* statement cache, most recently used first */
   int nStmt;                  /* entries in the statement cache */
   struct MyCursor *pSpare;    /* a finalized cursor's block, for the next */
+  RemoteUrl *pUrl;            /* copy of the URL, for KILL QUERY's connection */
+  int bLost;                  /* a wait failed (io_timeout, unanswered
+                              ** cancel): the connection is unusable */
 };
 
 static void myTrackTz(MyConn *p);
@@ -247,11 +255,23 @@ static char *myErrorText(unsigned int iErr, const char *zState,
 static void myError(MyConn *p, unsigned int iErr, const char *zState,
                     const char *zMsg){
   char zCode[16];
-  char *zText = myErrorText(iErr, zState, zMsg, p->zPassword);
+  char *zText;
+  if( p->bLost ){
+    /* a wait gave up (the call then failed): its error stands */
+    if( p->base.eErr!=REMOTE_ERR_DISCONNECT ){
+      remoteConnSetError(&p->base, REMOTE_ERR_DISCONNECT, "2013",
+                         "ERROR 2013 (HY000): the connection was lost");
+    }
+    return;
+  }
+  zText = myErrorText(iErr, zState, zMsg, p->zPassword);
   snprintf(zCode, sizeof(zCode), "%u", iErr);
   remoteConnSetError(&p->base, myErrClass(iErr), zCode, "%s",
                      zText ? zText : "out of memory");
   sqlite3_free(zText);
+  if( p->base.eCancel!=REMOTE_CANCEL_NONE ){
+    remoteWaitCancelled(&p->base, iErr==1317);  /* ER_QUERY_INTERRUPTED */
+  }
 }
 
 /* Set p's error fields from the connection's last error. */
@@ -435,19 +455,280 @@ static int myIsLocalTransport(MYSQL *db){
   return eType!=MARIADB_CONNECTION_TCP;
 }
 
+/************************************************************************
+** Waiting on the server
+**
+** Connections run in Connector/C's non-blocking mode (MYSQL_OPT_NONBLOCK):
+** each call that may wait on the server is made with its _start/_cont
+** pair (MY_ASYNC), and between the two this dialect waits itself, through
+** remoteWait() (wait.c): bounded by io_timeout, and interrupted by
+** SQLite's interrupt, which sends KILL QUERY over a second connection
+** (myCancelRequest). A wait that gives up hands MYSQL_WAIT_TIMEOUT to the
+** _cont function (the call then fails) and sets bLost: every later call
+** fails at once and the pool replaces the connection.
+*/
+
+static int myCancelRequest(RemoteConn *pConn);
+
+/* Put /dev/null over db's socket: what mysql_close() then sends (COM_QUIT,
+** a TLS close_notify) goes nowhere and it cannot wait on a server that
+** does not answer. 0 on success. */
+static int myMuteSocket(MYSQL *db){
+  int fd = (int)mysql_get_socket(db);
+  int fdNull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  int rc = -1;
+  if( fdNull>=0 && (fd<0 || dup2(fdNull, fd)>=0) ) rc = 0;
+  if( fdNull>=0 ) close(fdNull);
+  return rc;
+}
+
+/* MYSQL_WAIT_* bits as poll() events, and the events back as bits */
+static int myPollEvents(int status){
+  int m = 0;
+  if( status & MYSQL_WAIT_READ ) m |= POLLIN;
+  if( status & MYSQL_WAIT_WRITE ) m |= POLLOUT;
+  if( status & MYSQL_WAIT_EXCEPT ) m |= POLLPRI;
+  return m;
+}
+static int myReadyStatus(int status, int revents){
+  int st = 0;
+  if( (status & MYSQL_WAIT_READ) && (revents & (POLLIN|POLLHUP|POLLERR)) ){
+    st |= MYSQL_WAIT_READ;
+  }
+  if( (status & MYSQL_WAIT_WRITE) && (revents & (POLLOUT|POLLHUP|POLLERR)) ){
+    st |= MYSQL_WAIT_WRITE;
+  }
+  if( (status & MYSQL_WAIT_EXCEPT) && (revents & POLLPRI) ){
+    st |= MYSQL_WAIT_EXCEPT;
+  }
+  return st;
+}
+
+/*
+** Wait as a non-blocking call of pConn's handle db asked (status:
+** MYSQL_WAIT_* bits): the status to hand to its _cont function. The
+** library's own timeout (read_timeout, write_timeout, connect_timeout:
+** MYSQL_WAIT_TIMEOUT in status) ends the wait with MYSQL_WAIT_TIMEOUT, the
+** library then reports it; remoteWait() giving up does too, with *pbLost
+** set and pConn's error set, and so does tEnd (when not 0) passing.
+*/
+static int myWaitDb(RemoteConn *pConn, MYSQL *db, int status, double *ptLast,
+                    int (*xCancel)(RemoteConn*), double tEnd, int *pbLost){
+  double tLib = 0;
+  if( *pbLost ) return MYSQL_WAIT_TIMEOUT;
+  if( status & MYSQL_WAIT_TIMEOUT ){
+    /* io_timeout, when set, is also the library's (rounded up): only a
+    ** shorter timeout from the URL is the library's to report */
+    double rLib = mysql_get_timeout_value_ms(db)/1000.0;
+    if( pConn->rIoTimeout<=0 || rLib<pConn->rIoTimeout ){
+      tLib = remoteMonotonic() + rLib;
+    }
+  }
+  for(;;){
+    int r = remoteWait(pConn, (int)mysql_get_socket(db), myPollEvents(status),
+                       ptLast, xCancel);
+    if( r<0 ){
+      *pbLost = 1;
+      return MYSQL_WAIT_TIMEOUT;
+    }
+    if( r>0 ){
+      int st = myReadyStatus(status, r);
+      if( st ) return st;
+      if( r & POLLNVAL ){
+        remoteConnSetError(pConn, REMOTE_ERR_DISCONNECT, 0, "connection is closed");
+        *pbLost = 1;
+        return MYSQL_WAIT_TIMEOUT;
+      }
+    }
+    if( tLib>0 && remoteMonotonic()>=tLib ) return MYSQL_WAIT_TIMEOUT;
+    if( tEnd>0 && remoteMonotonic()>=tEnd ){
+      *pbLost = 1;
+      return MYSQL_WAIT_TIMEOUT;
+    }
+  }
+}
+
+/* myWaitDb() for a connection's own handle */
+static int myWait(MyConn *p, int status, double *ptLast){
+  return myWaitDb(&p->base, p->db, status, ptLast, myCancelRequest, 0,
+                  &p->bLost);
+}
+
+/* Run a non-blocking call: START is its _start call, CONT its _cont call
+** with the status st_ */
+#define MY_ASYNC(p, START, CONT) do{                  \
+  double tLast_ = 0;                                  \
+  int st_ = (START);                                  \
+  while( st_ ){                                       \
+    st_ = myWait((p), st_, &tLast_);                  \
+    st_ = (CONT);                                     \
+  }                                                   \
+}while(0)
+
+/* The blocking calls this dialect makes, each over MY_ASYNC; a connection
+** that is lost fails them at once (the caller's myDbError keeps the
+** error that lost it). The ones that send a new statement start its
+** clocks (remoteWaitStart). */
+static int myRealQuery(MyConn *p, const char *zSql, unsigned long nSql){
+  int ret = 1;
+  if( p->bLost ) return 1;
+  remoteWaitStart(&p->base);
+  MY_ASYNC(p, mysql_real_query_start(&ret, p->db, zSql, nSql),
+              mysql_real_query_cont(&ret, p->db, st_));
+  return ret;
+}
+static int myNextResult(MyConn *p){
+  int ret = 1;
+  if( p->bLost ) return 1;
+  MY_ASYNC(p, mysql_next_result_start(&ret, p->db),
+              mysql_next_result_cont(&ret, p->db, st_));
+  return ret;
+}
+static MYSQL_ROW myFetchRow(MyConn *p, MYSQL_RES *pRes){
+  MYSQL_ROW ret = 0;
+  if( p->bLost ) return 0;
+  MY_ASYNC(p, mysql_fetch_row_start(&ret, pRes),
+              mysql_fetch_row_cont(&ret, pRes, st_));
+  return ret;
+}
+static void myFreeResult(MyConn *p, MYSQL_RES *pRes){
+  MY_ASYNC(p, mysql_free_result_start(pRes),
+              mysql_free_result_cont(pRes, st_));
+}
+static int myPingAsync(MyConn *p){
+  int ret = 1;
+  if( p->bLost ) return 1;
+  remoteWaitStart(&p->base);
+  MY_ASYNC(p, mysql_ping_start(&ret, p->db), mysql_ping_cont(&ret, p->db, st_));
+  return ret;
+}
+static int myStmtPrepare(MyConn *p, MYSQL_STMT *pStmt, const char *zSql,
+                         unsigned long nSql){
+  int ret = 1;
+  if( p->bLost ) return 1;
+  remoteWaitStart(&p->base);
+  MY_ASYNC(p, mysql_stmt_prepare_start(&ret, pStmt, zSql, nSql),
+              mysql_stmt_prepare_cont(&ret, pStmt, st_));
+  return ret;
+}
+static int myStmtExec(MyConn *p, MYSQL_STMT *pStmt){
+  int ret = 1;
+  if( p->bLost ) return 1;
+  remoteWaitStart(&p->base);
+  MY_ASYNC(p, mysql_stmt_execute_start(&ret, pStmt),
+              mysql_stmt_execute_cont(&ret, pStmt, st_));
+  return ret;
+}
+static int myStmtFetch(MyConn *p, MYSQL_STMT *pStmt){
+  int ret = 1;
+  if( p->bLost ) return 1;
+  MY_ASYNC(p, mysql_stmt_fetch_start(&ret, pStmt),
+              mysql_stmt_fetch_cont(&ret, pStmt, st_));
+  return ret;
+}
+static void myStmtFreeResult(MyConn *p, MYSQL_STMT *pStmt){
+  my_bool ret = 0;
+  MY_ASYNC(p, mysql_stmt_free_result_start(&ret, pStmt),
+              mysql_stmt_free_result_cont(&ret, pStmt, st_));
+}
+static void myStmtClose(MyConn *p, MYSQL_STMT *pStmt){
+  my_bool ret = 0;
+  MY_ASYNC(p, mysql_stmt_close_start(&ret, pStmt),
+              mysql_stmt_close_cont(&ret, pStmt, st_));
+}
+static int myStmtNextResult(MyConn *p, MYSQL_STMT *pStmt){
+  int ret = 1;
+  if( p->bLost ) return 1;
+  MY_ASYNC(p, mysql_stmt_next_result_start(&ret, pStmt),
+              mysql_stmt_next_result_cont(&ret, pStmt, st_));
+  return ret;
+}
+
+/*
+** mysql_real_connect() in non-blocking mode, every wait through
+** remoteWait() on pWait (its io_timeout; no cancel) and, when tEnd is not
+** 0, none past that time. Returns db, or NULL with *pbLost set when a
+** bound ended it (pWait's error set) or db's error set.
+*/
+static MYSQL *myRealConnect(MYSQL *db, const RemoteUrl *pUrl,
+                            const char *zSocket, unsigned long mFlags,
+                            RemoteConn *pWait, double tEnd, int *pbLost){
+  MYSQL *ret = 0;
+  double tLast = 0;
+  int st = mysql_real_connect_start(&ret, db, pUrl->zHost, pUrl->zUser,
+                                    pUrl->zPassword, pUrl->zDatabase,
+                                    (unsigned int)pUrl->iPort, zSocket, mFlags);
+  while( st ){
+    st = myWaitDb(pWait, db, st, &tLast, 0, tEnd, pbLost);
+    st = mysql_real_connect_cont(&ret, db, st);
+  }
+  return ret;
+}
+
+/* mysql_real_query() on a handle that is not a MyConn's yet (or a side
+** connection), bounded as myRealConnect(): 0 on success */
+static int myQueryBounded(MYSQL *db, const char *zSql, RemoteConn *pWait,
+                          double tEnd, int *pbLost){
+  int ret = 1;
+  double tLast = 0;
+  int st = mysql_real_query_start(&ret, db, zSql, (unsigned long)strlen(zSql));
+  while( st ){
+    st = myWaitDb(pWait, db, st, &tLast, 0, tEnd, pbLost);
+    st = mysql_real_query_cont(&ret, db, st);
+  }
+  return ret;
+}
+
+/*
+** xCancel of remoteWait(): KILL QUERY <thread id> over a new connection
+** (the URL's, in non-blocking mode), the whole within REMOTE_CANCEL_LIMIT
+** seconds. SQLITE_OK when the server said OK.
+*/
+static int myCancelRequest(RemoteConn *pConn){
+  MyConn *p = (MyConn*)pConn;
+  double tEnd = remoteMonotonic() + REMOTE_CANCEL_LIMIT;
+  const char *zSocket = 0, *zCharset = "utf8mb4";
+  char *zErr = 0;
+  char zSql[48];
+  RemoteConn w;
+  MYSQL *db;
+  int eSsl = 0, bLost = 0;
+  int rc = SQLITE_ERROR;
+  if( p->bLost || p->pUrl==0 ) return SQLITE_ERROR;
+  memset(&w, 0, sizeof(w));
+  db = mysql_init(0);
+  if( db==0 ) return SQLITE_ERROR;
+  snprintf(zSql, sizeof(zSql), "KILL QUERY %lu", mysql_thread_id(p->db));
+  if( myApplyOptions(db, p->pUrl, &zSocket, &zCharset, &eSsl, &zErr)==SQLITE_OK
+   && mysql_optionsv(db, MYSQL_OPT_NONBLOCK, 0)==0
+   && myRealConnect(db, p->pUrl, zSocket, 0, &w, tEnd, &bLost)!=0
+   && myQueryBounded(db, zSql, &w, tEnd, &bLost)==0 ){
+    rc = SQLITE_OK;
+  }
+  sqlite3_free(zErr);
+  remoteConnClearError(&w);
+  if( bLost ) myMuteSocket(db);
+  mysql_close(db);
+  return rc;
+}
+
 /*
 ** Open a connection for pUrl: user, password, database, host (or unix
 ** socket) and port from the URL, options from its query keys, found rows
 ** (so "rows affected" counts matched rows, as PostgreSQL does), several
 ** statements per query, no automatic reconnect, no LOAD DATA LOCAL. The
-** character set (utf8mb4 by default) is set and the session's time zone
-** read (the user's: init_command, the server's default) in one round
-** trip; it is left as it is (see myTzSet). On failure: SQLITE_ERROR, *pzErr "ERROR <errno> (<state>):
-** <message>" without the password, *peErr REMOTE_ERR_DISCONNECT when the
-** server could not be reached, REMOTE_ERR_OTHER otherwise.
+** character set (utf8mb4 by default) is set, with statement_timeout as
+** max_statement_time (MySQL: max_execution_time), and the session's time
+** zone read (the user's: init_command, the server's default) in one round
+** trip; the zone is left as it is (see myTzSet). The handle is
+** non-blocking (see "Waiting on the server"); with io_timeout every wait
+** of the connect is bounded by it. On failure: SQLITE_ERROR, *pzErr "ERROR
+** <errno> (<state>): <message>" (or the io_timeout text) without the
+** password, *peErr REMOTE_ERR_DISCONNECT when the server could not be
+** reached, REMOTE_ERR_OTHER otherwise.
 */
-static int myConnect(const RemoteUrl *pUrl, RemoteConn **ppConn,
-                     char **pzErr, int *peErr){
+static int myConnectOpts(const RemoteUrl *pUrl, const RemoteConnectOpts *pOpts,
+                         RemoteConn **ppConn, char **pzErr, int *peErr){
   MYSQL *db = 0;
   MyConn *p = 0;
   MYSQL_RES *pTzRes = 0;      /* the time zone query's row */
@@ -462,9 +743,13 @@ static int myConnect(const RemoteUrl *pUrl, RemoteConn **ppConn,
   my_bool bFalse = 0, bTrue = 1;
   unsigned int bNoLocal = 0;
   unsigned long iVersion;
+  RemoteConn w;               /* io_timeout for the waits of the connect */
+  int bLost = 0;
 
   *ppConn = 0;
   *pzErr = 0;
+  memset(&w, 0, sizeof(w));
+  w.rIoTimeout = pOpts->rIoTimeout;
   pthread_once(&myInitOnce, myLibraryInit);
   if( myInitRc ){
     *pzErr = sqlite3_mprintf("cannot initialize the mysql client library");
@@ -482,17 +767,37 @@ static int myConnect(const RemoteUrl *pUrl, RemoteConn **ppConn,
     if( mysql_optionsv(db, MYSQL_SET_CHARSET_NAME, zCharset)
      || mysql_optionsv(db, MYSQL_OPT_RECONNECT, &bFalse)
      || mysql_optionsv(db, MYSQL_OPT_LOCAL_INFILE, &bNoLocal)
-     || mysql_optionsv(db, MYSQL_REPORT_DATA_TRUNCATION, &bTrue) ){
+     || mysql_optionsv(db, MYSQL_REPORT_DATA_TRUNCATION, &bTrue)
+     || mysql_optionsv(db, MYSQL_OPT_NONBLOCK, 0) ){
       *pzErr = sqlite3_mprintf("cannot set the connection options");
       rc = SQLITE_ERROR;
     }
   }
+  if( rc==SQLITE_OK && pOpts->rIoTimeout>0 ){
+    /* the library's own timeouts too (whole seconds, rounded up), unless
+    ** the URL sets them: they bound any wait this dialect does not make */
+    static const struct { const char *zKey; enum mysql_option e; } aT[] = {
+      { "connect_timeout", MYSQL_OPT_CONNECT_TIMEOUT },
+      { "read_timeout", MYSQL_OPT_READ_TIMEOUT },
+      { "write_timeout", MYSQL_OPT_WRITE_TIMEOUT },
+    };
+    unsigned int nSec = (unsigned int)ceil(pOpts->rIoTimeout);
+    int i;
+    for(i=0; i<3; i++){
+      if( remoteUrlQuery(pUrl, aT[i].zKey)==0 ) mysql_optionsv(db, aT[i].e, &nSec);
+    }
+  }
   if( rc!=SQLITE_OK ) goto connect_error;
 
-  if( mysql_real_connect(db, pUrl->zHost, pUrl->zUser, zPw, pUrl->zDatabase,
-                         (unsigned int)pUrl->iPort, zSocket,
-                         CLIENT_MULTI_STATEMENTS | CLIENT_FOUND_ROWS)==0 ){
+  if( myRealConnect(db, pUrl, zSocket,
+                    CLIENT_MULTI_STATEMENTS | CLIENT_FOUND_ROWS, &w, 0, &bLost)==0 ){
     unsigned int iErr = mysql_errno(db);
+    if( bLost ){
+      eErr = REMOTE_ERR_DISCONNECT;
+      *pzErr = sqlite3_mprintf("%s", w.zErr ? w.zErr : "connection lost");
+      rc = SQLITE_ERROR;
+      goto connect_error;
+    }
     if( myErrClass(iErr)==REMOTE_ERR_DISCONNECT ) eErr = REMOTE_ERR_DISCONNECT;
     *pzErr = myErrorText(iErr, mysql_sqlstate(db), mysql_error(db), zPw);
     rc = SQLITE_ERROR;
@@ -507,19 +812,39 @@ static int myConnect(const RemoteUrl *pUrl, RemoteConn **ppConn,
     rc = SQLITE_ERROR;
     goto connect_error;
   }
-  zSql = sqlite3_mprintf("SET NAMES %s; SELECT @@session.time_zone, "
-                         "@@system_time_zone, "
-                         "TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), NOW())", zCharset);
+  {
+    /* statement_timeout: the server's own, for every statement (MySQL: in
+    ** milliseconds, and for SELECT only) */
+    char zTimeout[64];
+    zTimeout[0] = 0;
+    if( pOpts->rStmtTimeout>0 && mariadb_connection(db) ){
+      snprintf(zTimeout, sizeof(zTimeout), ", max_statement_time=%.6f",
+               pOpts->rStmtTimeout);
+    }else if( pOpts->rStmtTimeout>0 ){
+      snprintf(zTimeout, sizeof(zTimeout), ", max_execution_time=%lld",
+               (sqlite3_int64)ceil(pOpts->rStmtTimeout*1000.0));
+    }
+    zSql = sqlite3_mprintf("SET NAMES %s%s; SELECT @@session.time_zone, "
+                           "@@system_time_zone, "
+                           "TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), NOW())",
+                           zCharset, zTimeout);
+  }
   if( zSql==0 ){
     *pzErr = sqlite3_mprintf("out of memory");
     rc = SQLITE_ERROR;
     goto connect_error;
   }
-  if( mysql_real_query(db, zSql, (unsigned long)strlen(zSql))
+  if( myQueryBounded(db, zSql, &w, 0, &bLost)
    || mysql_next_result(db)!=0
    || (pTzRes = mysql_store_result(db))==0
    || (azTz = mysql_fetch_row(pTzRes))==0 ){
     unsigned int iErr = mysql_errno(db);
+    if( bLost ){
+      eErr = REMOTE_ERR_DISCONNECT;
+      *pzErr = sqlite3_mprintf("%s", w.zErr ? w.zErr : "connection lost");
+      rc = SQLITE_ERROR;
+      goto connect_error;
+    }
     if( myErrClass(iErr)==REMOTE_ERR_DISCONNECT ) eErr = REMOTE_ERR_DISCONNECT;
     *pzErr = iErr ? myErrorText(iErr, mysql_sqlstate(db), mysql_error(db), zPw)
                   : sqlite3_mprintf("cannot read the session's time zone");
@@ -536,6 +861,13 @@ static int myConnect(const RemoteUrl *pUrl, RemoteConn **ppConn,
   }
   memset(p, 0, sizeof(*p));
   p->base.pDialect = &remoteMysqlDialect;
+  p->base.rIoTimeout = pOpts->rIoTimeout;   /* statement_timeout: the server's */
+  p->pUrl = remoteUrlDup(pUrl);
+  if( p->pUrl==0 ){
+    *pzErr = sqlite3_mprintf("out of memory");
+    rc = SQLITE_ERROR;
+    goto connect_error;
+  }
   if( zPw && zPw[0] ){
     p->zPassword = sqlite3_mprintf("%s", zPw);
     if( p->zPassword==0 ){
@@ -576,13 +908,26 @@ connect_error:
   if( p ){
     sqlite3_free(p->zPassword);
     sqlite3_free(p->zDatabase);
+    remoteUrlFree(p->pUrl);
     sqlite3_free(p);
   }
-  if( db ) mysql_close(db);
+  if( db ){
+    if( bLost ) myMuteSocket(db);
+    mysql_close(db);
+  }
+  remoteConnClearError(&w);
   sqlite3_free(zSql);
   if( rc!=SQLITE_OK && *pzErr==0 ) *pzErr = sqlite3_mprintf("out of memory");
   if( peErr ) *peErr = rc==SQLITE_OK ? REMOTE_ERR_NONE : eErr;
   return rc;
+}
+
+/* xConnect: myConnectOpts() without engine options */
+static int myConnect(const RemoteUrl *pUrl, RemoteConn **ppConn,
+                     char **pzErr, int *peErr){
+  RemoteConnectOpts opts;
+  memset(&opts, 0, sizeof(opts));
+  return myConnectOpts(pUrl, &opts, ppConn, pzErr, peErr);
 }
 
 /************************************************************************
@@ -620,7 +965,7 @@ static void myStmtLinkNewest(MyConn *p, MyStmt *e){
 /* Remove e from the cache, close its statement and free it. */
 static void myStmtDrop(MyConn *p, MyStmt *e){
   myStmtUnlink(p, e);
-  mysql_stmt_close(e->pStmt);
+  myStmtClose(p, e->pStmt);
   sqlite3_free(e->pIdle);
   sqlite3_free(e);
 }
@@ -671,7 +1016,7 @@ static int myStmtGet(MyConn *p, const char *zSql, int nParam, int bNoCache,
       rc = myNoMem(p);
       goto get_error;
     }
-    if( mysql_stmt_prepare(pStmt, zSql, (unsigned long)nSql) ){
+    if( myStmtPrepare(p, pStmt, zSql, (unsigned long)nSql) ){
       myStmtError(p, pStmt);
       rc = SQLITE_ERROR;
       goto get_error;
@@ -704,7 +1049,7 @@ static int myStmtGet(MyConn *p, const char *zSql, int nParam, int bNoCache,
   return SQLITE_OK;
 
 get_error:
-  if( pStmt ) mysql_stmt_close(pStmt);
+  if( pStmt ) myStmtClose(p, pStmt);
   return rc;
 }
 
@@ -725,8 +1070,8 @@ static int myStmtFailed(MyConn *p, MyStmt *e){
 }
 
 /* Free a statement that is not cached (e==0); cached ones stay. */
-static void myStmtDone(MYSQL_STMT *pStmt, MyStmt *e){
-  if( pStmt && e==0 ) mysql_stmt_close(pStmt);
+static void myStmtDone(MyConn *p, MYSQL_STMT *pStmt, MyStmt *e){
+  if( pStmt && e==0 ) myStmtClose(p, pStmt);
 }
 
 /*
@@ -780,7 +1125,7 @@ static int myStmtExecute(MyConn *p, MYSQL_STMT *pStmt, int nParam,
     rc = SQLITE_ERROR;
   }
   if( rc==SQLITE_OK ){
-    if( mysql_stmt_execute(pStmt) ){
+    if( myStmtExec(p, pStmt) ){
       myStmtError(p, pStmt);
       rc = SQLITE_ERROR;
     }else{
@@ -845,7 +1190,7 @@ static int myStmtRunCursor(MyConn *p, const char *zSql, int nParam,
       break;
     }
     if( e==0 ){
-      mysql_stmt_close(pStmt);
+      myStmtClose(p, pStmt);
       break;
     }
     if( !myStmtFailed(p, e) || p->base.eErr==REMOTE_ERR_DISCONNECT ) break;
@@ -864,12 +1209,12 @@ static int myStmtRunCursor(MyConn *p, const char *zSql, int nParam,
 */
 static int myDiscardResult(MyConn *p, MYSQL_RES *pRes){
   int rc = SQLITE_OK;
-  while( mysql_fetch_row(pRes) ){}
-  if( mysql_errno(p->db) ){
+  while( myFetchRow(p, pRes) ){}
+  if( mysql_errno(p->db) || p->bLost ){
     myDbError(p);
     rc = SQLITE_ERROR;
   }
-  mysql_free_result(pRes);
+  myFreeResult(p, pRes);
   return rc;
 }
 
@@ -883,7 +1228,7 @@ static int myDiscardMoreResults(MyConn *p, sqlite3_int64 *pnChange){
   MYSQL *db = p->db;
   while( mysql_more_results(db) ){
     MYSQL_RES *pRes;
-    int r = mysql_next_result(db);
+    int r = myNextResult(p);
     if( r==0 ) myTrackTz(p);
     if( r<0 ) break;
     if( r>0 ){
@@ -917,8 +1262,8 @@ static int myStmtDiscard(MyConn *p, MYSQL_STMT *pStmt,
   for(;;){
     int r;
     if( mysql_stmt_field_count(pStmt)>0 ){
-      mysql_stmt_free_result(pStmt);
-      if( mysql_errno(p->db) ){
+      myStmtFreeResult(p, pStmt);
+      if( mysql_errno(p->db) || p->bLost ){
         myDbError(p);
         return SQLITE_ERROR;
       }
@@ -927,7 +1272,7 @@ static int myStmtDiscard(MyConn *p, MYSQL_STMT *pStmt,
       *pnChange = (sqlite3_int64)mysql_stmt_affected_rows(pStmt);
     }
     if( !mysql_stmt_more_results(pStmt) ) break;
-    r = mysql_stmt_next_result(pStmt);
+    r = myStmtNextResult(p, pStmt);
     if( r<0 ) break;
     if( r>0 ){
       myStmtError(p, pStmt);
@@ -961,7 +1306,7 @@ static int myExec(RemoteConn *pConn, const char *zSql, int nParam,
   if( zSql==0 ) return myNoMem(p);
   if( nParam==0 ){
     MYSQL_RES *pRes;
-    if( mysql_real_query(db, zSql, (unsigned long)strlen(zSql)) ){
+    if( myRealQuery(p, zSql, (unsigned long)strlen(zSql)) ){
       myDbError(p);
       rc = SQLITE_ERROR;
       goto exec_done;
@@ -987,7 +1332,7 @@ static int myExec(RemoteConn *pConn, const char *zSql, int nParam,
   }
 
 exec_done:
-  myStmtDone(pStmt, e);
+  myStmtDone(p, pStmt, e);
   sqlite3_free(zUtcSql);
   if( pnChange ) *pnChange = rc==SQLITE_OK ? nChange : 0;
   return rc;
@@ -1225,21 +1570,25 @@ static int myCursorFits(const MyCursor *pCur, const MYSQL_FIELD *aField,
 /* Read and free what is left of a text-protocol stream (pRes may be NULL)
 ** and of the results after it, ignoring errors: the next use of the
 ** connection sees a broken one. */
-static void myDrainText(MYSQL *db, MYSQL_RES *pRes){
-  if( pRes ) mysql_free_result(pRes);
-  while( mysql_more_results(db) && mysql_next_result(db)==0 ){
+static void myDrainText(MyConn *p, MYSQL_RES *pRes){
+  MYSQL *db = p->db;
+  if( pRes ) myFreeResult(p, pRes);
+  while( !p->bLost && mysql_more_results(db) && myNextResult(p)==0 ){
     MYSQL_RES *pNext = mysql_use_result(db);
-    if( pNext ) mysql_free_result(pNext);
+    if( pNext ) myFreeResult(p, pNext);
   }
 }
 
 /* The same for a prepared statement's results. */
-static void myDrainStmt(MYSQL_STMT *pStmt){
-  mysql_stmt_free_result(pStmt);
-  while( mysql_stmt_more_results(pStmt) && mysql_stmt_next_result(pStmt)==0 ){
-    mysql_stmt_free_result(pStmt);
+static void myDrainStmt(MyConn *p, MYSQL_STMT *pStmt){
+  myStmtFreeResult(p, pStmt);
+  while( !p->bLost && mysql_stmt_more_results(pStmt)
+      && myStmtNextResult(p, pStmt)==0 ){
+    myStmtFreeResult(p, pStmt);
   }
 }
+
+
 
 /*
 ** Close the cursor: read and discard unread rows and further result sets
@@ -1256,15 +1605,17 @@ static void myFinalize(RemoteCursor *pCursor){
   MyConn *p;
   if( pCur==0 ) return;
   p = (MyConn*)pCur->base.pConn;
+  /* (on SQLite's interrupt the drain's first wait sends KILL QUERY: the
+  ** statement's clock for xStop is past its interval by then) */
   if( pCur->pStmt && pCur->bServer ){
     /* the statement is the cursor's own: closing it ends the server's
     ** cursor (and its temporary table), without a round trip */
-    myStmtDone(pCur->pStmt, pCur->pCached);
+    myStmtDone(p, pCur->pStmt, pCur->pCached);
   }else if( pCur->pStmt ){
-    myDrainStmt(pCur->pStmt);
-    myStmtDone(pCur->pStmt, pCur->pCached);
+    myDrainStmt(p, pCur->pStmt);
+    myStmtDone(p, pCur->pStmt, pCur->pCached);
   }else if( p ){
-    myDrainText(p->db, pCur->pRes);
+    myDrainText(p, pCur->pRes);
   }
   if( p && p->base.pActive==pCursor ) p->base.pActive = 0;
   sqlite3_free(pCur->zOvfl);
@@ -1367,8 +1718,9 @@ static int myQuery(RemoteConn *pConn, const char *zSql, int nParam,
       goto query_error;
     }
   }
-  if( nParam==0 && nCursor==0 ){
-    if( mysql_real_query(db, zSql, (unsigned long)strlen(zSql)) ){
+  /* query= text (REMOTE_QUERY_SINGLE) is always prepared: one statement */
+  if( nParam==0 && nCursor==0 && pStmt==0 && (mFlags & REMOTE_QUERY_SINGLE)==0 ){
+    if( myRealQuery(p, zSql, (unsigned long)strlen(zSql)) ){
       myDbError(p);
       rc = SQLITE_ERROR;
       goto query_error;
@@ -1384,7 +1736,7 @@ static int myQuery(RemoteConn *pConn, const char *zSql, int nParam,
         rc = SQLITE_ERROR;
         goto query_error;
       }
-      r = mysql_next_result(db);
+      r = myNextResult(p);
       if( r<0 ) break;          /* no statement returned rows */
       if( r>0 ){
         myDbError(p);
@@ -1407,7 +1759,7 @@ static int myQuery(RemoteConn *pConn, const char *zSql, int nParam,
     }
     bExecuted = 1;
     while( mysql_stmt_field_count(pStmt)==0 && mysql_stmt_more_results(pStmt) ){
-      int r = mysql_stmt_next_result(pStmt);
+      int r = myStmtNextResult(p, pStmt);
       if( r<0 ) break;
       if( r>0 ){
         myStmtError(p, pStmt);
@@ -1474,9 +1826,9 @@ query_error:
     myFinalize(&pCur->base);
   }else{
     if( bExecuted ){
-      if( pStmt ) myDrainStmt(pStmt); else myDrainText(db, pRes);
+      if( pStmt ) myDrainStmt(p, pStmt); else myDrainText(p, pRes);
     }
-    myStmtDone(pStmt, e);
+    myStmtDone(p, pStmt, e);
   }
   return rc;
 }
@@ -1540,7 +1892,7 @@ static int myStep(RemoteCursor *pCursor){
   MyConn *p = (MyConn*)pCur->base.pConn;
   if( pCur->eState==MYCUR_DONE ) return SQLITE_DONE;
   if( pCur->pStmt==0 ){
-    MYSQL_ROW azRow = mysql_fetch_row(pCur->pRes);
+    MYSQL_ROW azRow = myFetchRow(p, pCur->pRes);
     if( azRow ){
       pCur->azRow = azRow;
       pCur->anLen = mysql_fetch_lengths(pCur->pRes);
@@ -1548,15 +1900,15 @@ static int myStep(RemoteCursor *pCursor){
       return SQLITE_ROW;
     }
     pCur->eState = MYCUR_DONE;
-    if( mysql_errno(p->db) ){
+    if( mysql_errno(p->db) || p->bLost ){
       myDbError(p);
       return SQLITE_ERROR;
     }
-    mysql_free_result(pCur->pRes);
+    myFreeResult(p, pCur->pRes);
     pCur->pRes = 0;
     return myDiscardMoreResults(p, 0)==SQLITE_OK ? SQLITE_DONE : SQLITE_ERROR;
   }else{
-    int r = mysql_stmt_fetch(pCur->pStmt);
+    int r = myStmtFetch(p, pCur->pStmt);
     if( r==0 || r==MYSQL_DATA_TRUNCATED ){
       if( myFetchLong(p, pCur) ){
         pCur->eState = MYCUR_DONE;
@@ -2090,16 +2442,26 @@ static void myConnFree(MyConn *p){
     sqlite3_free(p->zPassword);
   }
   sqlite3_free(p->zDatabase);
+  remoteUrlFree(p->pUrl);
   remoteConnClearError(&p->base);
   sqlite3_free(p);
 }
 
 /* Close politely: finalize a cursor still open, close the cached
-** statements, send COM_QUIT, free. */
+** statements, send COM_QUIT, free. A lost connection (bLost) is closed
+** without a word: its server may never answer. */
 static void myClose(RemoteConn *pConn){
   MyConn *p = (MyConn*)pConn;
   int fdWatch;
   if( p==0 ) return;
+  p->base.xStop = 0;
+  if( p->bLost && myMuteSocket(p->db)==0 ){
+    if( p->base.pActive ) myFinalize(p->base.pActive);
+    myStmtTrim(p, 0);
+    mysql_close(p->db);
+    myConnFree(p);
+    return;
+  }
   if( p->base.pActive ) myFinalize(p->base.pActive);
   myStmtTrim(p, 0);
   fdWatch = remoteSocketWatch((int)mysql_get_socket(p->db));
@@ -2121,6 +2483,7 @@ static void myCloseNoTerminate(RemoteConn *pConn){
   MyConn *p = (MyConn*)pConn;
   int fd, fdNull;
   if( p==0 ) return;
+  p->base.xStop = 0;
   fd = (int)mysql_get_socket(p->db);
   fdNull = open("/dev/null", O_RDWR | O_CLOEXEC);
   if( fdNull>=0 && (fd<0 || dup2(fdNull, fd)>=0) ){
@@ -2150,7 +2513,7 @@ static void myCloseNoTerminate(RemoteConn *pConn){
 static int myPing(RemoteConn *pConn){
   MyConn *p = (MyConn*)pConn;
   remoteConnClearError(&p->base);
-  if( mysql_ping(p->db) ){
+  if( myPingAsync(p) ){
     myDbError(p);
     p->base.eErr = REMOTE_ERR_DISCONNECT;
     return SQLITE_ERROR;
@@ -2953,7 +3316,7 @@ static int myExecBatch(RemoteConn *pConn, const char *zSql, int nParam,
    || mysql_stmt_bind_param(pStmt, aBind) ){
     myStmtError(p, pStmt);
     rc = SQLITE_ERROR;
-  }else if( mysql_stmt_execute(pStmt) ){
+  }else if( myStmtExec(p, pStmt) ){
     myStmtError(p, pStmt);
     rc = SQLITE_ERROR;
   }else{
@@ -2968,7 +3331,7 @@ static int myExecBatch(RemoteConn *pConn, const char *zSql, int nParam,
     pStmt = 0;
     e = 0;
   }
-  myStmtDone(pStmt, e);
+  myStmtDone(p, pStmt, e);
 
 batch_done:
   for(i=0; aBuf && i<nParam; i++) sqlite3_free(aBuf[i]);
@@ -3019,4 +3382,5 @@ const RemoteDialect remoteMysqlDialect = {
   .nTpcXidMax = 64,         /* a gtrid is at most 64 bytes */
   .xLastInsertId = myLastInsertId,
   .xExecBatch = myExecBatch,
+  .xConnectOpts = myConnectOpts,
 };

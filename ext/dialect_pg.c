@@ -18,7 +18,10 @@
 ** bytea (binary); results are requested in text form, except a cursor's
 ** from a cached statement whose every column has a binary reading (PGB_*,
 ** the binary COPY's): binary from its second run on. Errors are filled in
-** by pgSetError() alone, and classified by pgErrorClass() alone.
+** by pgSetError() alone, and classified by pgErrorClass() alone. The
+** connection is non-blocking: every wait on the server is pgAwait()'s (or
+** another of "Waiting on the server"), bounded by io_timeout and SQLite's
+** interrupt (wait.c).
 */
 #include <assert.h>
 #include <ctype.h>
@@ -27,17 +30,20 @@
 #include <math.h>
 #include <poll.h>
 #include <stddef.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>
 
 #include "dialect.h"
+#include "log.h"
 
 /* Type OIDs of the built-in types the mapping names (pg_type.dat) */
 #define PG_BOOLOID         16
@@ -209,6 +215,8 @@ struct PgConn {
                           ** the server: see "Poolers" below */
   char *zCopyTz;          /* the session's TimeZone while a COPY runs in
                           ** UTC (pgTzToUtc), sqlite3_malloc'd, else NULL */
+  int bLost;              /* a wait failed (io_timeout, unanswered cancel):
+                          ** the connection is unusable (see pgAwait) */
 };
 
 /* One column of an open cursor: its conversion and its buffer */
@@ -340,6 +348,14 @@ static int pgErrorClass(PGconn *pg, const char *zState, const char *zMsg){
 */
 static void pgSetError(PgConn *p, const PGresult *pRes){
   const char *zState = pRes ? PQresultErrorField(pRes, PG_DIAG_SQLSTATE) : 0;
+  if( p->bLost ){
+    /* a wait gave up: its error stands (or is told again) */
+    if( p->base.eErr!=REMOTE_ERR_DISCONNECT ){
+      remoteConnSetError(&p->base, REMOTE_ERR_DISCONNECT, "08006",
+                         "ERROR 08006: the connection was lost");
+    }
+    return;
+  }
   if( zState && zState[0] ){
     const char *zSev = PQresultErrorField(pRes, PG_DIAG_SEVERITY_NONLOCALIZED);
     const char *zMsg = PQresultErrorField(pRes, PG_DIAG_MESSAGE_PRIMARY);
@@ -351,6 +367,9 @@ static void pgSetError(PgConn *p, const PGresult *pRes){
     remoteConnSetError(&p->base, pgErrorClass(p->pg, zState, zLine), zState,
                        "%s %s: %s", zSev, zState, zLine ? zLine : "");
     sqlite3_free(zLine);
+    if( p->base.eCancel!=REMOTE_CANCEL_NONE ){
+      remoteWaitCancelled(&p->base, strcmp(zState, "57014")==0);
+    }
   }else{
     const char *zMsg = pRes ? PQresultErrorMessage(pRes) : 0;
     char *zLine;
@@ -365,6 +384,211 @@ static void pgSetError(PgConn *p, const PGresult *pRes){
 
 static void pgSetNoMem(PgConn *p){
   remoteConnSetError(&p->base, REMOTE_ERR_OTHER, 0, "out of memory");
+}
+
+/*
+** ----------------------------------------------------------------------
+** Waiting on the server
+** ----------------------------------------------------------------------
+**
+** libpq has no read timeout, so the connection is non-blocking
+** (PQsetnonblocking) and this dialect never lets libpq wait by itself:
+** every wait goes through remoteWait() (wait.c), bounded by io_timeout,
+** interrupted by SQLite's interrupt and statement_timeout (a cancel
+** request, pgCancelRequest). When a wait gives up, bLost is set and the
+** connection answers every later call with an error (a disconnect: the
+** pool replaces it).
+**
+**   pgGetResult()     PQgetResult, waiting without a bound no more
+**   pgGetCopyData()   PQgetCopyData of a COPY OUT
+**   pgFlushAll()      send what libpq holds (COPY IN)
+**   pgExecWait()      PQexec / PQexecParams / PQprepare, bounded
+*/
+
+/* CancelRequest's code (1234 << 16 | 5678) */
+#define PG_CANCEL_REQUEST_CODE 80877102
+
+/* libpq's PGcancel begins so from libpq 9 to 17 (libpq-int.h: SockAddr
+** raddr; int be_pid; int be_key): its key is read from there, checked
+** against PQbackendPID(), since PQgetCancel() has no other way out */
+typedef struct PgCancelHead PgCancelHead;
+struct PgCancelHead {
+  struct {
+    struct sockaddr_storage addr;
+    socklen_t salen;
+  } raddr;
+  int be_pid;
+  int be_key;
+};
+
+static void pgPut32(unsigned char *a, unsigned int v){
+  a[0] = (unsigned char)(v>>24); a[1] = (unsigned char)(v>>16);
+  a[2] = (unsigned char)(v>>8);  a[3] = (unsigned char)v;
+}
+
+/*
+** Send a CancelRequest for pHead's backend over a new connection to its
+** address and wait for the server to close it (it has then signalled the
+** backend), all within rLimit seconds. SQLITE_OK when that happened.
+*/
+static int pgCancelSend(const PgCancelHead *pHead, double rLimit){
+  double tEnd = remoteMonotonic() + rLimit;
+  unsigned char a[16];
+  int fd, rc = SQLITE_ERROR;
+  fd = remoteSocketConnect(&pHead->raddr.addr, (int)pHead->raddr.salen, rLimit);
+  if( fd<0 ) return SQLITE_ERROR;
+  pgPut32(a, 16);
+  pgPut32(&a[4], PG_CANCEL_REQUEST_CODE);
+  pgPut32(&a[8], (unsigned int)pHead->be_pid);
+  pgPut32(&a[12], (unsigned int)pHead->be_key);
+  if( send(fd, a, sizeof(a), MSG_NOSIGNAL)==(ssize_t)sizeof(a) ){
+    for(;;){
+      struct pollfd pfd;
+      double tLeft = tEnd - remoteMonotonic();
+      ssize_t n;
+      if( tLeft<=0 ) break;
+      pfd.fd = fd;
+      pfd.events = POLLIN;
+      pfd.revents = 0;
+      if( poll(&pfd, 1, (int)(tLeft*1000.0)+1)<0 && errno!=EINTR ) break;
+      n = recv(fd, a, sizeof(a), MSG_DONTWAIT);
+      if( n==0 || (n<0 && errno==ECONNRESET) ){ rc = SQLITE_OK; break; }
+      if( n<0 && errno!=EAGAIN && errno!=EWOULDBLOCK && errno!=EINTR ) break;
+    }
+  }
+  close(fd);
+  return rc;
+}
+
+/*
+** xCancel of remoteWait(): ask the server to cancel the command running
+** on pConn, bounded by REMOTE_CANCEL_LIMIT seconds. libpq 18 and later
+** (another PGcancel layout) fall back to PQcancel(), which is not bounded.
+*/
+static int pgCancelRequest(RemoteConn *pConn){
+  PgConn *p = (PgConn*)pConn;
+  PGcancel *pCancel;
+  PgCancelHead head;
+  int rc = SQLITE_ERROR;
+  if( p->bLost ) return SQLITE_ERROR;
+  pCancel = PQgetCancel(p->pg);
+  if( pCancel==0 ) return SQLITE_ERROR;
+  memcpy(&head, pCancel, sizeof(head));
+  if( PQlibVersion()<180000 && head.be_pid==PQbackendPID(p->pg)
+   && head.raddr.salen>0 && head.raddr.salen<=sizeof(head.raddr.addr) ){
+    rc = pgCancelSend(&head, REMOTE_CANCEL_LIMIT);
+  }else{
+    char zErr[256];
+    rc = PQcancel(pCancel, zErr, sizeof(zErr)) ? SQLITE_OK : SQLITE_ERROR;
+  }
+  PQfreeCancel(pCancel);
+  return rc;
+}
+
+/* One remoteWait() on p's socket for mEvents: >0 revents, 0 again, -1 lost */
+static int pgWaitOnce(PgConn *p, int mEvents, double *ptLast){
+  int r;
+  if( p->bLost ) return -1;
+  r = remoteWait(&p->base, PQsocket(p->pg), mEvents, ptLast, pgCancelRequest);
+  if( r<0 ) p->bLost = 1;
+  return r;
+}
+
+/*
+** Wait until libpq holds a whole result (or knows the command is over),
+** sending what it still holds on the way. SQLITE_OK: PQgetResult() will
+** not block; SQLITE_ERROR: the connection is lost, its error set.
+*/
+static int pgAwait(PgConn *p){
+  double tLast = 0;
+  if( p->bLost ) return SQLITE_ERROR;
+  for(;;){
+    int nFlush = PQflush(p->pg);
+    int r;
+    if( nFlush<0 ) return SQLITE_OK;     /* PQgetResult tells the failure */
+    if( nFlush==0 && !PQisBusy(p->pg) ) return SQLITE_OK;
+    r = pgWaitOnce(p, POLLIN | (nFlush ? POLLOUT : 0), &tLast);
+    if( r<0 ) return SQLITE_ERROR;
+    if( (r & (POLLIN|POLLERR|POLLHUP))!=0 && !PQconsumeInput(p->pg) ){
+      return SQLITE_OK;                   /* the same */
+    }
+  }
+}
+
+/* PQgetResult() with a bounded wait: NULL when the command is over or
+** the connection was lost (p->bLost, the error set) */
+static PGresult *pgGetResult(PgConn *p){
+  PGresult *pRes;
+  if( pgAwait(p)!=SQLITE_OK ) return 0;
+  pRes = PQgetResult(p->pg);
+  if( pRes==0 ) remoteWaitEnd(&p->base);
+  return pRes;
+}
+
+/* PQgetCopyData() of a COPY OUT with a bounded wait: as PQgetCopyData,
+** -2 also when the connection was lost */
+static int pgGetCopyData(PgConn *p, char **pzRow){
+  double tLast = 0;
+  for(;;){
+    int n, r;
+    if( p->bLost ) return -2;
+    n = PQgetCopyData(p->pg, pzRow, 1);
+    if( n!=0 ) return n;
+    r = pgWaitOnce(p, POLLIN, &tLast);
+    if( r<0 ) return -2;
+    if( r>0 && !PQconsumeInput(p->pg) ) return -2;
+  }
+}
+
+/* Send everything libpq holds (COPY IN): SQLITE_OK or SQLITE_ERROR */
+static int pgFlushAll(PgConn *p){
+  double tLast = 0;
+  for(;;){
+    int n = PQflush(p->pg), r;
+    if( n<=0 ) return n<0 ? SQLITE_ERROR : SQLITE_OK;
+    r = pgWaitOnce(p, POLLOUT|POLLIN, &tLast);
+    if( r<0 ) return SQLITE_ERROR;
+    if( (r & (POLLIN|POLLERR|POLLHUP))!=0 && !PQconsumeInput(p->pg) ){
+      return SQLITE_ERROR;
+    }
+  }
+}
+
+/*
+** What PQexec (zName==0, nParam<0), PQexecParams (zName==0) or PQprepare
+** (zName!=0, aType the parameter types) does, with bounded waits: the
+** last result (the first COPY one), or NULL when it could not be sent or
+** the connection was lost.
+*/
+static PGresult *pgExecWait(PgConn *p, const char *zName, const char *zSql,
+                            int nParam, const Oid *aType,
+                            const char *const *azParam){
+  PGresult *pLast = 0, *pRes;
+  int bSent;
+  if( p->bLost ) return 0;
+  remoteWaitStart(&p->base);
+  if( zName ){
+    bSent = PQsendPrepare(p->pg, zName, zSql, nParam, aType);
+  }else if( nParam<0 ){
+    bSent = PQsendQuery(p->pg, zSql);
+  }else{
+    bSent = PQsendQueryParams(p->pg, zSql, nParam, aType, azParam, 0, 0, 0);
+  }
+  if( !bSent ) return 0;
+  while( (pRes = pgGetResult(p))!=0 ){
+    ExecStatusType e = PQresultStatus(pRes);
+    PQclear(pLast);
+    pLast = pRes;
+    if( e==PGRES_COPY_IN || e==PGRES_COPY_OUT || e==PGRES_COPY_BOTH
+     || PQstatus(p->pg)==CONNECTION_BAD ){
+      break;
+    }
+  }
+  if( p->bLost ){
+    PQclear(pLast);
+    pLast = 0;
+  }
+  return pLast;
 }
 
 /*
@@ -397,14 +621,14 @@ static int pgCheck(PgConn *p, const PGresult *pRes){
 */
 static void pgDrain(PgConn *p){
   PGresult *pRes;
-  while( (pRes = PQgetResult(p->pg))!=0 ){
+  while( (pRes = pgGetResult(p))!=0 ){
     ExecStatusType e = PQresultStatus(pRes);
     PQclear(pRes);
     if( e==PGRES_COPY_IN ){
       if( PQputCopyEnd(p->pg, "COPY is not supported")<0 ) break;
     }else if( e==PGRES_COPY_OUT ){
       char *zRow = 0;
-      while( PQgetCopyData(p->pg, &zRow, 0)>0 ){
+      while( pgGetCopyData(p, &zRow)>0 ){
         PQfreemem(zRow);
         zRow = 0;
       }
@@ -596,7 +820,7 @@ static void pgDeallocate(PgConn *p, unsigned int iName){
   if( PQtransactionStatus(p->pg)==PQTRANS_IDLE ){
     char zSql[40];
     snprintf(zSql, sizeof(zSql), "DEALLOCATE sr_%u", iName);
-    PQclear(PQexec(p->pg, zSql));
+    PQclear(pgExecWait(p, 0, zSql, -1, 0, 0));
   }else{
     if( p->nDealloc>=p->nDeallocAlloc ){
       int nNew = p->nDeallocAlloc ? 2*p->nDeallocAlloc : 8;
@@ -680,7 +904,7 @@ static int pgStmtGet(PgConn *p, const char *zSql, const PgBind *pBind,
   pStmt->zSql = (char*)&pStmt->aType[pBind->n];
   memcpy(pStmt->zSql, zSql, nSql+1);
   snprintf(pStmt->zName, sizeof(pStmt->zName), "sr_%u", pStmt->iName);
-  pRes = PQprepare(p->pg, pStmt->zName, zSql, pBind->n, pBind->aType);
+  pRes = pgExecWait(p, pStmt->zName, zSql, pBind->n, pBind->aType, 0);
   rc = pRes ? pgCheck(p, pRes) : SQLITE_ERROR;
   if( pRes==0 ) pgSetError(p, 0);
   PQclear(pRes);
@@ -981,6 +1205,7 @@ static int pgRun(PgConn *p, const char *zSql, int nParam,
   *ppRes = 0;
   if( ppStmt ) *ppStmt = 0;
   remoteConnClearError(&p->base);
+  remoteWaitStart(&p->base);
   rc = pgBindInit(p, &bind, nParam, aParam);
   if( rc!=SQLITE_OK ) return SQLITE_ERROR;
   if( p->nDealloc>0 || p->nStmt>p->base.nStmtCache ) pgStmtFlush(p);
@@ -1015,7 +1240,7 @@ static int pgRun(PgConn *p, const char *zSql, int nParam,
       break;
     }
     if( bSingle ) PQsetSingleRowMode(p->pg);
-    pRes = PQgetResult(p->pg);
+    pRes = pgGetResult(p);
     if( pRes==0 ){
       pgSetError(p, 0);
       rc = SQLITE_ERROR;
@@ -1056,7 +1281,7 @@ static int pgExecText(PgConn *p, const char *zSql, int nParam,
   assert( p->base.pActive==0 );
   remoteConnClearError(&p->base);
   *ppRes = 0;
-  pRes = PQexecParams(p->pg, zSql, nParam, 0, azParam, 0, 0, 0);
+  pRes = pgExecWait(p, 0, zSql, nParam, 0, azParam);
   if( pRes==0 ){
     pgSetError(p, 0);
     return SQLITE_ERROR;
@@ -1126,7 +1351,7 @@ static void pgNoticeIgnore(void *pArg, const char *zMsg){
 ** SQLITE_OK, or SQLITE_ERROR with the error set.
 */
 static int pgSetup(PgConn *p){
-  PGresult *pRes = PQexec(p->pg, zPgSetup);
+  PGresult *pRes = pgExecWait(p, 0, zPgSetup, -1, 0, 0);
   int rc, i, n;
   if( pRes==0 ){
     pgSetError(p, 0);
@@ -1196,6 +1421,39 @@ static int pgAddKeyword(const char **azKey, const char **azVal, int nKw,
 }
 
 /*
+** PQconnectdbParams() with every wait bounded by rIoTimeout seconds
+** without progress (and the URL's connect_timeout, nTimeout seconds, for
+** the whole, when not 0): PQconnectStartParams() and PQconnectPoll().
+** *pbTimedOut is set when a bound ended it (the PGconn is then not
+** connected): 1 io_timeout, 2 connect_timeout.
+*/
+static PGconn *pgConnectBounded(const char *const *azKey,
+                                const char *const *azVal, double rIoTimeout,
+                                int nTimeout, int *pbTimedOut){
+  PGconn *pg = PQconnectStartParams(azKey, azVal, 0);
+  PostgresPollingStatusType e = PGRES_POLLING_WRITING;
+  RemoteConn w;             /* only for its clocks in remoteWait() */
+  double tLast = 0;
+  double tEnd = 0;
+  *pbTimedOut = 0;
+  if( pg==0 || PQstatus(pg)==CONNECTION_BAD ) return pg;
+  memset(&w, 0, sizeof(w));
+  w.rIoTimeout = rIoTimeout;
+  if( nTimeout>0 ) tEnd = remoteMonotonic() + (nTimeout<2 ? 2 : nTimeout);
+  while( e!=PGRES_POLLING_OK && e!=PGRES_POLLING_FAILED ){
+    int r = remoteWait(&w, PQsocket(pg),
+                       e==PGRES_POLLING_READING ? POLLIN : POLLOUT, &tLast, 0);
+    if( r<0 || (tEnd>0 && remoteMonotonic()>=tEnd) ){
+      *pbTimedOut = r<0 ? 1 : 2;
+      break;
+    }
+    if( r>0 ) e = PQconnectPoll(pg);
+  }
+  remoteConnClearError(&w);
+  return pg;
+}
+
+/*
 ** xConnect: keywords host, port, user, password, dbname from the URL
 ** (empty parts left out, so PGPASSWORD, .pgpass and services still work),
 ** then every query key (so a query key wins), client_encoding=UTF8 unless
@@ -1205,8 +1463,8 @@ static int pgAddKeyword(const char **azKey, const char **azVal, int nKw,
 ** *pzErr is libpq's message on one line, any password text as "***", and
 ** *peErr REMOTE_ERR_DISCONNECT when no server answered.
 */
-static int pgConnect(const RemoteUrl *pUrl, RemoteConn **ppConn,
-                     char **pzErr, int *peErr){
+static int pgConnectOpts(const RemoteUrl *pUrl, const RemoteConnectOpts *pOpts,
+                         RemoteConn **ppConn, char **pzErr, int *peErr){
   const char **azKey = 0;
   const char **azVal = 0;
   char zPort[16];
@@ -1214,6 +1472,8 @@ static int pgConnect(const RemoteUrl *pUrl, RemoteConn **ppConn,
   PgConn *p = 0;
   int nKw = 0;
   int bEncoding = 0;
+  int bTimedOut = 0;
+  int nTimeout = 0;
   int i;
   int rc = SQLITE_OK;
 
@@ -1240,6 +1500,9 @@ static int pgConnect(const RemoteUrl *pUrl, RemoteConn **ppConn,
   nKw = pgAddKeyword(azKey, azVal, nKw, "gssencmode", "disable");
   for(i=0; i<pUrl->nQuery; i++){
     if( strcmp(pUrl->azKey[i], "client_encoding")==0 ) bEncoding = 1;
+    if( strcmp(pUrl->azKey[i], "connect_timeout")==0 && pUrl->azVal[i] ){
+      nTimeout = atoi(pUrl->azVal[i]);
+    }
     nKw = pgAddKeyword(azKey, azVal, nKw, pUrl->azKey[i], pUrl->azVal[i]);
   }
   /* SQLite text is UTF-8 */
@@ -1247,8 +1510,22 @@ static int pgConnect(const RemoteUrl *pUrl, RemoteConn **ppConn,
   azKey[nKw] = 0;
   azVal[nKw] = 0;
 
-  pg = PQconnectdbParams(azKey, azVal, 0);
+  if( pOpts->rIoTimeout>0 ){
+    pg = pgConnectBounded(azKey, azVal, pOpts->rIoTimeout, nTimeout, &bTimedOut);
+  }else{
+    pg = PQconnectdbParams(azKey, azVal, 0);
+  }
   if( pg==0 ) goto connect_nomem;
+  if( bTimedOut ){
+    *peErr = REMOTE_ERR_DISCONNECT;
+    *pzErr = bTimedOut==1
+        ? sqlite3_mprintf("io_timeout of %g s expired waiting for the server",
+                          pOpts->rIoTimeout)
+        : sqlite3_mprintf("ERROR 08001: timeout expired (connect_timeout=%d)",
+                          nTimeout<2 ? 2 : nTimeout);
+    rc = SQLITE_ERROR;
+    goto connect_done;
+  }
   if( PQstatus(pg)!=CONNECTION_OK ){
     const char *zMsg = PQerrorMessage(pg);
     char *zLine;
@@ -1271,9 +1548,18 @@ static int pgConnect(const RemoteUrl *pUrl, RemoteConn **ppConn,
   if( p==0 ) goto connect_nomem;
   memset(p, 0, sizeof(PgConn));
   p->base.pDialect = pgDialect();
+  p->base.rIoTimeout = pOpts->rIoTimeout;
+  p->base.rStmtTimeout = pOpts->rStmtTimeout;
   p->pg = pg;
   pg = 0;
   PQsetNoticeProcessor(p->pg, pgNoticeIgnore, 0);
+  /* every wait is this dialect's own (pgAwait), bounded */
+  if( PQsetnonblocking(p->pg, 1)!=0 ){
+    *peErr = REMOTE_ERR_OTHER;
+    *pzErr = sqlite3_mprintf("cannot make the connection non-blocking");
+    rc = SQLITE_ERROR;
+    goto connect_done;
+  }
   rc = pgSetup(p);
   if( rc!=SQLITE_OK ){
     *peErr = p->base.eErr;
@@ -1300,6 +1586,13 @@ connect_done:
   return rc;
 }
 
+static int pgConnect(const RemoteUrl *pUrl, RemoteConn **ppConn,
+                     char **pzErr, int *peErr){
+  RemoteConnectOpts opts;
+  memset(&opts, 0, sizeof(opts));
+  return pgConnectOpts(pUrl, &opts, ppConn, pzErr, peErr);
+}
+
 static void pgFree(PgConn *p){
   pgStmtFreeAll(p);
   sqlite3_free(p->zCopyTz);
@@ -1315,7 +1608,8 @@ static void pgClose(RemoteConn *pConn){
   int fdWatch;
   if( p==0 ) return;
   assert( p->base.pActive==0 );
-  fdWatch = remoteSocketWatch(PQsocket(p->pg));
+  /* a lost connection's server may never answer: no waiting for it */
+  fdWatch = p->bLost ? -1 : remoteSocketWatch(PQsocket(p->pg));
   PQfinish(p->pg);
   remoteSocketAwaitClose(fdWatch, 1000);
   pgFree(p);
@@ -1354,7 +1648,7 @@ static int pgPing(RemoteConn *pConn){
   int rc = SQLITE_OK;
   assert( p->base.pActive==0 );
   remoteConnClearError(&p->base);
-  pRes = PQexec(p->pg, "");
+  pRes = pgExecWait(p, 0, "", -1, 0, 0);
   if( pRes==0 || PQresultStatus(pRes)!=PGRES_EMPTY_QUERY ){
     pgSetError(p, pRes);
     p->base.eErr = REMOTE_ERR_DISCONNECT;
@@ -1396,13 +1690,17 @@ static int pgExec(RemoteConn *pConn, const char *zSql, int nParam,
   while( rc==SQLITE_OK && pRes ){
     nChange = strtoll(PQcmdTuples(pRes), 0, 10);
     PQclear(pRes);
-    pRes = PQgetResult(p->pg);
+    pRes = pgGetResult(p);
     if( pRes && pgCheck(p, pRes)!=SQLITE_OK ){
       PQclear(pRes);
       pRes = 0;
       pgDrain(p);
       rc = SQLITE_ERROR;
     }
+  }
+  if( rc==SQLITE_OK && p->bLost ){
+    pgSetError(p, 0);
+    rc = SQLITE_ERROR;
   }
   if( pnChange ) *pnChange = rc==SQLITE_OK ? nChange : 0;
   return rc;
@@ -1411,24 +1709,6 @@ static int pgExec(RemoteConn *pConn, const char *zSql, int nParam,
 #ifdef LIBPQ_HAS_PIPELINING
 /* Sets sent per round trip of pgExecBatch */
 #define PG_PIPE_CHUNK 1000
-
-/* Send what libpq holds, reading what the server answers meanwhile (so
-** that neither side waits on a full socket buffer): 0, or -1 on error */
-static int pgPipeFlush(PgConn *p){
-  int r;
-  while( (r = PQflush(p->pg))==1 ){
-    struct pollfd fd;
-    fd.fd = PQsocket(p->pg);
-    fd.events = POLLIN|POLLOUT;
-    fd.revents = 0;
-    if( poll(&fd, 1, -1)<0 ){
-      if( errno==EINTR ) continue;
-      return -1;
-    }
-    if( (fd.revents & POLLIN) && !PQconsumeInput(p->pg) ) return -1;
-  }
-  return r;
-}
 
 /*
 ** xExecBatch: the sets in pipeline mode, PG_PIPE_CHUNK sets per round trip
@@ -1464,9 +1744,11 @@ static int pgExecBatch(RemoteConn *pConn, const char *zSql, int nParam,
   }
   pgBindFree(&bind);
   if( rc ) return rc;
-  if( !PQenterPipelineMode(p->pg) || PQsetnonblocking(p->pg, 1) ){
+  /* (the connection is non-blocking: every wait below is bounded, see
+  ** "Waiting on the server") */
+  remoteWaitStart(&p->base);
+  if( !PQenterPipelineMode(p->pg) ){
     pgSetError(p, 0);
-    PQexitPipelineMode(p->pg);
     return SQLITE_ERROR;
   }
   while( rc==SQLITE_OK && iSet<nSet ){
@@ -1494,14 +1776,13 @@ static int pgExecBatch(RemoteConn *pConn, const char *zSql, int nParam,
       }
       nSent++;
     }
-    if( !PQpipelineSync(p->pg) || pgPipeFlush(p) ){
+    if( !PQpipelineSync(p->pg) || pgFlushAll(p) ){
       if( rc==SQLITE_OK ) pgSetError(p, 0);
       rc = SQLITE_ERROR;
       bLost = 1;
     }
-    PQsetnonblocking(p->pg, 0);
     for(k=0; !bLost && k<nSent; k++){
-      while( (pRes = PQgetResult(p->pg))!=0 ){
+      while( (pRes = pgGetResult(p))!=0 ){
         ExecStatusType e = PQresultStatus(pRes);
         if( e==PGRES_COMMAND_OK || e==PGRES_TUPLES_OK ){
           nChange += strtoll(PQcmdTuples(pRes), 0, 10);
@@ -1511,25 +1792,24 @@ static int pgExecBatch(RemoteConn *pConn, const char *zSql, int nParam,
         PQclear(pRes);
         if( PQstatus(p->pg)==CONNECTION_BAD ){ bLost = 1; break; }
       }
+      if( p->bLost ) bLost = 1;
     }
     if( !bLost ){
       /* the chunk's sync */
-      pRes = PQgetResult(p->pg);
+      pRes = pgGetResult(p);
       if( pRes==0 || PQresultStatus(pRes)!=PGRES_PIPELINE_SYNC ){
         if( rc==SQLITE_OK ) pgSetError(p, pRes);
         rc = SQLITE_ERROR;
       }
       PQclear(pRes);
     }
-    if( bLost && rc==SQLITE_OK ){ pgSetError(p, 0); rc = SQLITE_ERROR; }
-    if( bLost ) break;
-    iSet += nChunk;
-    if( rc==SQLITE_OK && iSet<nSet && PQsetnonblocking(p->pg, 1) ){
-      pgSetError(p, 0);
+    if( bLost && rc==SQLITE_OK ){
+      if( !p->bLost ) pgSetError(p, 0);   /* (a lost wait set its own) */
       rc = SQLITE_ERROR;
     }
+    if( bLost ) break;
+    iSet += nChunk;
   }
-  PQsetnonblocking(p->pg, 0);
   if( !PQexitPipelineMode(p->pg) && rc==SQLITE_OK ){
     pgSetError(p, 0);
     rc = SQLITE_ERROR;
@@ -2351,7 +2631,7 @@ static int pgCopyStep(PgCursor *pCur){
   for(;;){
     PQfreemem(pCur->zRow);
     pCur->zRow = 0;
-    n = PQgetCopyData(p->pg, &pCur->zRow, 0);
+    n = pgGetCopyData(p, &pCur->zRow);
     if( n<0 ) break;
     a = (const unsigned char*)pCur->zRow;
     aEnd = &a[n];
@@ -2397,9 +2677,13 @@ static int pgCopyStep(PgCursor *pCur){
   {
     int rc = SQLITE_DONE;
     PGresult *pRes;
-    while( (pRes = PQgetResult(p->pg))!=0 ){
+    while( (pRes = pgGetResult(p))!=0 ){
       if( rc==SQLITE_DONE && pgCheck(p, pRes)!=SQLITE_OK ) rc = SQLITE_ERROR;
       PQclear(pRes);
+    }
+    if( rc==SQLITE_DONE && p->bLost ){
+      pgSetError(p, 0);
+      rc = SQLITE_ERROR;
     }
     return rc;
   }
@@ -2417,7 +2701,8 @@ static int pgCopyQuery(PgConn *p, const char *zSql, PgCursor *pCur){
   int i, nCol;
   zCopy = sqlite3_mprintf("SELECT * FROM (%s) AS sr_scan LIMIT 0", zSql);
   if( zCopy==0 ){ pgSetNoMem(p); return SQLITE_ERROR; }
-  pRes = PQexec(p->pg, zCopy);
+  /* the extended protocol (nParam 0): the server takes one statement */
+  pRes = pgExecWait(p, 0, zCopy, 0, 0, 0);
   sqlite3_free(zCopy);
   if( pgExpect(p, pRes, PGRES_TUPLES_OK)!=SQLITE_OK ){
     PQclear(pRes);
@@ -2444,13 +2729,14 @@ static int pgCopyQuery(PgConn *p, const char *zSql, PgCursor *pCur){
   pCur->pRes = pRes;
   pCur->bCopy = 1;
   pCur->bCopyHead = 1;
-  if( !PQsendQuery(p->pg, zCopy) ){
+  if( !PQsendQueryParams(p->pg, zCopy, 0, 0, 0, 0, 0, 0) ){
     sqlite3_free(zCopy);
     pgSetError(p, 0);
     return SQLITE_ERROR;
   }
   sqlite3_free(zCopy);
-  pRes = PQgetResult(p->pg);
+  remoteWaitStart(&p->base);
+  pRes = pgGetResult(p);
   if( pgExpect(p, pRes, PGRES_COPY_OUT)!=SQLITE_OK ){
     PQclear(pRes);
     pgDrain(p);
@@ -2465,9 +2751,13 @@ static int pgCursorNext(PgCursor *pCur){
   PgConn *p = (PgConn*)pCur->base.pConn;
   PGresult *pRes;
   if( pCur->bEof ) return SQLITE_DONE;
-  pRes = PQgetResult(p->pg);
+  pRes = pgGetResult(p);
   if( pRes==0 ){
     pCur->bEof = 1;
+    if( p->bLost ){
+      pgSetError(p, 0);
+      return SQLITE_ERROR;
+    }
     return SQLITE_DONE;
   }
   if( pgCheck(p, pRes)!=SQLITE_OK ){
@@ -2538,14 +2828,27 @@ static int pgIsReadOnly(const char *z){
   return 0;
 }
 
-/* Ask the server to cancel the running command (a new connection) */
-static void pgCancel(PgConn *p){
-  PGcancel *pCancel = PQgetCancel(p->pg);
-  if( pCancel ){
-    char zErr[256];
-    PQcancel(pCancel, zErr, sizeof(zErr));
-    PQfreeCancel(pCancel);
+/*
+** Ask the server to cancel the running command of an abandoned stream
+** (eWhy REMOTE_CANCEL_CLOSE, or _STOP on SQLite's interrupt), once; the
+** rest is then read within REMOTE_CANCEL_GRACE (see remoteWait()). A
+** request that cannot be delivered loses the connection.
+*/
+static void pgCancel(PgConn *p, int eWhy){
+  if( p->base.tCancel>0 || p->bLost ) return;
+  p->base.eCancel = eWhy;
+  p->base.tCancel = remoteMonotonic();
+  if( pgCancelRequest(&p->base)!=SQLITE_OK ){
+    p->bLost = 1;
+    remoteConnSetError(&p->base, REMOTE_ERR_DISCONNECT, "08006",
+                       "ERROR 08006: cannot cancel an abandoned statement");
   }
+  p->base.tCancel = remoteMonotonic();
+}
+
+/* 1 when SQLite's interrupt asks the statement on p to stop */
+static int pgStopAsked(PgConn *p){
+  return p->base.xStop!=0 && p->base.xStop(p->base.pStopArg);
 }
 
 /*
@@ -2760,7 +3063,11 @@ static void pgFinalize(RemoteCursor *pCursor){
   }else if( !pCur->bEof && pCur->bCopy ){
     /* Rows of an abandoned COPY are still coming: stop them, then read
     ** up to the end (the cancel's 57014 error) */
-    if( pCur->bCancel ) pgCancel(p);
+    if( pCur->bCancel ){
+      pgCancel(p, REMOTE_CANCEL_CLOSE);
+    }else if( pgStopAsked(p) ){
+      pgCancel(p, REMOTE_CANCEL_STOP);
+    }
     pgDrain(p);
   }else if( !pCur->bEof ){
     int bDone = 0;        /* every result read: the conn is ready */
@@ -2771,7 +3078,11 @@ static void pgFinalize(RemoteCursor *pCursor){
       while( !PQisBusy(p->pg) ){
         PGresult *pRes = PQgetResult(p->pg);
         ExecStatusType e;
-        if( pRes==0 ){ bDone = 1; break; }
+        if( pRes==0 ){
+          remoteWaitEnd(&p->base);
+          bDone = 1;
+          break;
+        }
         e = PQresultStatus(pRes);
         PQclear(pRes);
         if( e!=PGRES_SINGLE_TUPLE ) bComplete = 1;
@@ -2780,7 +3091,11 @@ static void pgFinalize(RemoteCursor *pCursor){
       if( bDone || bComplete || nRead>=1 || !PQconsumeInput(p->pg) ) break;
     }
     if( !bDone ){
-      if( pCur->bCancel && !bComplete ) pgCancel(p);
+      if( pCur->bCancel && !bComplete ){
+        pgCancel(p, REMOTE_CANCEL_CLOSE);
+      }else if( !bComplete && pgStopAsked(p) ){
+        pgCancel(p, REMOTE_CANCEL_STOP);
+      }
       pgDrain(p);
     }
   }
@@ -2865,8 +3180,10 @@ static int pgQuery(RemoteConn *pConn, const char *zSql, int nParam,
     pCur = 0;
     if( rc!=SQLITE_NOTFOUND ) return SQLITE_ERROR;
   }
-  rc = pgRun(p, zSql, nParam, aParam, (mFlags & REMOTE_QUERY_ONE)==0, mFlags, &pRes,
-             &pStmt);
+  /* single-row mode sends with the extended protocol: one statement */
+  rc = pgRun(p, zSql, nParam, aParam,
+             (mFlags & (REMOTE_QUERY_ONE|REMOTE_QUERY_SINGLE))!=REMOTE_QUERY_ONE,
+             mFlags, &pRes, &pStmt);
   if( rc!=SQLITE_OK ) return rc;
   /* the cursor and its columns in one allocation, the spare one if it has
   ** room enough */
@@ -3395,7 +3712,7 @@ static int pgCopyBegin(RemoteConn *pConn, const char *zTarget){
     pgSetNoMem(p);
     return SQLITE_NOMEM;
   }
-  pRes = PQexec(p->pg, zSql);
+  pRes = pgExecWait(p, 0, zSql, -1, 0, 0);
   sqlite3_free(zSql);
   if( PQresultStatus(pRes)!=PGRES_COPY_IN ){
     if( pgCheck(p, pRes)==SQLITE_OK ){
@@ -3410,6 +3727,25 @@ static int pgCopyBegin(RemoteConn *pConn, const char *zTarget){
   }
   PQclear(pRes);
   return SQLITE_OK;
+}
+
+/* PQputCopyData with bounded waits for room: SQLITE_OK or SQLITE_ERROR */
+static int pgPutCopyData(PgConn *p, const char *a, int n){
+  for(;;){
+    int r = PQputCopyData(p->pg, a, n);
+    if( r!=0 ) return r==1 ? SQLITE_OK : SQLITE_ERROR;
+    if( pgFlushAll(p)!=SQLITE_OK ) return SQLITE_ERROR;
+  }
+}
+
+/* PQputCopyEnd, then everything sent, with bounded waits */
+static int pgPutCopyEnd(PgConn *p, const char *zAbort){
+  for(;;){
+    int r = PQputCopyEnd(p->pg, zAbort);
+    if( r<0 ) return SQLITE_ERROR;
+    if( r==1 ) return pgFlushAll(p);
+    if( pgFlushAll(p)!=SQLITE_OK ) return SQLITE_ERROR;
+  }
 }
 
 static int pgCopyRows(RemoteConn *pConn, int nCol, int nRow,
@@ -3496,7 +3832,7 @@ static int pgCopyRows(RemoteConn *pConn, int nCol, int nRow,
       nBuf = z - aBuf;
     }
     if( rc==SQLITE_OK && (nBuf>=65536 || r==nRow-1) ){
-      if( PQputCopyData(p->pg, aBuf, (int)nBuf)!=1 ) rc = SQLITE_ERROR;
+      if( pgPutCopyData(p, aBuf, (int)nBuf)!=SQLITE_OK ) rc = SQLITE_ERROR;
       nBuf = 0;
     }
   }
@@ -3516,21 +3852,22 @@ static int pgCopyEnd(RemoteConn *pConn, int bAbort, sqlite3_int64 *pnChange){
   *pnChange = 0;
   if( !bAbort ) remoteConnClearError(pConn);
   bKeep = bAbort && p->base.eErr!=REMOTE_ERR_NONE;
-  if( PQputCopyEnd(p->pg, bAbort ? "sqlite-remote: copy aborted" : 0)!=1 ){
+  if( pgPutCopyEnd(p, bAbort ? "sqlite-remote: copy aborted" : 0)!=SQLITE_OK ){
     rc = SQLITE_ERROR;
   }
-  while( (pRes = PQgetResult(p->pg))!=0 ){
+  while( (pRes = pgGetResult(p))!=0 ){
     if( PQresultStatus(pRes)==PGRES_COMMAND_OK ){
       *pnChange = strtoll(PQcmdTuples(pRes), 0, 10);
     }else if( PQresultStatus(pRes)==PGRES_COPY_IN ){
       /* the server still waits: end it and read the failure */
-      PQputCopyEnd(p->pg, "sqlite-remote: copy aborted");
+      pgPutCopyEnd(p, "sqlite-remote: copy aborted");
     }else{
       if( !bKeep ) pgSetError(p, pRes);
       rc = SQLITE_ERROR;
     }
     PQclear(pRes);
   }
+  if( p->bLost ) rc = SQLITE_ERROR;
   if( rc==SQLITE_ERROR && p->base.eErr==REMOTE_ERR_NONE ) pgSetError(p, 0);
   pgTzRestore(p, p->zCopyTz);
   p->zCopyTz = 0;
@@ -3696,6 +4033,7 @@ const RemoteDialect remotePgDialect = {
 #ifdef LIBPQ_HAS_PIPELINING
   .xExecBatch = pgExecBatch,
 #endif
+  .xConnectOpts = pgConnectOpts,
 };
 
 static const RemoteDialect *pgDialect(void){

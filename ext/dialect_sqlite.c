@@ -491,4 +491,5 @@ const RemoteDialect remoteSqliteDialect = {
   ** takes no part in a two-phase commit (twophase.c) */
   /* no xLastInsertId: INSERT ... RETURNING serves; no xExecBatch: no
   ** round trips to save */
+  /* no xConnectOpts: no server to wait on */
 };

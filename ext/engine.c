@@ -266,6 +266,15 @@ static int optsApply(RemoteEngineOpts *p, const char *zOpt, char **pzErr){
     if( sqlite3_stricmp(zVal, "auto")==0 ) p->bTwophaseOff = 0;
     else if( sqlite3_stricmp(zVal, "off")==0 ) p->bTwophaseOff = 1;
     else bOk = 0;
+  }else if( strcmp(zKey, "io_timeout")==0
+         || strcmp(zKey, "statement_timeout")==0 ){
+    /* seconds, fractional; "none" or 0 = no limit */
+    double *pr = zKey[0]=='i' ? &p->rIoTimeout : &p->rStmtTimeout;
+    if( sqlite3_stricmp(zVal, "none")==0 ){
+      *pr = 0.0;
+    }else{
+      bOk = parseSeconds(zVal, pr) && *pr>=0.0;
+    }
   }else{
     *pzErr = sqlite3_mprintf("unknown engine option '%s'", zKey);
     rc = SQLITE_ERROR;

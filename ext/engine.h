@@ -43,6 +43,8 @@ struct RemoteEngineOpts {
   int nFetch;               /* fetch_size */
   int nStmtCache;           /* statement_cache_size */
   int bTwophaseOff;         /* twophase=off: no two-phase commit (twophase.c) */
+  double rIoTimeout;        /* io_timeout seconds; 0 = none */
+  double rStmtTimeout;      /* statement_timeout seconds; 0 = none */
 };
 
 struct RemoteEngine {

@@ -236,7 +236,14 @@ static int connOpen(RemotePool *p, PoolConn *pc, char **pzErr, int *peErr){
   int rc;
   int bFirst;
 
-  rc = pE->pDialect->xConnect(pE->pUrl, &pConn, pzErr, &eErr);
+  if( pE->pDialect->xConnectOpts ){
+    RemoteConnectOpts opts;
+    opts.rIoTimeout = pE->opts.rIoTimeout;
+    opts.rStmtTimeout = pE->opts.rStmtTimeout;
+    rc = pE->pDialect->xConnectOpts(pE->pUrl, &opts, &pConn, pzErr, &eErr);
+  }else{
+    rc = pE->pDialect->xConnect(pE->pUrl, &pConn, pzErr, &eErr);
+  }
   if( rc!=SQLITE_OK ){
     if( peErr ) *peErr = eErr;
     remotePoolLog(p, 1, "Error on connect(): %s", *pzErr ? *pzErr : "?");

@@ -207,10 +207,15 @@ int remoteResultDrain(RemoteResult *p){
     ** it next and sees (and handles) a disconnect itself. */
     RemoteConn *pConn = p->pPc->pConn;
     p->rcDrain = rc==SQLITE_NOMEM ? SQLITE_NOMEM
+               : (pConn && pConn->bStopped) ? SQLITE_INTERRUPT
                : (pConn && pConn->eErr==REMOTE_ERR_CONSTRAINT) ? SQLITE_CONSTRAINT
                : SQLITE_ERROR;
-    p->zDrainErr = sqlite3_mprintf("remote: %s: %s", p->pSc->zEngine,
-        pConn && pConn->zErr ? pConn->zErr : "error while reading rows");
+    if( p->rcDrain==SQLITE_INTERRUPT ){
+      p->zDrainErr = sqlite3_mprintf("interrupted");
+    }else{
+      p->zDrainErr = sqlite3_mprintf("remote: %s: %s", p->pSc->zEngine,
+          pConn && pConn->zErr ? pConn->zErr : "error while reading rows");
+    }
   }
   detachCursor(p);
   return SQLITE_OK;
@@ -307,7 +312,7 @@ int remoteResultOpen(SessConn *pSc, const char *zSql, int nParam,
     }
     p->pCur = 0;
     if( bRetry && nTry<pE->opts.nRetry && pConn->eErr==REMOTE_ERR_DISCONNECT
-     && pSc->pHeld==0 ){
+     && !pConn->bStopped && pSc->pHeld==0 ){
       double r = pE->opts.rRetryInterval;
       nTry++;
       remoteLog(pE->zName, "info", pE->opts.eEcho!=0,
@@ -373,6 +378,7 @@ int remoteResultStep(RemoteResult *p, char **pzErr){
       ** keep them across it */
       RemoteConn *pConn = p->pPc->pConn;
       int eErr = pConn->eErr;
+      int bStopped = pConn->bStopped;
       char zCode[sizeof(pConn->zCode)];
       char *zErr = pConn->zErr;
       memcpy(zCode, pConn->zCode, sizeof(zCode));
@@ -381,6 +387,7 @@ int remoteResultStep(RemoteResult *p, char **pzErr){
       if( p->pPc->pConn ){
         remoteConnSetError(p->pPc->pConn, eErr, zCode[0] ? zCode : 0, "%s",
                            zErr ? zErr : "error while reading rows");
+        p->pPc->pConn->bStopped = bStopped;
       }
       sqlite3_free(zErr);
       rc = remoteSessError(p->pSc, p->pPc, pzErr);

@@ -209,6 +209,49 @@ static int addUse(RemoteSession *pSess, PoolConn *pc){
 
 static void resetSchema(PoolConn *pc);
 
+/*
+** The xStop hook of the connections this session's statements run on
+** (pArg is the sqlite3*): 1 when sqlite3_interrupt() was called on it
+** while a statement runs. SQLite 3.41+ answers sqlite3_is_interrupted().
+** Before that, preparing (or stepping) a statement fails with
+** SQLITE_INTERRUPT while the flag is set and a statement of the
+** connection runs, which is the case whenever a remote statement waits
+** (it is called from inside a function or virtual table method): about
+** 1.4 us, asked at most every REMOTE_CHECK_INTERVAL of a wait. Only the
+** thread that holds the connection's mutex (or none) may prepare on it:
+** from any other thread the answer is 0, never a wait on that mutex.
+*/
+static int sessStop(void *pArg){
+  sqlite3 *db = (sqlite3*)pArg;
+  sqlite3_mutex *pMutex;
+  sqlite3_stmt *pStmt = 0;
+  int rc;
+#if SQLITE_VERSION_NUMBER>=3041000
+  if( sqlite3_libversion_number()>=3041000 ) return sqlite3_is_interrupted(db);
+#endif
+  pMutex = sqlite3_db_mutex(db);
+  if( pMutex && sqlite3_mutex_try(pMutex)!=SQLITE_OK ) return 0;
+  rc = sqlite3_prepare_v2(db, "SELECT 1", -1, &pStmt, 0);
+  if( rc==SQLITE_OK ) rc = sqlite3_step(pStmt);
+  sqlite3_finalize(pStmt);
+  if( pMutex ) sqlite3_mutex_leave(pMutex);
+  return rc==SQLITE_INTERRUPT;
+}
+
+/* Point pc's connection's xStop hook at pSess's SQLite connection (or,
+** bSet==0, take it off again if it is pSess's) */
+static void stopHook(RemoteSession *pSess, PoolConn *pc, int bSet){
+  RemoteConn *pConn = pc->pConn;
+  if( pConn==0 ) return;
+  if( bSet ){
+    pConn->xStop = sessStop;
+    pConn->pStopArg = pSess->db;
+  }else if( pConn->pStopArg==(void*)pSess->db ){
+    pConn->xStop = 0;
+    pConn->pStopArg = 0;
+  }
+}
+
 static void dropUse(RemoteSession *pSess, PoolConn *pc){
   SessUse **pp;
   for(pp=&pSess->pUses; *pp; pp=&(*pp)->pNext){
@@ -221,6 +264,7 @@ static void dropUse(RemoteSession *pSess, PoolConn *pc){
         }else{
           sqlite3_free(pU);
         }
+        stopHook(pSess, pc, 0);
         resetSchema(pc);
         remotePoolCheckin(pc);
       }
@@ -442,6 +486,7 @@ int remoteSessAcquire(SessConn *pSc, PoolConn **ppPc, char **pzErr){
     remoteSessRelease(pSc, pc);
     return rc;
   }
+  stopHook(pSc->pSess, pc, 1);
   *ppPc = pc;
   return SQLITE_OK;
 }
@@ -490,9 +535,15 @@ static void sessUnhold(SessConn *pSc){
 int remoteSessError(SessConn *pSc, PoolConn *pc, char **pzErr){
   RemoteConn *pConn = pc->pConn;
   int eErr = pConn ? pConn->eErr : REMOTE_ERR_DISCONNECT;
+  int bStopped = pConn && pConn->bStopped;
   sqlite3_free(*pzErr);
-  *pzErr = sqlite3_mprintf("remote: %s: %s", pSc->zEngine,
-      pConn && pConn->zErr ? pConn->zErr : "connection is closed");
+  if( bStopped ){
+    /* cancelled on sqlite3_interrupt(): SQLite's own code and text */
+    *pzErr = sqlite3_mprintf("interrupted");
+  }else{
+    *pzErr = sqlite3_mprintf("remote: %s: %s", pSc->zEngine,
+        pConn && pConn->zErr ? pConn->zErr : "connection is closed");
+  }
   if( eErr==REMOTE_ERR_DISCONNECT ){
     remoteResultOrphanShared(pc);
     remotePoolInvalidate(pc, 0, 1, pConn && pConn->zErr ? pConn->zErr : "disconnect");
@@ -502,6 +553,7 @@ int remoteSessError(SessConn *pSc, PoolConn *pc, char **pzErr){
       if( pSc->iHandle==0 ) sessUnhold(pSc);
     }
   }
+  if( bStopped ) return SQLITE_INTERRUPT;
   return eErr==REMOTE_ERR_CONSTRAINT ? SQLITE_CONSTRAINT : SQLITE_ERROR;
 }
 

@@ -686,6 +686,46 @@ void remoteUrlFree(RemoteUrl *p){
   sqlite3_free(p);
 }
 
+/* Copy of z (NULL stays NULL); *pbNoMem set when out of memory */
+static char *urlDup(const char *z, int *pbNoMem){
+  char *zOut;
+  if( z==0 ) return 0;
+  zOut = sqlite3_mprintf("%s", z);
+  if( zOut==0 ) *pbNoMem = 1;
+  return zOut;
+}
+
+RemoteUrl *remoteUrlDup(const RemoteUrl *pUrl){
+  RemoteUrl *p = sqlite3_malloc(sizeof(*p));
+  int bNoMem = 0;
+  int i;
+  if( p==0 ) return 0;
+  memset(p, 0, sizeof(*p));
+  p->zDialect = urlDup(pUrl->zDialect, &bNoMem);
+  p->zDriver = urlDup(pUrl->zDriver, &bNoMem);
+  p->zUser = urlDup(pUrl->zUser, &bNoMem);
+  p->zPassword = urlDup(pUrl->zPassword, &bNoMem);
+  p->zHost = urlDup(pUrl->zHost, &bNoMem);
+  p->iPort = pUrl->iPort;
+  p->zDatabase = urlDup(pUrl->zDatabase, &bNoMem);
+  p->zMasked = urlDup(pUrl->zMasked, &bNoMem);
+  if( pUrl->nQuery>0 ){
+    p->azKey = sqlite3_malloc64(sizeof(char*)*pUrl->nQuery);
+    p->azVal = sqlite3_malloc64(sizeof(char*)*pUrl->nQuery);
+    if( p->azKey==0 || p->azVal==0 ) bNoMem = 1;
+    for(i=0; !bNoMem && i<pUrl->nQuery; i++){
+      p->azKey[i] = urlDup(pUrl->azKey[i], &bNoMem);
+      p->azVal[i] = urlDup(pUrl->azVal[i], &bNoMem);
+      p->nQuery = i+1;
+    }
+  }
+  if( bNoMem ){
+    remoteUrlFree(p);
+    return 0;
+  }
+  return p;
+}
+
 /*
 ** Masked copy of zUrl for messages (sqlite3_malloc'd; NULL on OOM or
 ** when zUrl is NULL). A URL that parses is masked exactly as its

@@ -45,6 +45,9 @@ void remoteUrlFree(RemoteUrl*);
 ** through the C API). SQLITE_OK, SQLITE_FULL (16 at most) or NOMEM. */
 int remoteUrlDialectAdd(const char *zName);
 
+/* A deep copy of a parsed URL (free with remoteUrlFree), NULL on OOM. */
+RemoteUrl *remoteUrlDup(const RemoteUrl*);
+
 /* Mask the password in a URL string that may not parse: sqlite3_malloc'd. */
 char *remoteUrlMask(const char *zUrl);
 

@@ -24,6 +24,7 @@
 
 void remoteConnClearError(RemoteConn *p){
   p->eErr = REMOTE_ERR_NONE;
+  p->bStopped = 0;
   p->zCode[0] = 0;
   sqlite3_free(p->zErr);
   p->zErr = 0;

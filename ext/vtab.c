@@ -32,6 +32,7 @@
 #include "vtab.h"
 #include "func.h"
 #include "twophase.h"
+#include "sqlcheck.h"
 
 /* ------------------------------------------------------------------ */
 /* Composite keys: the rowid map                                       */
@@ -266,10 +267,12 @@ static int columnSet(RemoteVtab *p, int i, const char *zName, const char *zDecl,
 /* Columns of a query= table: run it with LIMIT 0 */
 static int queryInfo(RemoteVtab *p, SessConn *pSc, char **pzErr){
   RemoteResult *pRes = 0;
-  char *zSql = sqlite3_mprintf("SELECT * FROM (%s) AS sr_q LIMIT 0", p->zQuery);
+  char *zSql = sqlite3_mprintf("SELECT * FROM (%s\n) AS sr_q LIMIT 0", p->zQuery);
   int rc, i;
   if( zSql==0 ) return SQLITE_NOMEM;
+  pSc->mQuery = REMOTE_QUERY_SINGLE;
   rc = remoteResultOpen(pSc, zSql, 0, 0, 1, &pRes, pzErr);
+  pSc->mQuery = 0;
   sqlite3_free(zSql);
   if( rc ) return rc;
   rc = columnsAlloc(p, remoteResultColumnCount(pRes));
@@ -548,7 +551,9 @@ static int connectColumns(RemoteVtab *p, RemoteEngine *pE, ConnectArgs *pA,
   int rc;
   if( pSc==0 ) return SQLITE_ERROR;
   if( p->zQuery ){
-    rc = queryInfo(p, pSc, pzErr);
+    /* one read-only statement, checked before anything is sent */
+    rc = remoteQueryCheck(p->zEngine, pE->pDialect->zName, p->zQuery, pzErr);
+    if( rc==SQLITE_OK ) rc = queryInfo(p, pSc, pzErr);
   }else{
     rc = tableInfo(p, pSc, pE, pA, pzErr);
   }
@@ -671,7 +676,7 @@ const char *vtabColQuoted(RemoteVtab *pTab, const RemoteDialect *pD, int iCol){
 void vtabAppendTarget(sqlite3_str *p, RemoteVtab *pTab, SessConn *pSc,
                       const RemoteDialect *pD){
   if( pTab->zQuery ){
-    sqlite3_str_appendf(p, "(%s) AS sr_q", pTab->zQuery);
+    sqlite3_str_appendf(p, "(%s\n) AS sr_q", pTab->zQuery);  /* \n: ends a -- comment */
   }else{
     char *zT = pD->xQuoteIdent(pTab->zTable);
     const char *zSchema = remoteSessMapSchema(pSc, pTab->zSchema);
@@ -803,6 +808,7 @@ static int filterOpen(RemoteVtabCursor *p, RemoteVtab *pTab, SessConn *pSc,
   }else{
     pSc->mQuery = REMOTE_QUERY_UTC|REMOTE_QUERY_STREAM;
   }
+  if( pTab->zQuery ) pSc->mQuery |= REMOTE_QUERY_SINGLE;
   rc = remoteResultOpen(pSc, zSql, nParam, aParam, 1, &p->pRes, pzErr);
   pSc->nFetch = nSaveFetch;
   pSc->mQuery = 0;

@@ -16,7 +16,7 @@ set -euo pipefail
 PKGS=(libsqlite3-dev libsqlite3-tcl tcl sqlite3 python3 libpq-dev postgresql
       libmariadb-dev mariadb-server mariadb-client pgbouncer pkg-config gcc g++ make
       binutils iproute2 python3-build python3-setuptools python3-wheel python3-venv
-      tzdata)
+      tzdata clang libclang-rt-dev)
 
 missing=()
 for p in "${PKGS[@]}"; do
