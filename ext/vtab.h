@@ -6,9 +6,13 @@
 **                 transactions and savepoints, the rowid map of composite
 **                 keys
 **   vtab_plan.c   column kinds, the per-dialect SQL rules, xBestIndex and
-**                 the plan, and the SQL of reads (WHERE, ORDER BY, LIMIT)
+**                 the plan
+**   vtab_sql.c    the SQL of reads from a plan (WHERE, ORDER BY, LIMIT),
+**                 and the sticky-error SQL builder
 **   vtab_write.c  xUpdate: one builder per statement (DELETE, INSERT,
-**                 upsert, UPDATE)
+**                 upsert, UPDATE), and when a statement's rows are queued
+**   vtab_encode.c values in the forms the remote takes (array literals,
+**                 a batch's rows as arrays or JSON)
 **
 ** The table-definition cache (tablecache.c) is declared in engine.h, the
 ** value conversions (value.c) in value.h, remote_import (import.c) in
@@ -353,7 +357,24 @@ int vtabBestIndex(sqlite3_vtab*, sqlite3_index_info*);
 ** one): OUT *ppPlan. SQLITE_OK or SQLITE_NOMEM. vtabPlanForget() frees it. */
 int vtabPlanGet(RemoteVtab*, const char *idxStr, const VtabPlan **ppPlan);
 void vtabPlanForget(RemoteVtab*);
+/* The plan encoding of idxStr: after the SQL EXPLAIN QUERY PLAN shows */
+const char *vtabPlanPart(const char *idxStr);
 
+/* What the SQL writers ask of the planning rules */
+int vtabIsLikeOp(int op);                /* LIKE or GLOB */
+int vtabIsNullOp(int op);                /* IS NULL or IS NOT NULL */
+int vtabKindRank(int k);                 /* class of a kind's values, -1 mixed */
+/* May comparison op of column iCol with a value of class eType be pushed
+** (bConst: a constant known at planning time)? */
+int vtabCmpValueOk(RemoteVtab*, int iCol, int op, int eType, int bConst);
+
+/*
+** End of interface to vtab_plan.c
+**************************************************************************/
+
+/**************************************************************************
+** Interface to code in vtab_sql.c
+*/
 /* The SQL builder */
 void vtabSqlInit(VtabSql*, const VtabRules*, int bCopy);
 void vtabSqlClear(VtabSql*);
@@ -378,8 +399,28 @@ int vtabScanSql(RemoteVtab*, SessConn*, const RemoteDialect*, const char *idxStr
 int vtabLookupReuse(RemoteVtab*, const char *idxStr, const char *zSchema,
                     int argc, sqlite3_value **argv, RemoteValue *aParam);
 void vtabLookupForget(RemoteVtab*);
+/* The SQL plan pPlan sends for typical values, into q (EXPLAIN QUERY
+** PLAN shows it): a mapped column map aMap as vtabScanSql's */
+void vtabExplainSql(VtabSql*, RemoteVtab*, SessConn*, const VtabPlan*,
+                    const int *aMap);
 /*
-** End of interface to vtab_plan.c
+** End of interface to vtab_sql.c
+**************************************************************************/
+
+/**************************************************************************
+** Interface to code in vtab_encode.c
+*/
+/* The PostgreSQL array literal of the JSON array z[0..n) (bJson: of a
+** json[] / jsonb[] column: elements as JSON text): sqlite3_malloc'd, NULL
+** when z is not one well-formed JSON array or on OOM */
+char *vtabJsonToArray(const char *z, int n, int bJson);
+/* Column iEnc of nRow rows of nCol values as a PostgreSQL array literal;
+** the nRow rows as one JSON text (iEnc unused). sqlite3_malloc'd, NULL on
+** OOM. (The xEncode of a batch, batch.c.) */
+char *vtabPgArrayColumn(int iEnc, int nRow, int nCol, const RemoteValue *aVal);
+char *vtabJsonRows(int iEnc, int nRow, int nCol, const RemoteValue *aVal);
+/*
+** End of interface to vtab_encode.c
 **************************************************************************/
 
 /**************************************************************************

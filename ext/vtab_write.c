@@ -17,11 +17,11 @@
 ** (batch.c), which sends batch_size rows in one statement: multi-row
 ** VALUES, COPY, key IN (...), UPDATE ... FROM (VALUES ...) / JOIN (SELECT
 ** ... UNION ALL ...), or a statement of a few parameters made from all
-** the rows (PostgreSQL arrays: pgArrayColumn(); JSON for MySQL's
-** JSON_TABLE: jsonRows()), or the one-row statement for each row through
+** the rows (PostgreSQL arrays: vtabPgArrayColumn(); JSON for MySQL's
+** JSON_TABLE: vtabJsonRows()), or the one-row statement for each row through
 ** the dialect's xExecBatch. A NULL for a column the remote fills itself
 ** leaves it out of the INSERT (rowMask()); a JSON array written to a
-** PostgreSQL array column becomes the array literal (jsonToArray()).
+** PostgreSQL array column becomes the array literal (vtabJsonToArray()).
 **
 ** When rows may wait. A queued row must reach the server before the
 ** statement that wrote it ends, so that a remote error fails that
@@ -392,229 +392,6 @@ static void storeAffinity(char cAff, RemoteValue *v, char **pzBuf){
   }
 }
 
-/*
-** JSON arrays as PostgreSQL array literals, so that what a read returns
-** can be written back:
-**
-**   [1,2,null]             {1,2,NULL}
-**   [["a","b\"c"],[null]]  {{"a","b\\"c"},{NULL}}
-**
-** Strings are quoted (" and \ escaped), numbers and true/false go as
-** they are, null is NULL, an object goes as its JSON text, quoted. The
-** text must be one well-formed JSON array; anything else gives NULL and
-** the value is sent as it is (a literal such as '{1,2}' too).
-*/
-typedef struct JsonIn JsonIn;
-struct JsonIn {
-  const char *z;            /* the JSON text */
-  int n, i;                 /* its length, the position read */
-  sqlite3_str *pOut;
-  int nDepth;
-  int bJson;                /* a json[] / jsonb[] column: each element is
-                            ** a JSON value, written as its JSON text */
-};
-
-/* The JSON text z[iStart..iEnd) as a quoted array element */
-static void jsonQuoted(JsonIn *p, int iStart, int iEnd){
-  const char *z;
-  sqlite3_str_appendchar(p->pOut, 1, '"');
-  for(z=&p->z[iStart]; z<&p->z[iEnd]; z++){
-    if( *z=='"' || *z=='\\' ) sqlite3_str_appendchar(p->pOut, 1, '\\');
-    sqlite3_str_appendchar(p->pOut, 1, *z);
-  }
-  sqlite3_str_appendchar(p->pOut, 1, '"');
-}
-
-static void jsonSpace(JsonIn *p){
-  while( p->i<p->n && (p->z[p->i]==' ' || p->z[p->i]=='\t'
-                       || p->z[p->i]=='\n' || p->z[p->i]=='\r') ) p->i++;
-}
-
-static int jsonHex4(JsonIn *p, unsigned *pu){
-  unsigned u = 0;
-  int k;
-  if( p->i+4>p->n ) return 0;
-  for(k=0; k<4; k++){
-    char c = p->z[p->i++];
-    u <<= 4;
-    if( c>='0' && c<='9' ) u |= (unsigned)(c-'0');
-    else if( c>='a' && c<='f' ) u |= (unsigned)(c-'a'+10);
-    else if( c>='A' && c<='F' ) u |= (unsigned)(c-'A'+10);
-    else return 0;
-  }
-  *pu = u;
-  return 1;
-}
-
-static void jsonUtf8(sqlite3_str *pOut, unsigned u){
-  char a[4];
-  int n;
-  if( u<0x80 ){ a[0] = (char)u; n = 1; }
-  else if( u<0x800 ){ a[0] = (char)(0xC0|(u>>6)); a[1] = (char)(0x80|(u&0x3F)); n = 2; }
-  else if( u<0x10000 ){
-    a[0] = (char)(0xE0|(u>>12)); a[1] = (char)(0x80|((u>>6)&0x3F));
-    a[2] = (char)(0x80|(u&0x3F)); n = 3;
-  }else{
-    a[0] = (char)(0xF0|(u>>18)); a[1] = (char)(0x80|((u>>12)&0x3F));
-    a[2] = (char)(0x80|((u>>6)&0x3F)); a[3] = (char)(0x80|(u&0x3F)); n = 4;
-  }
-  sqlite3_str_append(pOut, a, n);
-}
-
-/* A JSON string at p->i (the opening quote) as a quoted array element */
-static int jsonString(JsonIn *p){
-  sqlite3_str_appendchar(p->pOut, 1, '"');
-  p->i++;
-  while( p->i<p->n ){
-    char c = p->z[p->i++];
-    if( c=='"' ){
-      sqlite3_str_appendchar(p->pOut, 1, '"');
-      return 1;
-    }
-    if( (unsigned char)c<0x20 ) return 0;
-    if( c=='\\' ){
-      unsigned u;
-      if( p->i>=p->n ) return 0;
-      c = p->z[p->i++];
-      switch( c ){
-        case '"':  sqlite3_str_appendall(p->pOut, "\\\""); break;
-        case '\\': sqlite3_str_appendall(p->pOut, "\\\\"); break;
-        case '/':  sqlite3_str_appendchar(p->pOut, 1, '/'); break;
-        case 'b':  sqlite3_str_appendchar(p->pOut, 1, '\b'); break;
-        case 'f':  sqlite3_str_appendchar(p->pOut, 1, '\f'); break;
-        case 'n':  sqlite3_str_appendchar(p->pOut, 1, '\n'); break;
-        case 'r':  sqlite3_str_appendchar(p->pOut, 1, '\r'); break;
-        case 't':  sqlite3_str_appendchar(p->pOut, 1, '\t'); break;
-        case 'u':
-          if( !jsonHex4(p, &u) ) return 0;
-          if( u>=0xD800 && u<0xDC00 ){
-            unsigned u2;
-            if( p->i+6>p->n || p->z[p->i]!='\\' || p->z[p->i+1]!='u' ) return 0;
-            p->i += 2;
-            if( !jsonHex4(p, &u2) || u2<0xDC00 || u2>0xDFFF ) return 0;
-            u = 0x10000 + ((u-0xD800)<<10) + (u2-0xDC00);
-          }else if( u>=0xDC00 && u<0xE000 ){
-            return 0;
-          }
-          jsonUtf8(p->pOut, u);
-          break;
-        default: return 0;
-      }
-    }else{
-      sqlite3_str_appendchar(p->pOut, 1, c);
-    }
-  }
-  return 0;
-}
-
-/* Skip a JSON value (an object's member) at p->i; 1 if well-formed */
-static int jsonSkip(JsonIn *p){
-  int nNest = 0;
-  jsonSpace(p);
-  do{
-    char c;
-    if( p->i>=p->n ) return 0;
-    c = p->z[p->i];
-    if( c=='"' ){
-      p->i++;
-      while( p->i<p->n && p->z[p->i]!='"' ){
-        if( p->z[p->i]=='\\' ) p->i++;
-        p->i++;
-      }
-      if( p->i>=p->n ) return 0;
-      p->i++;
-    }else if( c=='{' || c=='[' ){
-      nNest++;
-      p->i++;
-    }else if( c=='}' || c==']' ){
-      if( nNest==0 ) return 0;
-      nNest--;
-      p->i++;
-    }else{
-      p->i++;
-    }
-  }while( nNest>0 );
-  return 1;
-}
-
-/* A JSON array at p->i as an array literal; 1 if well-formed */
-static int jsonArray(JsonIn *p){
-  int nElem = 0;
-  if( ++p->nDepth>64 ) return 0;
-  p->i++;                                 /* the '[' */
-  sqlite3_str_appendchar(p->pOut, 1, '{');
-  for(;;){
-    char c;
-    jsonSpace(p);
-    if( p->i>=p->n ) return 0;
-    c = p->z[p->i];
-    if( c==']' && nElem==0 ){ p->i++; break; }
-    if( nElem++ ) sqlite3_str_appendchar(p->pOut, 1, ',');
-    if( c=='[' && !p->bJson ){
-      if( !jsonArray(p) ) return 0;
-    }else if( c=='"' && !p->bJson ){
-      if( !jsonString(p) ) return 0;
-    }else if( c=='{' || c=='[' || c=='"' ){
-      /* an object (or, for json[], any value but null): its JSON text */
-      int iStart = p->i;
-      if( !jsonSkip(p) ) return 0;
-      jsonQuoted(p, iStart, p->i);
-    }else{
-      int iStart = p->i;
-      while( p->i<p->n && p->z[p->i]!=',' && p->z[p->i]!=']'
-          && p->z[p->i]!=' ' && p->z[p->i]!='\t' && p->z[p->i]!='\n'
-          && p->z[p->i]!='\r' ){
-        char d = p->z[p->i];
-        if( !((d>='0' && d<='9') || d=='-' || d=='+' || d=='.' || d=='e'
-              || d=='E' || (d>='a' && d<='z')) ) return 0;
-        p->i++;
-      }
-      if( p->i==iStart ) return 0;
-      if( p->i-iStart==4 && memcmp(&p->z[iStart], "null", 4)==0 ){
-        sqlite3_str_appendall(p->pOut, "NULL");
-      }else if( (p->i-iStart==4 && memcmp(&p->z[iStart], "true", 4)==0)
-             || (p->i-iStart==5 && memcmp(&p->z[iStart], "false", 5)==0)
-             || (p->z[iStart]=='-' || (p->z[iStart]>='0' && p->z[iStart]<='9')) ){
-        sqlite3_str_append(p->pOut, &p->z[iStart], p->i-iStart);
-      }else{
-        return 0;
-      }
-    }
-    jsonSpace(p);
-    if( p->i>=p->n ) return 0;
-    if( p->z[p->i]==']' ){ p->i++; break; }
-    if( p->z[p->i]!=',' ) return 0;
-    p->i++;
-  }
-  p->nDepth--;
-  sqlite3_str_appendchar(p->pOut, 1, '}');
-  return 1;
-}
-
-/* The array literal of the JSON array z[0..n): sqlite3_malloc'd, or NULL
-** when z is not one well-formed JSON array (or out of memory). bJson: of
-** json[] / jsonb[] (jsonIn.bJson) */
-static char *jsonToArray(const char *z, int n, int bJson){
-  JsonIn in;
-  int bOk;
-  memset(&in, 0, sizeof(in));
-  in.z = z;
-  in.n = n;
-  in.bJson = bJson;
-  in.pOut = sqlite3_str_new(0);
-  jsonSpace(&in);
-  bOk = in.i<n && z[in.i]=='[' && jsonArray(&in);
-  if( bOk ){
-    jsonSpace(&in);
-    bOk = in.i==n;
-  }
-  if( !bOk || sqlite3_str_errcode(in.pOut) ){
-    sqlite3_free(sqlite3_str_finish(in.pOut));
-    return 0;
-  }
-  return sqlite3_str_finish(in.pOut);
-}
-
 /* pVal as stored in column iCol, as the remote takes it: booleans 0/1,
 ** JSON arrays as array literals (pointing into pVal or a kept buffer) */
 static int columnValue(Write *w, int iCol, sqlite3_value *pVal, RemoteValue *v){
@@ -634,7 +411,7 @@ static int columnValue(Write *w, int iCol, sqlite3_value *pVal, RemoteValue *v){
   if( (w->pW->aFlag[iCol] & WCOL_ARRAY) && v->eType==SQLITE_TEXT
    && v->n>0 && (v->z[0]=='[' || v->z[0]==' ' || v->z[0]=='\t'
                  || v->z[0]=='\n' || v->z[0]=='\r') ){
-    char *zArr = jsonToArray(v->z, v->n, (w->pW->aFlag[iCol] & WCOL_JSONARRAY)!=0);
+    char *zArr = vtabJsonToArray(v->z, v->n, (w->pW->aFlag[iCol] & WCOL_JSONARRAY)!=0);
     if( zArr ){
       sqlite3_free(zBuf);
       zBuf = zArr;
@@ -976,87 +753,6 @@ static int shapeInsert(Write *w, WriteShape *pS){
   return SQLITE_OK;
 }
 
-/* Append integer i */
-static void appendInt(sqlite3_str *p, sqlite3_int64 i){
-  char z[24];
-  sqlite3_str_append(p, z, remoteIntText(i, z));
-}
-
-/* Append z[0..n) with a backslash before each of the bytes c1 and c2, and
-** (bJson) control characters as \u00XX: runs of plain bytes at once */
-static void appendEscaped(sqlite3_str *p, const char *z, int n, char c1,
-                          char c2, int bJson){
-  int i, iRun = 0;
-  for(i=0; i<n; i++){
-    unsigned char ch = (unsigned char)z[i];
-    if( ch==(unsigned char)c1 || ch==(unsigned char)c2 || (bJson && ch<0x20) ){
-      if( i>iRun ) sqlite3_str_append(p, &z[iRun], i-iRun);
-      if( ch<0x20 && bJson ){
-        sqlite3_str_appendf(p, "\\u%04x", ch);
-      }else{
-        sqlite3_str_appendchar(p, 1, '\\');
-        sqlite3_str_appendchar(p, 1, (char)ch);
-      }
-      iRun = i+1;
-    }
-  }
-  if( n>iRun ) sqlite3_str_append(p, &z[iRun], n-iRun);
-}
-
-/*
-** Column iEnc of nRow queued rows (nCol values each) as a PostgreSQL array
-** literal, for a batch whose statement binds each column as one array
-** (VtabRules.bArrayParams): {1,NULL,"text \" \\",1.5,"\\x00ff"}.
-** sqlite3_malloc'd, or NULL on OOM.
-*/
-static char *pgArrayColumn(int iEnc, int nRow, int nCol, const RemoteValue *aVal){
-  sqlite3_str *p = sqlite3_str_new(0);
-  int r, k;
-  sqlite3_str_appendchar(p, 1, '{');
-  for(r=0; r<nRow; r++){
-    const RemoteValue *v = &aVal[(sqlite3_int64)r*nCol + iEnc];
-    if( r ) sqlite3_str_appendchar(p, 1, ',');
-    switch( v->eType ){
-      case SQLITE_INTEGER:
-        appendInt(p, v->i);
-        break;
-      case SQLITE_FLOAT: {
-        char zNum[REMOTE_DOUBLE_TEXT_MAX];
-        if( v->r!=v->r ){
-          sqlite3_str_appendall(p, "NULL");
-        }else if( v->r>1.7976931348623157e308 || v->r< -1.7976931348623157e308 ){
-          sqlite3_str_appendall(p, v->r>0 ? "Infinity" : "-Infinity");
-        }else{
-          remoteDoubleText(v->r, zNum);
-          sqlite3_str_appendall(p, zNum);
-        }
-        break;
-      }
-      case SQLITE_TEXT:
-        sqlite3_str_appendchar(p, 1, '"');
-        appendEscaped(p, v->z, v->n, '"', '\\', 0);
-        sqlite3_str_appendchar(p, 1, '"');
-        break;
-      case SQLITE_BLOB:
-        sqlite3_str_appendall(p, "\"\\\\x");
-        for(k=0; k<v->n; k++){
-          sqlite3_str_appendf(p, "%02x", (unsigned char)v->z[k]);
-        }
-        sqlite3_str_appendchar(p, 1, '"');
-        break;
-      default:
-        sqlite3_str_appendall(p, "NULL");
-        break;
-    }
-  }
-  sqlite3_str_appendchar(p, 1, '}');
-  if( sqlite3_str_errcode(p) ){
-    sqlite3_free(sqlite3_str_finish(p));
-    return 0;
-  }
-  return sqlite3_str_finish(p);
-}
-
 /* 1 if column iCol's values may go as one array parameter (a type a cast
 ** can name, not itself an array) */
 static int arrayParamOk(Write *w, int iCol){
@@ -1065,67 +761,15 @@ static int arrayParamOk(Write *w, int iCol){
   return w->pR->bArrayParams && n>0 && !(n>2 && strcmp(&zCast[n-2], "[]")==0);
 }
 
-/* Shape pS's zEnc (az[7]) from p: nEnc parameters made by pgArrayColumn */
+/* Shape pS's zEnc (az[7]) from p: nEnc parameters made by vtabPgArrayColumn */
 static int shapeEncoded(WriteShape *pS, sqlite3_str *p, int nEnc){
   int bNoMem = 0;
   pS->az[7] = strFinish(p, &bNoMem);
   if( bNoMem ) return SQLITE_NOMEM;
   pS->sql.zEnc = pS->az[7];
   pS->sql.nEnc = nEnc;
-  pS->sql.xEncode = pgArrayColumn;
+  pS->sql.xEncode = vtabPgArrayColumn;
   return SQLITE_OK;
-}
-
-/*
-** All nRow queued rows (nCol values each) as one JSON text, for a batch
-** that JSON_TABLE reads (VtabRules.zJsonProbe): [[1,"a\"b",null,1.5],...].
-** sqlite3_malloc'd, or NULL on OOM. (No blob: such shapes do not use it.)
-*/
-static char *jsonRows(int iEnc, int nRow, int nCol, const RemoteValue *aVal){
-  sqlite3_str *p = sqlite3_str_new(0);
-  int r, c;
-  (void)iEnc;
-  sqlite3_str_appendchar(p, 1, '[');
-  for(r=0; r<nRow; r++){
-    sqlite3_str_appendall(p, r ? ",[" : "[");
-    for(c=0; c<nCol; c++){
-      const RemoteValue *v = &aVal[(sqlite3_int64)r*nCol + c];
-      if( c ) sqlite3_str_appendchar(p, 1, ',');
-      switch( v->eType ){
-        case SQLITE_INTEGER:
-          appendInt(p, v->i);
-          break;
-        case SQLITE_FLOAT: {
-          char zNum[REMOTE_DOUBLE_TEXT_MAX];
-          if( v->r!=v->r ){
-            sqlite3_str_appendall(p, "null");
-          }else if( v->r>1.7976931348623157e308 || v->r< -1.7976931348623157e308 ){
-            sqlite3_str_appendall(p, v->r>0 ? "\"inf\"" : "\"-inf\"");
-          }else{
-            remoteDoubleText(v->r, zNum);
-            sqlite3_str_appendall(p, zNum);
-          }
-          break;
-        }
-        case SQLITE_TEXT:
-        case SQLITE_BLOB:
-          sqlite3_str_appendchar(p, 1, '"');
-          appendEscaped(p, v->z, v->n, '"', '\\', 1);
-          sqlite3_str_appendchar(p, 1, '"');
-          break;
-        default:
-          sqlite3_str_appendall(p, "null");
-          break;
-      }
-    }
-    sqlite3_str_appendchar(p, 1, ']');
-  }
-  sqlite3_str_appendchar(p, 1, ']');
-  if( sqlite3_str_errcode(p) ){
-    sqlite3_free(sqlite3_str_finish(p));
-    return 0;
-  }
-  return sqlite3_str_finish(p);
 }
 
 /* May this table's batches bind their rows as JSON for JSON_TABLE? The
@@ -1149,6 +793,19 @@ static int jsonRowsOk(Write *w, int *pRc){
   return pW->eJson==1;
 }
 
+/* sr_t."k1" = sr_v.k0 AND sr_t."k2" = sr_v.k1: the key joined to the
+** batch's rows */
+static void appendKeyJoin(Write *w, sqlite3_str *p){
+  RemoteVtab *pTab = w->pTab;
+  int k;
+  for(k=0; k<pTab->nPk; k++){
+    if( k ) sqlite3_str_appendall(p, " AND ");
+    sqlite3_str_appendall(p, "sr_t.");
+    appendCol(w, p, pTab->aiPk[k]);
+    sqlite3_str_appendf(p, " = sr_v.k%d", k);
+  }
+}
+
 /* 1 if every key column is an integer (a join on it needs no collation) */
 static int integerKey(RemoteVtab *pTab){
   int k;
@@ -1156,6 +813,102 @@ static int integerKey(RemoteVtab *pTab){
     if( pTab->aKind[pTab->aiPk[k]]!=K_INT ) return 0;
   }
   return pTab->nPk>0;
+}
+
+/*
+**   UPDATE `items` AS sr_t JOIN JSON_TABLE(?, '$[*]' COLUMNS(
+**     c0 LONGTEXT PATH '$[0]', k0 BIGINT PATH '$[1]')) AS sr_v
+**     ON sr_t.`id` = sr_v.k0 SET sr_t.`name` = sr_v.c0
+** (every row of the batch in one JSON parameter, where the server has
+** JSON_TABLE): the batch statement of update shape pS, nSet columns set
+*/
+static int updateJsonTable(Write *w, WriteShape *pS, int nSet){
+  RemoteVtab *pTab = w->pTab;
+  int i, rc = SQLITE_OK;
+  int bOk = 1;
+  for(i=0; i<nSet; i++) if( pTab->aKind[pS->aiParam[i]]==K_BLOB ) bOk = 0;
+  if( bOk && jsonRowsOk(w, &rc) ){
+    sqlite3_str *p = sqlite3_str_new(0);
+    sqlite3_str_appendall(p, "UPDATE ");
+    vtabAppendTarget(p, pTab, w->pSc, w->pD);
+    sqlite3_str_appendall(p, " AS sr_t JOIN JSON_TABLE(?, '$[*]' COLUMNS(");
+    for(i=0; i<pS->nParam; i++){
+      int iCol = pS->aiParam[i]>=0 ? pS->aiParam[i] : pTab->aiPk[-1-pS->aiParam[i]];
+      const char *zType;
+      switch( pTab->aKind[iCol] ){
+        case K_INT: case K_BOOL: zType = "BIGINT"; break;
+        case K_REAL8: case K_REAL4: zType = "DOUBLE"; break;
+        case K_NUMERIC: zType = "DECIMAL(65,30)"; break;
+        default: zType = "LONGTEXT"; break;
+      }
+      if( pS->aiParam[i]>=0 ){
+        sqlite3_str_appendf(p, "%sc%d %s PATH '$[%d]'", i ? ", " : "", i, zType, i);
+      }else{
+        sqlite3_str_appendf(p, "%sk%d %s PATH '$[%d]'", i ? ", " : "",
+                            -1-pS->aiParam[i], zType, i);
+      }
+    }
+    sqlite3_str_appendall(p, ")) AS sr_v ON ");
+    appendKeyJoin(w, p);
+    sqlite3_str_appendall(p, " SET ");
+    for(i=0; i<nSet; i++){
+      if( i ) sqlite3_str_appendall(p, ", ");
+      sqlite3_str_appendall(p, "sr_t.");
+      appendCol(w, p, pS->aiParam[i]);
+      sqlite3_str_appendf(p, " = sr_v.c%d", i);
+    }
+    rc = shapeEncoded(pS, p, 1);
+    if( rc ) return rc;
+    pS->sql.xEncode = vtabJsonRows;
+    pS->sql.zPrefix = 0;
+    pS->sql.bMany = 0;
+  }
+  return rc;
+}
+
+/*
+**   UPDATE "public"."items" AS sr_t SET "name" = sr_v.c0
+**     FROM unnest($1::text[], $2::integer[]) AS sr_v(c0, k0)
+**     WHERE sr_t."id" = sr_v.k0
+** (each column's values of the batch as one array): the batch statement
+** of update shape pS, nSet columns set, when every column can go so
+*/
+static int updateUnnest(Write *w, WriteShape *pS, int nSet){
+  RemoteVtab *pTab = w->pTab;
+  int i, k, rc;
+  sqlite3_str *p = sqlite3_str_new(0);
+  int bOk = 1;
+  for(i=0; i<pS->nParam; i++){
+    int iCol = pS->aiParam[i]>=0 ? pS->aiParam[i] : pTab->aiPk[-1-pS->aiParam[i]];
+    if( !arrayParamOk(w, iCol) ) bOk = 0;
+  }
+  if( bOk ){
+    sqlite3_str_appendall(p, "UPDATE ");
+    vtabAppendTarget(p, pTab, w->pSc, w->pD);
+    sqlite3_str_appendall(p, " AS sr_t SET ");
+    for(i=0; i<nSet; i++){
+      if( i ) sqlite3_str_appendall(p, ", ");
+      appendCol(w, p, pS->aiParam[i]);
+      sqlite3_str_appendf(p, " = sr_v.c%d", i);
+    }
+    sqlite3_str_appendall(p, " FROM unnest(");
+    for(i=0; i<pS->nParam; i++){
+      int iCol = pS->aiParam[i]>=0 ? pS->aiParam[i] : pTab->aiPk[-1-pS->aiParam[i]];
+      sqlite3_str_appendf(p, "%s$%d::%s[]", i ? ", " : "", i+1, w->pW->azCast[iCol]);
+    }
+    sqlite3_str_appendall(p, ") AS sr_v(");
+    for(i=0; i<nSet; i++) sqlite3_str_appendf(p, "c%d, ", i);
+    for(k=0; k<pTab->nPk; k++) sqlite3_str_appendf(p, "%sk%d", k ? ", " : "", k);
+    sqlite3_str_appendall(p, ") WHERE ");
+    appendKeyJoin(w, p);
+    rc = shapeEncoded(pS, p, pS->nParam);
+    if( rc ) return rc;
+    pS->sql.zPrefix = 0;      /* the arrays serve several rows */
+    pS->sql.bMany = 0;
+  }else{
+    sqlite3_free(sqlite3_str_finish(p));
+  }
+  return SQLITE_OK;
 }
 
 /*
@@ -1237,12 +990,7 @@ static int shapeUpdate(Write *w, WriteShape *pS){
   pS->nParam = nSet + pTab->nPk;
   if( eBatch==BATCH_UPDATE_JOIN ){
     sqlite3_str_appendall(pSuffix, ") AS sr_v ON ");
-    for(k=0; k<pTab->nPk; k++){
-      if( k ) sqlite3_str_appendall(pSuffix, " AND ");
-      sqlite3_str_appendall(pSuffix, "sr_t.");
-      appendCol(w, pSuffix, pTab->aiPk[k]);
-      sqlite3_str_appendf(pSuffix, " = sr_v.k%d", k);
-    }
+    appendKeyJoin(w, pSuffix);
     sqlite3_str_appendall(pSuffix, " SET ");
     sqlite3_str_appendall(pSuffix, sqlite3_str_value(pSet) ? sqlite3_str_value(pSet) : "");
   }else{
@@ -1253,12 +1001,7 @@ static int shapeUpdate(Write *w, WriteShape *pS){
     for(i=0; i<nSet; i++) sqlite3_str_appendf(pSuffix, "c%d, ", i);
     for(k=0; k<pTab->nPk; k++) sqlite3_str_appendf(pSuffix, "%sk%d", k ? ", " : "", k);
     sqlite3_str_appendall(pSuffix, ") WHERE ");
-    for(k=0; k<pTab->nPk; k++){
-      if( k ) sqlite3_str_appendall(pSuffix, " AND ");
-      sqlite3_str_appendall(pSuffix, "sr_t.");
-      appendCol(w, pSuffix, pTab->aiPk[k]);
-      sqlite3_str_appendf(pSuffix, " = sr_v.k%d", k);
-    }
+    appendKeyJoin(w, pSuffix);
   }
   sqlite3_free(sqlite3_str_finish(pSet));
   rc = shapeFinish(pS, pPrefix, pRow1, pRow,
@@ -1276,97 +1019,12 @@ static int shapeUpdate(Write *w, WriteShape *pS){
   if( rc ) return rc;
   shapeSql(w, pS, eBatch!=BATCH_UPDATE_NONE);
   if( integerKey(pTab) && eBatch==BATCH_UPDATE_JOIN ){
-    /*   UPDATE `items` AS sr_t JOIN JSON_TABLE(?, '$[*]' COLUMNS(
-    **     c0 LONGTEXT PATH '$[0]', k0 BIGINT PATH '$[1]')) AS sr_v
-    **     ON sr_t.`id` = sr_v.k0 SET sr_t.`name` = sr_v.c0
-    ** (every row of the batch in one JSON parameter) */
-    int bOk = 1;
-    for(i=0; i<nSet; i++) if( pTab->aKind[pS->aiParam[i]]==K_BLOB ) bOk = 0;
-    if( bOk && jsonRowsOk(w, &rc) ){
-      sqlite3_str *p = sqlite3_str_new(0);
-      sqlite3_str_appendall(p, "UPDATE ");
-      vtabAppendTarget(p, pTab, w->pSc, w->pD);
-      sqlite3_str_appendall(p, " AS sr_t JOIN JSON_TABLE(?, '$[*]' COLUMNS(");
-      for(i=0; i<pS->nParam; i++){
-        int iCol = pS->aiParam[i]>=0 ? pS->aiParam[i] : pTab->aiPk[-1-pS->aiParam[i]];
-        const char *zType;
-        switch( pTab->aKind[iCol] ){
-          case K_INT: case K_BOOL: zType = "BIGINT"; break;
-          case K_REAL8: case K_REAL4: zType = "DOUBLE"; break;
-          case K_NUMERIC: zType = "DECIMAL(65,30)"; break;
-          default: zType = "LONGTEXT"; break;
-        }
-        if( pS->aiParam[i]>=0 ){
-          sqlite3_str_appendf(p, "%sc%d %s PATH '$[%d]'", i ? ", " : "", i, zType, i);
-        }else{
-          sqlite3_str_appendf(p, "%sk%d %s PATH '$[%d]'", i ? ", " : "",
-                              -1-pS->aiParam[i], zType, i);
-        }
-      }
-      sqlite3_str_appendall(p, ")) AS sr_v ON ");
-      for(k=0; k<pTab->nPk; k++){
-        if( k ) sqlite3_str_appendall(p, " AND ");
-        sqlite3_str_appendall(p, "sr_t.");
-        appendCol(w, p, pTab->aiPk[k]);
-        sqlite3_str_appendf(p, " = sr_v.k%d", k);
-      }
-      sqlite3_str_appendall(p, " SET ");
-      for(i=0; i<nSet; i++){
-        if( i ) sqlite3_str_appendall(p, ", ");
-        sqlite3_str_appendall(p, "sr_t.");
-        appendCol(w, p, pS->aiParam[i]);
-        sqlite3_str_appendf(p, " = sr_v.c%d", i);
-      }
-      rc = shapeEncoded(pS, p, 1);
-      if( rc ) return rc;
-      pS->sql.xEncode = jsonRows;
-      pS->sql.zPrefix = 0;
-      pS->sql.bMany = 0;
-    }
+    rc = updateJsonTable(w, pS, nSet);
     if( rc ) return rc;
   }
   if( integerKey(pTab) && w->pR->bArrayParams ){
-    /*   UPDATE "public"."items" AS sr_t SET "name" = sr_v.c0
-    **     FROM unnest($1::text[], $2::integer[]) AS sr_v(c0, k0)
-    **     WHERE sr_t."id" = sr_v.k0
-    ** (each column's values of the batch as one array) */
-    sqlite3_str *p = sqlite3_str_new(0);
-    int bOk = 1;
-    for(i=0; i<pS->nParam; i++){
-      int iCol = pS->aiParam[i]>=0 ? pS->aiParam[i] : pTab->aiPk[-1-pS->aiParam[i]];
-      if( !arrayParamOk(w, iCol) ) bOk = 0;
-    }
-    if( bOk ){
-      sqlite3_str_appendall(p, "UPDATE ");
-      vtabAppendTarget(p, pTab, w->pSc, w->pD);
-      sqlite3_str_appendall(p, " AS sr_t SET ");
-      for(i=0; i<nSet; i++){
-        if( i ) sqlite3_str_appendall(p, ", ");
-        appendCol(w, p, pS->aiParam[i]);
-        sqlite3_str_appendf(p, " = sr_v.c%d", i);
-      }
-      sqlite3_str_appendall(p, " FROM unnest(");
-      for(i=0; i<pS->nParam; i++){
-        int iCol = pS->aiParam[i]>=0 ? pS->aiParam[i] : pTab->aiPk[-1-pS->aiParam[i]];
-        sqlite3_str_appendf(p, "%s$%d::%s[]", i ? ", " : "", i+1, w->pW->azCast[iCol]);
-      }
-      sqlite3_str_appendall(p, ") AS sr_v(");
-      for(i=0; i<nSet; i++) sqlite3_str_appendf(p, "c%d, ", i);
-      for(k=0; k<pTab->nPk; k++) sqlite3_str_appendf(p, "%sk%d", k ? ", " : "", k);
-      sqlite3_str_appendall(p, ") WHERE ");
-      for(k=0; k<pTab->nPk; k++){
-        if( k ) sqlite3_str_appendall(p, " AND ");
-        sqlite3_str_appendall(p, "sr_t.");
-        appendCol(w, p, pTab->aiPk[k]);
-        sqlite3_str_appendf(p, " = sr_v.k%d", k);
-      }
-      rc = shapeEncoded(pS, p, pS->nParam);
-      if( rc ) return rc;
-      pS->sql.zPrefix = 0;      /* the arrays serve several rows */
-      pS->sql.bMany = 0;
-    }else{
-      sqlite3_free(sqlite3_str_finish(p));
-    }
+    rc = updateUnnest(w, pS, nSet);
+    if( rc ) return rc;
   }
   return SQLITE_OK;
 }
