@@ -555,6 +555,81 @@ static int staticUnshare(RemotePool *p, PoolConn *pc){
   return 1;
 }
 
+/*
+** SingletonThreadPool checkout (lock held): this thread's slot, or a new
+** one. OUT: *ppPc, *pbNew (a new slot), *pbReentrant (this thread's own
+** checkout again: SQLAlchemy's _checkout_existing, no event, no
+** pre-ping), *pbPrepare (the slot needs slotPrepare), *ppDrop (idle
+** slots of other threads the cleanup unlinked: the caller closes them
+** outside the lock). SQLITE_OK or SQLITE_NOMEM.
+*/
+static int singletonGet(RemotePool *p, PoolConn **ppPc, int *pbNew,
+                        int *pbReentrant, int *pbPrepare, PoolConn **ppDrop){
+  RemoteEngineOpts *o = &p->pEngine->opts;
+  unsigned long iThread = (unsigned long)pthread_self();
+  PoolConn *pc = findThreadSlot(p, iThread);
+  if( pc && pc->eState==PC_CHECKED_OUT ){
+    /* only a connection invalidated meanwhile is replaced */
+    pc->nShare++;
+    *pbReentrant = 1;
+    *pbPrepare = pc->pConn==0;
+    *ppPc = pc;
+    return SQLITE_OK;
+  }
+  if( pc ){
+    idleRemove(p, pc);
+    pc->eState = PC_CHECKED_OUT;
+  }else{
+    pc = slotNew(p);
+    if( pc==0 ) return SQLITE_NOMEM;
+    pc->iThread = iThread;
+    *pbNew = 1;
+    /* SingletonThreadPool._cleanup: at most pool_size thread slots; only
+    ** idle slots of other threads are closed (one in use is left alone,
+    ** unlike SQLAlchemy) */
+    while( o->nPoolSize>0 && p->nAll-p->nDetached>o->nPoolSize && p->pIdleFirst ){
+      PoolConn *pOld = p->pIdleFirst;
+      idleRemove(p, pOld);
+      pOld->eState = PC_CHECKED_OUT;
+      slotUnlink(p, pOld);
+      pOld->pIdleNext = *ppDrop;
+      *ppDrop = pOld;
+    }
+  }
+  pc->nShare = 1;
+  *ppPc = pc;
+  return SQLITE_OK;
+}
+
+/*
+** A checkout whose connect (or pre-ping, recycle) failed gives the slot
+** back (_checkin_failed): a new slot goes, a shared one loses a user.
+** Called with the lock held; returns with it released, the slot's pool
+** reference dropped.
+*/
+static void checkoutFailed(RemotePool *p, PoolConn *pc, int bNew, int bReentrant){
+  RemoteEngineOpts *o = &p->pEngine->opts;
+  int bGone = 0;
+  if( o->ePoolClass==POOL_ASSERTION ) p->nCheckedOutAssert = 0;
+  if( bNew && (o->ePoolClass==POOL_QUEUE || o->ePoolClass==POOL_NULL
+            || o->ePoolClass==POOL_SINGLETON) ){
+    if( o->ePoolClass==POOL_QUEUE ) p->nOverflow--;
+    slotUnlink(p, pc);
+    bGone = 1;
+  }else if( o->ePoolClass==POOL_STATIC ){
+    if( staticUnshare(p, pc) ) idlePush(p, pc);
+  }else if( o->ePoolClass==POOL_SINGLETON ){
+    if( --pc->nShare==0 ) idlePush(p, pc);
+  }else{
+    idlePush(p, pc);
+  }
+  poolWake(p);
+  pthread_mutex_unlock(&p->mu);
+  if( bGone ) slotFreeMem(pc);
+  else if( !bNew && !bReentrant ) poolEvent(p, "checkin", pc, 0);
+  remotePoolRelease(p);     /* the slot's reference, after the event */
+}
+
 int remotePoolCheckout(RemotePool *p, int bNoWait, PoolConn **ppPc,
                        char **pzErr, int *peErr){
   return remotePoolCheckoutFor(p, 0, bNoWait, ppPc, pzErr, peErr);
@@ -605,42 +680,9 @@ int remotePoolCheckoutFor(RemotePool *p, void *pUser, int bNoWait,
       if( pc==0 ){ rc = SQLITE_NOMEM; break; }
       p->nCheckedOutAssert = 1;
       break;
-    case POOL_SINGLETON: {
-      unsigned long iThread = (unsigned long)pthread_self();
-      pc = findThreadSlot(p, iThread);
-      if( pc && pc->eState==PC_CHECKED_OUT ){
-        /* Same thread again: the same checkout (SQLAlchemy's thread-local
-        ** fairy, _checkout_existing): no event, no pre-ping; only a
-        ** connection invalidated meanwhile is replaced */
-        pc->nShare++;
-        bReentrant = 1;
-        bPrepare = pc->pConn==0;
-        break;
-      }
-      if( pc ){
-        idleRemove(p, pc);
-        pc->eState = PC_CHECKED_OUT;
-      }else{
-        pc = slotNew(p);
-        if( pc==0 ){ rc = SQLITE_NOMEM; break; }
-        pc->iThread = iThread;
-        bNew = 1;
-        /* SingletonThreadPool._cleanup: at most pool_size thread slots;
-        ** only idle slots of other threads are closed (one in use is left
-        ** alone, unlike SQLAlchemy) */
-        while( o->nPoolSize>0 && p->nAll-p->nDetached>o->nPoolSize
-            && p->pIdleFirst ){
-          PoolConn *pOld = p->pIdleFirst;
-          idleRemove(p, pOld);
-          pOld->eState = PC_CHECKED_OUT;
-          slotUnlink(p, pOld);
-          pOld->pIdleNext = pDrop;
-          pDrop = pOld;
-        }
-      }
-      pc->nShare = 1;
+    case POOL_SINGLETON:
+      rc = singletonGet(p, &pc, &bNew, &bReentrant, &bPrepare, &pDrop);
       break;
-    }
   }
   if( rc!=SQLITE_OK ){
     pthread_mutex_unlock(&p->mu);
@@ -686,26 +728,7 @@ int remotePoolCheckoutFor(RemotePool *p, void *pUser, int bNoWait,
     if( o->ePoolClass==POOL_STATIC ) poolWake(p);
   }
   if( rc!=SQLITE_OK ){
-    /* A failed connect gives the slot back (_checkin_failed) */
-    int bGone = 0;
-    if( o->ePoolClass==POOL_ASSERTION ) p->nCheckedOutAssert = 0;
-    if( bNew && (o->ePoolClass==POOL_QUEUE || o->ePoolClass==POOL_NULL
-              || o->ePoolClass==POOL_SINGLETON) ){
-      if( o->ePoolClass==POOL_QUEUE ) p->nOverflow--;
-      slotUnlink(p, pc);
-      bGone = 1;
-    }else if( o->ePoolClass==POOL_STATIC ){
-      if( staticUnshare(p, pc) ) idlePush(p, pc);
-    }else if( o->ePoolClass==POOL_SINGLETON ){
-      if( --pc->nShare==0 ) idlePush(p, pc);
-    }else{
-      idlePush(p, pc);
-    }
-    poolWake(p);
-    pthread_mutex_unlock(&p->mu);
-    if( bGone ) slotFreeMem(pc);
-    else if( !bNew && !bReentrant ) poolEvent(p, "checkin", pc, 0);
-    remotePoolRelease(p);     /* the slot's reference, after the event */
+    checkoutFailed(p, pc, bNew, bReentrant);   /* unlocks */
     return rc;
   }
   if( !bReentrant ){
