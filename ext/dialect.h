@@ -388,6 +388,42 @@ void remoteConnClearError(RemoteConn*);
 void remoteConnSetError(RemoteConn*, int eErr, const char *zCode,
                         const char *zFmt, ...);
 
+/*
+** The prepared statements a dialect keeps per connection (stmtcache.c),
+** most recently used first. A dialect's entry starts with a RemoteStmt,
+** keyed by zSql and aKey[0..nKey) (bytes the dialect adds, e.g. the
+** parameter types), both owned by the entry (remoteStmtKey sets them).
+** xDrop(pCtx, e) closes and frees an entry the cache lets go.
+*/
+typedef struct RemoteStmt RemoteStmt;
+struct RemoteStmt {
+  RemoteStmt *pNewer, *pOlder;  /* the LRU list */
+  unsigned int h;               /* hash of the key */
+  const char *zSql;
+  int nSql;
+  const void *aKey;
+  int nKey;
+};
+typedef struct RemoteStmtCache RemoteStmtCache;
+struct RemoteStmtCache {
+  RemoteStmt *pNewest, *pOldest;
+  int nStmt;
+  void (*xDrop)(void *pCtx, RemoteStmt*);
+  void *pCtx;
+};
+/* The entry of this key, made the most recently used; NULL if none */
+RemoteStmt *remoteStmtFind(RemoteStmtCache*, const char *zSql,
+                           const void *aKey, int nKey);
+/* Set e's key (the texts stay the caller's, inside e's allocation) */
+void remoteStmtKey(RemoteStmt *e, const char *zSql, const void *aKey, int nKey);
+/* Add e as the most recently used entry */
+void remoteStmtAdd(RemoteStmtCache*, RemoteStmt *e);
+/* Let e go (xDrop); let the least recently used go until at most nKeep
+** are left, never pKeep; let every one go */
+void remoteStmtDrop(RemoteStmtCache*, RemoteStmt *e);
+void remoteStmtTrim(RemoteStmtCache*, int nKeep, RemoteStmt *pKeep);
+void remoteStmtClear(RemoteStmtCache*);
+
 /* Free a RemoteTableInfo and everything in it. NULL is a no-op. */
 void remoteTableInfoFree(RemoteTableInfo*);
 

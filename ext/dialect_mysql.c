@@ -72,16 +72,15 @@ static const char *const azMyDeclType[] = {
 #define MY_TIME_SLOT  (MY_TIME_TEXT + 96)
 
 typedef struct MyStmt MyStmt;
+static void myStmtDropped(void *pCtx, RemoteStmt *pEntry);
 typedef struct MyConn MyConn;
 typedef struct MyCursor MyCursor;
 
 /* A cached prepared statement, keyed by its SQL text */
 struct MyStmt {
+  RemoteStmt base;            /* the cache entry (stmtcache.c): first; its
+                              ** key is the SQL text just past this struct */
   MYSQL_STMT *pStmt;
-  unsigned int h;             /* hash of zSql */
-  int nSql;
-  char *zSql;                 /* points just past this struct */
-  MyStmt *pNewer, *pOlder;    /* LRU list of the connection */
   struct MyCursor *pIdle;     /* a finalized cursor of pStmt whose buffers
                               ** are still bound to its results (myCursorFits) */
 };
@@ -101,8 +100,7 @@ struct MyConn {
   int nSysOffset;             /* the system zone's offset at connect */
   int bSetStatement;          /* MariaDB 10.1.2+: SET STATEMENT ... FOR */
   const char *zIsoVar;        /* "tx_isolation" or "transaction_isolation" */
-  MyStmt *pNewest, *pOldest;  /* statement cache, most recently used first */
-  int nStmt;                  /* entries in the statement cache */
+  RemoteStmtCache cache;      /* prepared statements (stmtcache.c) */
   struct MyCursor *pSpare;    /* a finalized cursor's block, for the next */
   RemoteUrl *pUrl;            /* copy of the URL, for KILL QUERY's connection */
   int bLost;                  /* a wait failed (io_timeout, unanswered
@@ -713,6 +711,77 @@ static int myCancelRequest(RemoteConn *pConn){
 }
 
 /*
+** A new client handle for pUrl, not connected yet: the URL's options
+** (socket, character set, TLS), the connection's own (no reconnect, no
+** LOAD DATA LOCAL, truncation reported, non-blocking) and, with
+** io_timeout, the library's timeouts. OUT: *pDb (mysql_close it, also on
+** failure), the socket, character set and TLS mode the URL gives.
+*/
+static int myNewHandle(const RemoteUrl *pUrl, const RemoteConnectOpts *pOpts,
+                       MYSQL **pDb, const char **pzSocket, const char **pzCharset,
+                       int *peSsl, char **pzErr){
+  my_bool bFalse = 0, bTrue = 1;
+  unsigned int bNoLocal = 0;
+  MYSQL *db;
+  int rc;
+  *pDb = db = mysql_init(0);
+  if( db==0 ){
+    *pzErr = sqlite3_mprintf("out of memory");
+    return SQLITE_ERROR;
+  }
+  rc = myApplyOptions(db, pUrl, pzSocket, pzCharset, peSsl, pzErr);
+  if( rc==SQLITE_OK ){
+    if( mysql_optionsv(db, MYSQL_SET_CHARSET_NAME, *pzCharset)
+     || mysql_optionsv(db, MYSQL_OPT_RECONNECT, &bFalse)
+     || mysql_optionsv(db, MYSQL_OPT_LOCAL_INFILE, &bNoLocal)
+     || mysql_optionsv(db, MYSQL_REPORT_DATA_TRUNCATION, &bTrue)
+     || mysql_optionsv(db, MYSQL_OPT_NONBLOCK, 0) ){
+      *pzErr = sqlite3_mprintf("cannot set the connection options");
+      rc = SQLITE_ERROR;
+    }
+  }
+  if( rc==SQLITE_OK && pOpts->rIoTimeout>0 ){
+    /* the library's own timeouts too (whole seconds, rounded up), unless
+    ** the URL sets them: they bound any wait this dialect does not make */
+    static const struct { const char *zKey; enum mysql_option e; } aT[] = {
+      { "connect_timeout", MYSQL_OPT_CONNECT_TIMEOUT },
+      { "read_timeout", MYSQL_OPT_READ_TIMEOUT },
+      { "write_timeout", MYSQL_OPT_WRITE_TIMEOUT },
+    };
+    unsigned int nSec = (unsigned int)ceil(pOpts->rIoTimeout);
+    int i;
+    for(i=0; i<3; i++){
+      if( remoteUrlQuery(pUrl, aT[i].zKey)==0 ) mysql_optionsv(db, aT[i].e, &nSec);
+    }
+  }
+  return rc;
+}
+
+/*
+** The SQL a new connection runs first (sqlite3_malloc'd, NULL on OOM):
+** its character set and statement_timeout (the server's own, for every
+** statement; MySQL: in milliseconds, and for SELECT only), then the
+** session's time zone as the user left it, the server's zone and the
+** session's offset from UTC now (myTzSet reads them).
+*/
+static char *mySessionSql(MYSQL *db, const RemoteConnectOpts *pOpts,
+                          const char *zCharset){
+  char zTimeout[64];
+  zTimeout[0] = 0;
+  if( pOpts->rStmtTimeout>0 && mariadb_connection(db) ){
+    snprintf(zTimeout, sizeof(zTimeout), ", max_statement_time=%.6f",
+             pOpts->rStmtTimeout);
+  }else if( pOpts->rStmtTimeout>0 ){
+    snprintf(zTimeout, sizeof(zTimeout), ", max_execution_time=%lld",
+             (sqlite3_int64)ceil(pOpts->rStmtTimeout*1000.0));
+  }
+  return sqlite3_mprintf("SET NAMES %s%s; SELECT @@session.time_zone, "
+                         "@@system_time_zone, "
+                         "TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), NOW())",
+                         zCharset, zTimeout);
+}
+
+/*
 ** Open a connection for pUrl: user, password, database, host (or unix
 ** socket) and port from the URL, options from its query keys, found rows
 ** (so "rows affected" counts matched rows, as PostgreSQL does), several
@@ -740,8 +809,6 @@ static int myConnectOpts(const RemoteUrl *pUrl, const RemoteConnectOpts *pOpts,
   int eSsl = MY_SSL_DEFAULT;
   int eErr = REMOTE_ERR_OTHER;
   int rc = SQLITE_OK;
-  my_bool bFalse = 0, bTrue = 1;
-  unsigned int bNoLocal = 0;
   unsigned long iVersion;
   RemoteConn w;               /* io_timeout for the waits of the connect */
   int bLost = 0;
@@ -756,37 +823,7 @@ static int myConnectOpts(const RemoteUrl *pUrl, const RemoteConnectOpts *pOpts,
     rc = SQLITE_ERROR;
     goto connect_error;
   }
-  db = mysql_init(0);
-  if( db==0 ){
-    *pzErr = sqlite3_mprintf("out of memory");
-    rc = SQLITE_ERROR;
-    goto connect_error;
-  }
-  rc = myApplyOptions(db, pUrl, &zSocket, &zCharset, &eSsl, pzErr);
-  if( rc==SQLITE_OK ){
-    if( mysql_optionsv(db, MYSQL_SET_CHARSET_NAME, zCharset)
-     || mysql_optionsv(db, MYSQL_OPT_RECONNECT, &bFalse)
-     || mysql_optionsv(db, MYSQL_OPT_LOCAL_INFILE, &bNoLocal)
-     || mysql_optionsv(db, MYSQL_REPORT_DATA_TRUNCATION, &bTrue)
-     || mysql_optionsv(db, MYSQL_OPT_NONBLOCK, 0) ){
-      *pzErr = sqlite3_mprintf("cannot set the connection options");
-      rc = SQLITE_ERROR;
-    }
-  }
-  if( rc==SQLITE_OK && pOpts->rIoTimeout>0 ){
-    /* the library's own timeouts too (whole seconds, rounded up), unless
-    ** the URL sets them: they bound any wait this dialect does not make */
-    static const struct { const char *zKey; enum mysql_option e; } aT[] = {
-      { "connect_timeout", MYSQL_OPT_CONNECT_TIMEOUT },
-      { "read_timeout", MYSQL_OPT_READ_TIMEOUT },
-      { "write_timeout", MYSQL_OPT_WRITE_TIMEOUT },
-    };
-    unsigned int nSec = (unsigned int)ceil(pOpts->rIoTimeout);
-    int i;
-    for(i=0; i<3; i++){
-      if( remoteUrlQuery(pUrl, aT[i].zKey)==0 ) mysql_optionsv(db, aT[i].e, &nSec);
-    }
-  }
+  rc = myNewHandle(pUrl, pOpts, &db, &zSocket, &zCharset, &eSsl, pzErr);
   if( rc!=SQLITE_OK ) goto connect_error;
 
   if( myRealConnect(db, pUrl, zSocket,
@@ -812,23 +849,7 @@ static int myConnectOpts(const RemoteUrl *pUrl, const RemoteConnectOpts *pOpts,
     rc = SQLITE_ERROR;
     goto connect_error;
   }
-  {
-    /* statement_timeout: the server's own, for every statement (MySQL: in
-    ** milliseconds, and for SELECT only) */
-    char zTimeout[64];
-    zTimeout[0] = 0;
-    if( pOpts->rStmtTimeout>0 && mariadb_connection(db) ){
-      snprintf(zTimeout, sizeof(zTimeout), ", max_statement_time=%.6f",
-               pOpts->rStmtTimeout);
-    }else if( pOpts->rStmtTimeout>0 ){
-      snprintf(zTimeout, sizeof(zTimeout), ", max_execution_time=%lld",
-               (sqlite3_int64)ceil(pOpts->rStmtTimeout*1000.0));
-    }
-    zSql = sqlite3_mprintf("SET NAMES %s%s; SELECT @@session.time_zone, "
-                           "@@system_time_zone, "
-                           "TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), NOW())",
-                           zCharset, zTimeout);
-  }
+  zSql = mySessionSql(db, pOpts, zCharset);
   if( zSql==0 ){
     *pzErr = sqlite3_mprintf("out of memory");
     rc = SQLITE_ERROR;
@@ -861,6 +882,8 @@ static int myConnectOpts(const RemoteUrl *pUrl, const RemoteConnectOpts *pOpts,
   }
   memset(p, 0, sizeof(*p));
   p->base.pDialect = &remoteMysqlDialect;
+  p->cache.xDrop = myStmtDropped;
+  p->cache.pCtx = p;
   p->base.rIoTimeout = pOpts->rIoTimeout;   /* statement_timeout: the server's */
   p->pUrl = remoteUrlDup(pUrl);
   if( p->pUrl==0 ){
@@ -934,45 +957,21 @@ static int myConnect(const RemoteUrl *pUrl, RemoteConn **ppConn,
 ** The prepared statement cache
 */
 
-/* FNV-1a hash of n bytes */
-static unsigned int myHash(const char *z, int n){
-  unsigned int h = 2166136261u;
-  int i;
-  for(i=0; i<n; i++){
-    h ^= (unsigned char)z[i];
-    h *= 16777619u;
-  }
-  return h;
-}
-
-/* Unlink e from p's LRU list (e stays allocated). */
-static void myStmtUnlink(MyConn *p, MyStmt *e){
-  if( e->pNewer ) e->pNewer->pOlder = e->pOlder; else p->pNewest = e->pOlder;
-  if( e->pOlder ) e->pOlder->pNewer = e->pNewer; else p->pOldest = e->pNewer;
-  e->pNewer = e->pOlder = 0;
-  p->nStmt--;
-}
-
-/* Link e as p's most recently used entry. */
-static void myStmtLinkNewest(MyConn *p, MyStmt *e){
-  e->pNewer = 0;
-  e->pOlder = p->pNewest;
-  if( p->pNewest ) p->pNewest->pNewer = e; else p->pOldest = e;
-  p->pNewest = e;
-  p->nStmt++;
-}
-
-/* Remove e from the cache, close its statement and free it. */
-static void myStmtDrop(MyConn *p, MyStmt *e){
-  myStmtUnlink(p, e);
-  myStmtClose(p, e->pStmt);
+/* xDrop of the statement cache: close the statement, free the entry */
+static void myStmtDropped(void *pCtx, RemoteStmt *pEntry){
+  MyStmt *e = (MyStmt*)pEntry;
+  myStmtClose((MyConn*)pCtx, e->pStmt);
   sqlite3_free(e->pIdle);
   sqlite3_free(e);
 }
 
-/* Close cached statements until at most nKeep are left. */
-static void myStmtTrim(MyConn *p, int nKeep){
-  while( p->nStmt>nKeep && p->pOldest ) myStmtDrop(p, p->pOldest);
+/* xDrop that frees the entry and leaves its statement alone (a handle
+** inherited over fork() is never used again) */
+static void myStmtForgotten(void *pCtx, RemoteStmt *pEntry){
+  MyStmt *e = (MyStmt*)pEntry;
+  (void)pCtx;
+  sqlite3_free(e->pIdle);
+  sqlite3_free(e);
 }
 
 /*
@@ -986,29 +985,19 @@ static void myStmtTrim(MyConn *p, int nKeep){
 static int myStmtGet(MyConn *p, const char *zSql, int nParam, int bNoCache,
                      MYSQL_STMT **ppStmt, MyStmt **ppCached){
   int nSql = (int)strlen(zSql);
-  unsigned int h = 0;
   MYSQL_STMT *pStmt = 0;
   MyStmt *e = 0;
   int rc = SQLITE_OK;
 
   *ppStmt = 0;
   *ppCached = 0;
-  if( p->nStmt>p->base.nStmtCache ) myStmtTrim(p, p->base.nStmtCache);
-  if( bNoCache ){
-    /* prepared for itself (a server-side cursor's) */
-  }else if( p->base.nStmtCache>0 && (e = p->pNewest)!=0 && e->nSql==nSql
-   && memcmp(e->zSql, zSql, nSql)==0 ){
-    pStmt = e->pStmt;         /* the statement run last again: no hash */
-  }else if( p->base.nStmtCache>0 ){
-    h = myHash(zSql, nSql);
-    for(e=p->pNewest; e; e=e->pOlder){
-      if( e->h==h && e->nSql==nSql && memcmp(e->zSql, zSql, nSql)==0 ) break;
-    }
-    if( e ){
-      myStmtUnlink(p, e);
-      myStmtLinkNewest(p, e);
-      pStmt = e->pStmt;
-    }
+  if( p->cache.nStmt>p->base.nStmtCache ){
+    remoteStmtTrim(&p->cache, p->base.nStmtCache, 0);
+  }
+  if( p->base.nStmtCache>0 && !bNoCache ){
+    /* (bNoCache: prepared for itself, a server-side cursor's) */
+    e = (MyStmt*)remoteStmtFind(&p->cache, zSql, 0, 0);
+    if( e ) pStmt = e->pStmt;
   }
   if( pStmt==0 ){
     pStmt = mysql_stmt_init(p->db);
@@ -1024,14 +1013,13 @@ static int myStmtGet(MyConn *p, const char *zSql, int nParam, int bNoCache,
     if( p->base.nStmtCache>0 && !bNoCache ){
       e = sqlite3_malloc64(sizeof(MyStmt) + nSql + 1);
       if( e ){
+        char *zKey = (char*)&e[1];
         memset(e, 0, sizeof(*e));
         e->pStmt = pStmt;
-        e->h = h;
-        e->nSql = nSql;
-        e->zSql = (char*)&e[1];
-        memcpy(e->zSql, zSql, nSql+1);
-        myStmtLinkNewest(p, e);
-        myStmtTrim(p, p->base.nStmtCache);
+        memcpy(zKey, zSql, nSql+1);
+        remoteStmtKey(&e->base, zKey, 0, 0);
+        remoteStmtAdd(&p->cache, &e->base);
+        remoteStmtTrim(&p->cache, p->base.nStmtCache, &e->base);
       }
       /* Out of memory for the entry: the statement is simply not cached */
     }
@@ -1063,7 +1051,7 @@ static int myStmtFailed(MyConn *p, MyStmt *e){
   if( e && (p->base.eErr==REMOTE_ERR_DISCONNECT
             || strcmp(p->base.zCode, "1243")==0      /* unknown handler */
             || strcmp(p->base.zCode, "1615")==0) ){  /* must re-prepare */
-    myStmtDrop(p, e);
+    remoteStmtDrop(&p->cache, &e->base);
     return 1;
   }
   return 0;
@@ -1665,6 +1653,49 @@ static int myIsOneSelect(const char *z){
 }
 
 /*
+** myQuery of a statement without parameters as text (the text protocol
+** streams it): sent, the first result that has rows found, a cursor made
+** for it. OUT: *ppCur; on failure *ppRes (a result not yet a cursor's)
+** and *pbExecuted tell myQuery what to drain.
+*/
+static int myQueryText(MyConn *p, const char *zSql, MyCursor **ppCur,
+                       MYSQL_RES **ppRes, int *pbExecuted){
+  MYSQL *db = p->db;
+  MYSQL_RES *pRes = 0;
+  MyCursor *pCur;
+  if( myRealQuery(p, zSql, (unsigned long)strlen(zSql)) ){
+    myDbError(p);
+    return SQLITE_ERROR;
+  }
+  myTrackTz(p);
+  *pbExecuted = 1;
+  for(;;){
+    int r;
+    pRes = mysql_use_result(db);
+    if( pRes ) break;
+    if( mysql_field_count(db)!=0 ){
+      myDbError(p);
+      return SQLITE_ERROR;
+    }
+    r = myNextResult(p);
+    if( r<0 ) break;          /* no statement returned rows */
+    if( r>0 ){
+      myDbError(p);
+      return SQLITE_ERROR;
+    }
+  }
+  pCur = myCursorNew(p, pRes ? mysql_fetch_fields(pRes) : 0,
+                     pRes ? (int)mysql_num_fields(pRes) : 0, 0);
+  if( pCur==0 ){
+    *ppRes = pRes;
+    return myNoMem(p);
+  }
+  pCur->pRes = pRes;
+  *ppCur = pCur;
+  return SQLITE_OK;
+}
+
+/*
 ** Start streaming zSql. Without parameters: the text protocol with
 ** mysql_use_result; of several statements the first result set that has
 ** columns streams and the others are discarded. With parameters: a
@@ -1720,38 +1751,8 @@ static int myQuery(RemoteConn *pConn, const char *zSql, int nParam,
   }
   /* query= text (REMOTE_QUERY_SINGLE) is always prepared: one statement */
   if( nParam==0 && nCursor==0 && pStmt==0 && (mFlags & REMOTE_QUERY_SINGLE)==0 ){
-    if( myRealQuery(p, zSql, (unsigned long)strlen(zSql)) ){
-      myDbError(p);
-      rc = SQLITE_ERROR;
-      goto query_error;
-    }
-    myTrackTz(p);
-    bExecuted = 1;
-    for(;;){
-      int r;
-      pRes = mysql_use_result(db);
-      if( pRes ) break;
-      if( mysql_field_count(db)!=0 ){
-        myDbError(p);
-        rc = SQLITE_ERROR;
-        goto query_error;
-      }
-      r = myNextResult(p);
-      if( r<0 ) break;          /* no statement returned rows */
-      if( r>0 ){
-        myDbError(p);
-        rc = SQLITE_ERROR;
-        goto query_error;
-      }
-    }
-    pCur = myCursorNew(p, pRes ? mysql_fetch_fields(pRes) : 0,
-                       pRes ? (int)mysql_num_fields(pRes) : 0, 0);
-    if( pCur==0 ){
-      rc = myNoMem(p);
-      goto query_error;
-    }
-    pCur->pRes = pRes;
-    pRes = 0;
+    rc = myQueryText(p, zSql, &pCur, &pRes, &bExecuted);
+    if( rc ) goto query_error;
   }else{
     if( pStmt==0 ){
       rc = myStmtRunCursor(p, zSql, nParam, aParam, nCursor, &pStmt, &e, 0);
@@ -2457,13 +2458,13 @@ static void myClose(RemoteConn *pConn){
   p->base.xStop = 0;
   if( p->bLost && myMuteSocket(p->db)==0 ){
     if( p->base.pActive ) myFinalize(p->base.pActive);
-    myStmtTrim(p, 0);
+    remoteStmtClear(&p->cache);
     mysql_close(p->db);
     myConnFree(p);
     return;
   }
   if( p->base.pActive ) myFinalize(p->base.pActive);
-  myStmtTrim(p, 0);
+  remoteStmtClear(&p->cache);
   fdWatch = remoteSocketWatch((int)mysql_get_socket(p->db));
   mysql_close(p->db);
   remoteSocketAwaitClose(fdWatch, 1000);
@@ -2488,7 +2489,7 @@ static void myCloseNoTerminate(RemoteConn *pConn){
   fdNull = open("/dev/null", O_RDWR | O_CLOEXEC);
   if( fdNull>=0 && (fd<0 || dup2(fdNull, fd)>=0) ){
     if( p->base.pActive ) myFinalize(p->base.pActive);
-    myStmtTrim(p, 0);
+    remoteStmtClear(&p->cache);
     mysql_close(p->db);
   }else{
     /* Leak the handle (and its statements): never talk over the socket */
@@ -2498,11 +2499,8 @@ static void myCloseNoTerminate(RemoteConn *pConn){
       sqlite3_free(pCur);
       p->base.pActive = 0;
     }
-    while( p->pOldest ){
-      MyStmt *e = p->pOldest;
-      myStmtUnlink(p, e);
-      sqlite3_free(e);
-    }
+    p->cache.xDrop = myStmtForgotten;
+    remoteStmtClear(&p->cache);
   }
   if( fdNull>=0 ) close(fdNull);
   myConnFree(p);

@@ -176,15 +176,13 @@ struct PgUserType {
 };
 
 /*
-** A prepared statement in a connection's cache. The cache is a list in
-** least-recently-used order; the key is the SQL text plus the parameter
-** type OIDs. zSql and aType point into the same allocation.
+** A prepared statement in a connection's cache (stmtcache.c); the key is
+** the SQL text plus the parameter type OIDs. zSql and aType point into the
+** same allocation.
 */
 typedef struct PgStmt PgStmt;
 struct PgStmt {
-  PgStmt *pNext;          /* next less recently used */
-  PgStmt *pPrev;          /* next more recently used */
-  unsigned int h;         /* hash of the key */
+  RemoteStmt base;        /* the cache entry: first */
   unsigned int iName;     /* server-side name is "sr_<iName>" */
   char zName[16];         /* that name */
   int nParam;
@@ -200,9 +198,9 @@ typedef struct PgConn PgConn;
 struct PgConn {
   RemoteConn base;        /* Base class - must be first */
   PGconn *pg;
-  PgStmt *pMru;           /* most recently used cached statement */
-  PgStmt *pLru;           /* least recently used cached statement */
-  int nStmt;              /* statements in the cache */
+  RemoteStmtCache cache;  /* prepared statements (stmtcache.c) */
+  int bDropQuiet;         /* the cache lets statements go without a
+                          ** DEALLOCATE (the server has lost them) */
   unsigned int iNextName; /* numbers statements sr_1, sr_2, ... */
   unsigned int iNextCursor;  /* numbers shared cursors sr_c1, sr_c2, ... */
   int nDealloc;           /* evicted, not yet deallocated on the server */
@@ -784,33 +782,6 @@ static void pgBindFree(PgBind *pBind){
 ** ----------------------------------------------------------------------
 */
 
-static unsigned int pgStmtHash(const char *zSql, int nParam, const Oid *aType){
-  unsigned int h = 2166136261u;
-  const unsigned char *z = (const unsigned char*)zSql;
-  int i;
-  while( *z ){ h = (h ^ *z++) * 16777619u; }
-  for(i=0; i<nParam; i++){ h = (h ^ (unsigned int)aType[i]) * 16777619u; }
-  return h;
-}
-
-static void pgStmtUnlink(PgConn *p, PgStmt *pStmt){
-  if( pStmt->pPrev ) pStmt->pPrev->pNext = pStmt->pNext;
-  else p->pMru = pStmt->pNext;
-  if( pStmt->pNext ) pStmt->pNext->pPrev = pStmt->pPrev;
-  else p->pLru = pStmt->pPrev;
-  pStmt->pNext = pStmt->pPrev = 0;
-  p->nStmt--;
-}
-
-static void pgStmtLinkFirst(PgConn *p, PgStmt *pStmt){
-  pStmt->pPrev = 0;
-  pStmt->pNext = p->pMru;
-  if( p->pMru ) p->pMru->pPrev = pStmt;
-  p->pMru = pStmt;
-  if( p->pLru==0 ) p->pLru = pStmt;
-  p->nStmt++;
-}
-
 /*
 ** Deallocate sr_<iName> on the server: now when no transaction is open,
 ** else later (pgStmtFlush), since a failing DEALLOCATE would abort the
@@ -833,12 +804,21 @@ static void pgDeallocate(PgConn *p, unsigned int iName){
   }
 }
 
-/* Remove pStmt from the cache and free it; bDealloc: also on the server */
-static void pgStmtDrop(PgConn *p, PgStmt *pStmt, int bDealloc){
-  pgStmtUnlink(p, pStmt);
-  if( bDealloc ) pgDeallocate(p, pStmt->iName);
+/* xDrop of the statement cache: free the entry, DEALLOCATE it on the
+** server unless bDropQuiet */
+static void pgStmtDropped(void *pCtx, RemoteStmt *pEntry){
+  PgConn *p = (PgConn*)pCtx;
+  PgStmt *pStmt = (PgStmt*)pEntry;
+  if( !p->bDropQuiet ) pgDeallocate(p, pStmt->iName);
   sqlite3_free(pStmt->aSrvType);
   sqlite3_free(pStmt);
+}
+
+/* Remove pStmt from the cache and free it; bDealloc: also on the server */
+static void pgStmtDrop(PgConn *p, PgStmt *pStmt, int bDealloc){
+  p->bDropQuiet = !bDealloc;
+  remoteStmtDrop(&p->cache, &pStmt->base);
+  p->bDropQuiet = 0;
 }
 
 /*
@@ -850,9 +830,7 @@ static void pgStmtFlush(PgConn *p){
   while( p->nDealloc>0 ){
     pgDeallocate(p, p->aDealloc[--p->nDealloc]);
   }
-  while( p->nStmt>p->base.nStmtCache && p->pLru ){
-    pgStmtDrop(p, p->pLru, 1);
-  }
+  remoteStmtTrim(&p->cache, p->base.nStmtCache, 0);
 }
 
 /*
@@ -863,32 +841,14 @@ static void pgStmtFlush(PgConn *p){
 */
 static int pgStmtGet(PgConn *p, const char *zSql, const PgBind *pBind,
                      PgStmt **ppStmt){
-  unsigned int h;
-  PgStmt *pStmt = p->pMru;
+  PgStmt *pStmt;
   PGresult *pRes;
   size_t nSql;
   int rc;
-  /* the statement run last again (a lookup in a loop): no hash needed */
-  if( pStmt && pStmt->nParam==pBind->n
-   && memcmp(pStmt->aType, pBind->aType, pBind->n*sizeof(Oid))==0
-   && strcmp(pStmt->zSql, zSql)==0 ){
-    *ppStmt = pStmt;
-    return SQLITE_OK;
-  }
-  h = pgStmtHash(zSql, pBind->n, pBind->aType);
-  *ppStmt = 0;
-  for(pStmt=p->pMru; pStmt; pStmt=pStmt->pNext){
-    if( pStmt->h==h && pStmt->nParam==pBind->n
-     && memcmp(pStmt->aType, pBind->aType, pBind->n*sizeof(Oid))==0
-     && strcmp(pStmt->zSql, zSql)==0 ){
-      if( pStmt!=p->pMru ){
-        pgStmtUnlink(p, pStmt);
-        pgStmtLinkFirst(p, pStmt);
-      }
-      *ppStmt = pStmt;
-      return SQLITE_OK;
-    }
-  }
+  pStmt = (PgStmt*)remoteStmtFind(&p->cache, zSql, pBind->aType,
+                                  pBind->n*(int)sizeof(Oid));
+  *ppStmt = pStmt;
+  if( pStmt ) return SQLITE_OK;
   nSql = strlen(zSql);
   pStmt = sqlite3_malloc64(sizeof(PgStmt) + pBind->n*sizeof(Oid) + nSql + 1);
   if( pStmt==0 ){
@@ -896,13 +856,13 @@ static int pgStmtGet(PgConn *p, const char *zSql, const PgBind *pBind,
     return SQLITE_ERROR;
   }
   memset(pStmt, 0, sizeof(PgStmt));
-  pStmt->h = h;
   pStmt->iName = ++p->iNextName;
   pStmt->nParam = pBind->n;
   pStmt->aType = (Oid*)&pStmt[1];
   memcpy(pStmt->aType, pBind->aType, pBind->n*sizeof(Oid));
   pStmt->zSql = (char*)&pStmt->aType[pBind->n];
   memcpy(pStmt->zSql, zSql, nSql+1);
+  remoteStmtKey(&pStmt->base, pStmt->zSql, pStmt->aType, pBind->n*(int)sizeof(Oid));
   snprintf(pStmt->zName, sizeof(pStmt->zName), "sr_%u", pStmt->iName);
   pRes = pgExecWait(p, pStmt->zName, zSql, pBind->n, pBind->aType, 0);
   rc = pRes ? pgCheck(p, pRes) : SQLITE_ERROR;
@@ -912,10 +872,8 @@ static int pgStmtGet(PgConn *p, const char *zSql, const PgBind *pBind,
     sqlite3_free(pStmt);
     return rc;
   }
-  pgStmtLinkFirst(p, pStmt);
-  while( p->nStmt>p->base.nStmtCache && p->pLru!=pStmt ){
-    pgStmtDrop(p, p->pLru, 1);
-  }
+  remoteStmtAdd(&p->cache, &pStmt->base);
+  remoteStmtTrim(&p->cache, p->base.nStmtCache, &pStmt->base);
   *ppStmt = pStmt;
   return SQLITE_OK;
 }
@@ -930,13 +888,10 @@ static int pgStmtIsStale(const PGresult *pRes){
       && strstr(zMsg, "cached plan must not change result type")!=0;
 }
 
+/* Free every cached statement, without a word to the server */
 static void pgStmtFreeAll(PgConn *p){
-  while( p->pMru ){
-    PgStmt *pStmt = p->pMru;
-    pgStmtUnlink(p, pStmt);
-    sqlite3_free(pStmt->aSrvType);
-    sqlite3_free(pStmt);
-  }
+  p->bDropQuiet = 1;
+  remoteStmtClear(&p->cache);
   sqlite3_free(p->aDealloc);
   p->aDealloc = 0;
   p->nDealloc = p->nDeallocAlloc = 0;
@@ -1208,7 +1163,7 @@ static int pgRun(PgConn *p, const char *zSql, int nParam,
   remoteWaitStart(&p->base);
   rc = pgBindInit(p, &bind, nParam, aParam);
   if( rc!=SQLITE_OK ) return SQLITE_ERROR;
-  if( p->nDealloc>0 || p->nStmt>p->base.nStmtCache ) pgStmtFlush(p);
+  if( p->nDealloc>0 || p->cache.nStmt>p->base.nStmtCache ) pgStmtFlush(p);
   for(;;){
     int bSent;
     pStmt = 0;
@@ -1547,6 +1502,8 @@ static int pgConnectOpts(const RemoteUrl *pUrl, const RemoteConnectOpts *pOpts,
   p = sqlite3_malloc(sizeof(PgConn));
   if( p==0 ) goto connect_nomem;
   memset(p, 0, sizeof(PgConn));
+  p->cache.xDrop = pgStmtDropped;
+  p->cache.pCtx = p;
   p->base.pDialect = pgDialect();
   p->base.rIoTimeout = pOpts->rIoTimeout;
   p->base.rStmtTimeout = pOpts->rStmtTimeout;
@@ -1736,7 +1693,7 @@ static int pgExecBatch(RemoteConn *pConn, const char *zSql, int nParam,
   if( (p->base.mFlags & REMOTE_QUERY_UTC) && !pgSessionUtc(p) ){
     return SQLITE_NOTFOUND;
   }
-  if( p->nDealloc>0 || p->nStmt>p->base.nStmtCache ) pgStmtFlush(p);
+  if( p->nDealloc>0 || p->cache.nStmt>p->base.nStmtCache ) pgStmtFlush(p);
   if( pgBindInit(p, &bind, nParam, aParam) ) return SQLITE_ERROR;
   /* behind a pooler no statement is prepared by name (see "Poolers") */
   if( p->base.nStmtCache>0 && bind.n>0 && !p->bPooled ){
