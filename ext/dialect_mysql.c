@@ -2130,7 +2130,7 @@ static void myTzAsk(MyConn *p){
   MYSQL_RES *pRes;
   MYSQL_ROW az;
   p->bTzAsk = 0;
-  if( mysql_real_query(p->db, zSql, (unsigned long)strlen(zSql)) ) return;
+  if( myRealQuery(p, zSql, (unsigned long)strlen(zSql)) ) return;
   pRes = mysql_store_result(p->db);
   if( pRes==0 ) return;
   az = mysql_fetch_row(pRes);
@@ -3126,7 +3126,7 @@ static int myTpcList(RemoteConn *pConn, int *pnXid, char ***pazXid){
   *pnXid = 0;
   *pazXid = 0;
   remoteConnClearError(&p->base);
-  if( mysql_real_query(p->db, "XA RECOVER", 10) ){
+  if( myRealQuery(p, "XA RECOVER", 10) ){
     myDbError(p);
     return SQLITE_ERROR;
   }

@@ -558,10 +558,10 @@ static int pgFlushAll(PgConn *p){
 ** last result (the first COPY one), or NULL when it could not be sent or
 ** the connection was lost.
 */
+static PGresult *pgLastResult(PgConn *p);
 static PGresult *pgExecWait(PgConn *p, const char *zName, const char *zSql,
                             int nParam, const Oid *aType,
                             const char *const *azParam){
-  PGresult *pLast = 0, *pRes;
   int bSent;
   if( p->bLost ) return 0;
   remoteWaitStart(&p->base);
@@ -572,7 +572,24 @@ static PGresult *pgExecWait(PgConn *p, const char *zName, const char *zSql,
   }else{
     bSent = PQsendQueryParams(p->pg, zSql, nParam, aType, azParam, 0, 0, 0);
   }
-  if( !bSent ) return 0;
+  return bSent ? pgLastResult(p) : 0;
+}
+
+/* PQexecParams with the values of pBind (binary ones included), bounded */
+static PGresult *pgExecBindWait(PgConn *p, const char *zSql, const PgBind *pBind){
+  if( p->bLost ) return 0;
+  remoteWaitStart(&p->base);
+  if( !PQsendQueryParams(p->pg, zSql, pBind->n, pBind->aType, pBind->azVal,
+                         pBind->anLen, pBind->aFmt, 0) ){
+    return 0;
+  }
+  return pgLastResult(p);
+}
+
+/* The last result of the command just sent (the first COPY one), read
+** with bounded waits; NULL when the connection was lost */
+static PGresult *pgLastResult(PgConn *p){
+  PGresult *pLast = 0, *pRes;
   while( (pRes = pgGetResult(p))!=0 ){
     ExecStatusType e = PQresultStatus(pRes);
     PQclear(pLast);
@@ -997,8 +1014,13 @@ static int pgHasNaiveTime(int nParam, const RemoteValue *aParam){
 ** SQLITE_ERROR with the error set.
 */
 static int pgDescribeParams(PgConn *p, const char *zName, int nParam, Oid *aType){
-  PGresult *pRes = PQdescribePrepared(p->pg, zName);
-  int rc = pRes ? pgCheck(p, pRes) : SQLITE_ERROR;
+  PGresult *pRes = 0;
+  int rc;
+  if( !p->bLost ){
+    remoteWaitStart(&p->base);
+    if( PQsendDescribePrepared(p->pg, zName) ) pRes = pgLastResult(p);
+  }
+  rc = pRes ? pgCheck(p, pRes) : SQLITE_ERROR;
   int i;
   if( pRes==0 ) pgSetError(p, 0);
   for(i=0; i<nParam; i++){
@@ -1053,7 +1075,7 @@ static int pgTzBind(PgConn *p, const char *zSql, PgBind *pBind, PgStmt *pStmt,
     aType = sqlite3_malloc64(sizeof(Oid)*pBind->n);
     if( aType==0 ){ pgSetNoMem(p); return SQLITE_ERROR; }
     if( pStmt==0 ){
-      PGresult *pRes = PQprepare(p->pg, "", zSql, pBind->n, pBind->aType);
+      PGresult *pRes = pgExecWait(p, "", zSql, pBind->n, pBind->aType, 0);
       rc = pRes ? pgCheck(p, pRes) : SQLITE_ERROR;
       if( pRes==0 ) pgSetError(p, 0);
       PQclear(pRes);
@@ -1096,8 +1118,8 @@ static int pgTzToUtc(PgConn *p, char **pzSaved){
   if( *pzSaved==0 ){ pgSetNoMem(p); return SQLITE_ERROR; }
   azParam[0] = "UTC";
   azParam[1] = zLocal;
-  pRes = PQexecParams(p->pg, "SELECT pg_catalog.set_config('TimeZone', $1, $2::bool)",
-                      2, 0, azParam, 0, 0, 0);
+  pRes = pgExecWait(p, 0, "SELECT pg_catalog.set_config('TimeZone', $1, $2::bool)",
+                    2, 0, azParam);
   rc = pRes ? pgCheck(p, pRes) : SQLITE_ERROR;
   if( pRes==0 ) pgSetError(p, 0);
   PQclear(pRes);
@@ -1116,8 +1138,8 @@ static void pgTzRestore(PgConn *p, char *zSaved){
   azParam[1] = PQtransactionStatus(p->pg)==PQTRANS_IDLE ? "false" : "true";
   /* in a failed transaction this fails, and the rollback undoes the
   ** change made inside it anyway */
-  pRes = PQexecParams(p->pg, "SELECT pg_catalog.set_config('TimeZone', $1, $2::bool)",
-                      2, 0, azParam, 0, 0, 0);
+  pRes = pgExecWait(p, 0, "SELECT pg_catalog.set_config('TimeZone', $1, $2::bool)",
+                    2, 0, azParam);
   PQclear(pRes);
   sqlite3_free(zSaved);
 }
@@ -2836,7 +2858,7 @@ static int pgSharedFetch(PgConn *p, PgCursor *pCur){
   PGresult *pRes;
   snprintf(zSql, sizeof(zSql), "FETCH FORWARD %d FROM sr_c%u",
            pCur->nShared, pCur->iShared);
-  pRes = PQexec(p->pg, zSql);
+  pRes = pgExecWait(p, 0, zSql, -1, 0, 0);
   if( pgExpect(p, pRes, PGRES_TUPLES_OK)!=SQLITE_OK ){
     PQclear(pRes);
     pgDrain(p);
@@ -2896,17 +2918,17 @@ static void pgSharedClose(PgConn *p, PgCursor *pCur){
     if( e!=PQTRANS_INTRANS ) return;
     snprintf(zSql, sizeof(zSql),
              "SAVEPOINT sr_close; CLOSE sr_c%u; RELEASE sr_close", pCur->iShared);
-    pRes = PQexec(p->pg, zSql);
+    pRes = pgExecWait(p, 0, zSql, -1, 0, 0);
     if( PQresultStatus(pRes)!=PGRES_COMMAND_OK ){
       PQclear(pRes);
       pgDrain(p);
-      pRes = PQexec(p->pg, "ROLLBACK TO sr_close; RELEASE sr_close");
+      pRes = pgExecWait(p, 0, "ROLLBACK TO sr_close; RELEASE sr_close", -1, 0, 0);
     }
     PQclear(pRes);
     pgDrain(p);
   }else{
     snprintf(zSql, sizeof(zSql), "CLOSE sr_c%u", pCur->iShared);
-    PQclear(PQexec(p->pg, zSql));
+    PQclear(pgExecWait(p, 0, zSql, -1, 0, 0));
     pgDrain(p);
   }
 }
@@ -2982,8 +3004,7 @@ static int pgSharedQuery(PgConn *p, const char *zSql, int nParam,
     pgSetNoMem(p);
     return SQLITE_ERROR;
   }
-  pRes = PQexecParams(p->pg, zDecl, bind.n, bind.aType, bind.azVal,
-                      bind.anLen, bind.aFmt, 0);
+  pRes = pgExecBindWait(p, zDecl, &bind);
   sqlite3_free(zDecl);
   pgBindFree(&bind);
   rc = pgExpect(p, pRes, PGRES_COMMAND_OK);
