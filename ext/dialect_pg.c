@@ -590,7 +590,8 @@ static PGresult *pgExecBindWait(PgConn *p, const char *zSql, const PgBind *pBind
 ** with bounded waits; NULL when the connection was lost */
 static PGresult *pgLastResult(PgConn *p){
   PGresult *pLast = 0, *pRes;
-  while( (pRes = pgGetResult(p))!=0 ){
+  int eCancel = p->base.eCancel;
+  while( (eCancel = p->base.eCancel, pRes = pgGetResult(p))!=0 ){
     ExecStatusType e = PQresultStatus(pRes);
     PQclear(pLast);
     pLast = pRes;
@@ -602,6 +603,10 @@ static PGresult *pgLastResult(PgConn *p){
   if( p->bLost ){
     PQclear(pLast);
     pLast = 0;
+  }else{
+    /* the end of the command cleared why it was cancelled: the caller's
+    ** pgSetError of pLast still needs it (an interrupt is reported so) */
+    p->base.eCancel = eCancel;
   }
   return pLast;
 }

@@ -805,6 +805,11 @@ static int filterOpen(RemoteVtabCursor *p, RemoteVtab *pTab, SessConn *pSc,
          && (pTab->nRowEst<0 || pTab->nRowEst>=REMOTE_SCAN_MIN_ROWS)
          && (pTab->nScanRows<0 || pTab->nScanRows>=REMOTE_SCAN_MIN_ROWS) ){
     pSc->mQuery = REMOTE_QUERY_UTC|REMOTE_QUERY_SCAN|REMOTE_QUERY_STREAM;
+  }else if( bSmall ){
+    /* few rows wanted (a LIMIT): read as they come, never through a
+    ** server-side cursor, which would compute the whole result first
+    ** (SQLite before 3.46 takes LIMIT as a hint only: vtab_plan.c) */
+    pSc->mQuery = REMOTE_QUERY_UTC;
   }else{
     pSc->mQuery = REMOTE_QUERY_UTC|REMOTE_QUERY_STREAM;
   }
