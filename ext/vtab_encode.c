@@ -267,53 +267,59 @@ static void appendEscaped(sqlite3_str *p, const char *z, int n, char c1,
   if( n>iRun ) sqlite3_str_append(p, &z[iRun], n-iRun);
 }
 
-/*
-** Column iEnc of nRow queued rows (nCol values each) as a PostgreSQL array
-** literal, for a batch whose statement binds each column as one array
-** (VtabRules.bArrayParams): {1,NULL,"text \" \\",1.5,"\\x00ff"}.
-** sqlite3_malloc'd, or NULL on OOM.
-*/
-char *vtabPgArrayColumn(int iEnc, int nRow, int nCol, const RemoteValue *aVal){
-  sqlite3_str *p = sqlite3_str_new(0);
-  int r, k;
-  sqlite3_str_appendchar(p, 1, '{');
-  for(r=0; r<nRow; r++){
-    const RemoteValue *v = &aVal[(sqlite3_int64)r*nCol + iEnc];
-    if( r ) sqlite3_str_appendchar(p, 1, ',');
-    switch( v->eType ){
-      case SQLITE_INTEGER:
-        appendInt(p, v->i);
-        break;
-      case SQLITE_FLOAT: {
-        char zNum[REMOTE_DOUBLE_TEXT_MAX];
-        if( v->r!=v->r ){
-          sqlite3_str_appendall(p, "NULL");
-        }else if( v->r>1.7976931348623157e308 || v->r< -1.7976931348623157e308 ){
-          sqlite3_str_appendall(p, v->r>0 ? "Infinity" : "-Infinity");
-        }else{
-          remoteDoubleText(v->r, zNum);
-          sqlite3_str_appendall(p, zNum);
-        }
-        break;
+/* How appendElement() writes a value for one of the two encodings */
+typedef struct ElemStyle ElemStyle;
+struct ElemStyle {
+  const char *zNull;        /* NULL, and NaN (SQLite has none) */
+  const char *zInf, *zNegInf;
+  int bJson;                /* JSON string escapes; a blob as its bytes */
+};
+static const ElemStyle pgArrayStyle = { "NULL", "Infinity", "-Infinity", 0 };
+static const ElemStyle jsonStyle = { "null", "\"inf\"", "\"-inf\"", 1 };
+
+/* One value v as an element of an array literal or of a JSON array */
+static void appendElement(sqlite3_str *p, const RemoteValue *v, const ElemStyle *pS){
+  int k;
+  switch( v->eType ){
+    case SQLITE_INTEGER:
+      appendInt(p, v->i);
+      break;
+    case SQLITE_FLOAT: {
+      char zNum[REMOTE_DOUBLE_TEXT_MAX];
+      if( v->r!=v->r ){
+        sqlite3_str_appendall(p, pS->zNull);
+      }else if( v->r>1.7976931348623157e308 || v->r< -1.7976931348623157e308 ){
+        sqlite3_str_appendall(p, v->r>0 ? pS->zInf : pS->zNegInf);
+      }else{
+        remoteDoubleText(v->r, zNum);
+        sqlite3_str_appendall(p, zNum);
       }
-      case SQLITE_TEXT:
-        sqlite3_str_appendchar(p, 1, '"');
-        appendEscaped(p, v->z, v->n, '"', '\\', 0);
-        sqlite3_str_appendchar(p, 1, '"');
-        break;
-      case SQLITE_BLOB:
+      break;
+    }
+    case SQLITE_BLOB:
+      if( !pS->bJson ){
         sqlite3_str_appendall(p, "\"\\\\x");
         for(k=0; k<v->n; k++){
           sqlite3_str_appendf(p, "%02x", (unsigned char)v->z[k]);
         }
         sqlite3_str_appendchar(p, 1, '"');
         break;
-      default:
-        sqlite3_str_appendall(p, "NULL");
-        break;
-    }
+      }
+      /* JSON has no blobs (such shapes do not use it): as a text */
+      /* fall through */
+    case SQLITE_TEXT:
+      sqlite3_str_appendchar(p, 1, '"');
+      appendEscaped(p, v->z, v->n, '"', '\\', pS->bJson);
+      sqlite3_str_appendchar(p, 1, '"');
+      break;
+    default:
+      sqlite3_str_appendall(p, pS->zNull);
+      break;
   }
-  sqlite3_str_appendchar(p, 1, '}');
+}
+
+/* The text of p, or NULL (and p freed) after OOM */
+static char *strDone(sqlite3_str *p){
   if( sqlite3_str_errcode(p) ){
     sqlite3_free(sqlite3_str_finish(p));
     return 0;
@@ -322,9 +328,27 @@ char *vtabPgArrayColumn(int iEnc, int nRow, int nCol, const RemoteValue *aVal){
 }
 
 /*
+** Column iEnc of nRow queued rows (nCol values each) as a PostgreSQL array
+** literal, for a batch whose statement binds each column as one array
+** (VtabRules.bArrayParams): {1,NULL,"text \" \\",1.5,"\\x00ff"}.
+** sqlite3_malloc'd, or NULL on OOM.
+*/
+char *vtabPgArrayColumn(int iEnc, int nRow, int nCol, const RemoteValue *aVal){
+  sqlite3_str *p = sqlite3_str_new(0);
+  int r;
+  sqlite3_str_appendchar(p, 1, '{');
+  for(r=0; r<nRow; r++){
+    if( r ) sqlite3_str_appendchar(p, 1, ',');
+    appendElement(p, &aVal[(sqlite3_int64)r*nCol + iEnc], &pgArrayStyle);
+  }
+  sqlite3_str_appendchar(p, 1, '}');
+  return strDone(p);
+}
+
+/*
 ** All nRow queued rows (nCol values each) as one JSON text, for a batch
 ** that JSON_TABLE reads (VtabRules.zJsonProbe): [[1,"a\"b",null,1.5],...].
-** sqlite3_malloc'd, or NULL on OOM. (No blob: such shapes do not use it.)
+** sqlite3_malloc'd, or NULL on OOM.
 */
 char *vtabJsonRows(int iEnc, int nRow, int nCol, const RemoteValue *aVal){
   sqlite3_str *p = sqlite3_str_new(0);
@@ -334,42 +358,11 @@ char *vtabJsonRows(int iEnc, int nRow, int nCol, const RemoteValue *aVal){
   for(r=0; r<nRow; r++){
     sqlite3_str_appendall(p, r ? ",[" : "[");
     for(c=0; c<nCol; c++){
-      const RemoteValue *v = &aVal[(sqlite3_int64)r*nCol + c];
       if( c ) sqlite3_str_appendchar(p, 1, ',');
-      switch( v->eType ){
-        case SQLITE_INTEGER:
-          appendInt(p, v->i);
-          break;
-        case SQLITE_FLOAT: {
-          char zNum[REMOTE_DOUBLE_TEXT_MAX];
-          if( v->r!=v->r ){
-            sqlite3_str_appendall(p, "null");
-          }else if( v->r>1.7976931348623157e308 || v->r< -1.7976931348623157e308 ){
-            sqlite3_str_appendall(p, v->r>0 ? "\"inf\"" : "\"-inf\"");
-          }else{
-            remoteDoubleText(v->r, zNum);
-            sqlite3_str_appendall(p, zNum);
-          }
-          break;
-        }
-        case SQLITE_TEXT:
-        case SQLITE_BLOB:
-          sqlite3_str_appendchar(p, 1, '"');
-          appendEscaped(p, v->z, v->n, '"', '\\', 1);
-          sqlite3_str_appendchar(p, 1, '"');
-          break;
-        default:
-          sqlite3_str_appendall(p, "null");
-          break;
-      }
+      appendElement(p, &aVal[(sqlite3_int64)r*nCol + c], &jsonStyle);
     }
     sqlite3_str_appendchar(p, 1, ']');
   }
   sqlite3_str_appendchar(p, 1, ']');
-  if( sqlite3_str_errcode(p) ){
-    sqlite3_free(sqlite3_str_finish(p));
-    return 0;
-  }
-  return sqlite3_str_finish(p);
+  return strDone(p);
 }
-

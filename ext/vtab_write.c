@@ -626,6 +626,20 @@ static int shapeFinish(WriteShape *pS, sqlite3_str *pPrefix, sqlite3_str *pRow1,
   return bNoMem ? SQLITE_NOMEM : SQLITE_OK;
 }
 
+/* Shape pS's one-row statement (az[0]) from the template pOne (taken),
+** its placeholders numbered; rc: the caller's so far, returned when set */
+static int shapeOne(WriteShape *pS, sqlite3_str *pOne, int bDollar, int rc){
+  int bNoMem = 0, n = 0;
+  char *zOneT = strFinish(pOne, &bNoMem);
+  if( bNoMem ) rc = SQLITE_NOMEM;
+  if( rc==SQLITE_OK ){
+    pS->az[0] = numbered(zOneT, bDollar, &n);
+    if( pS->az[0]==0 ) rc = SQLITE_NOMEM;
+  }
+  sqlite3_free(zOneT);
+  return rc;
+}
+
 /* Set the shape's RemoteBatchSql from az[] (zOne built by the caller in
 ** az[0]); bBatch: several rows may go in one statement */
 static void shapeSql(Write *w, WriteShape *pS, int bBatch){
@@ -932,8 +946,7 @@ static int shapeUpdate(Write *w, WriteShape *pS){
   sqlite3_str *pRow = sqlite3_str_new(0);
   sqlite3_str *pSuffix = sqlite3_str_new(0);
   sqlite3_str *pSet = sqlite3_str_new(0);
-  char *zOneT;
-  int i, k, n = 0, nSet = 0, rc;
+  int i, k, nSet = 0, rc;
 
   sqlite3_str_appendall(pOne, "UPDATE ");
   vtabAppendTarget(pOne, pTab, w->pSc, w->pD);
@@ -1006,16 +1019,7 @@ static int shapeUpdate(Write *w, WriteShape *pS){
   sqlite3_free(sqlite3_str_finish(pSet));
   rc = shapeFinish(pS, pPrefix, pRow1, pRow,
                    eBatch==BATCH_UPDATE_JOIN ? " UNION ALL " : ", ", pSuffix, 0);
-  {
-    int bNoMem = 0;
-    zOneT = strFinish(pOne, &bNoMem);
-    if( bNoMem ) rc = SQLITE_NOMEM;
-  }
-  if( rc==SQLITE_OK ){
-    pS->az[0] = numbered(zOneT, pR->bDollar, &n);
-    if( pS->az[0]==0 ) rc = SQLITE_NOMEM;
-  }
-  sqlite3_free(zOneT);
+  rc = shapeOne(pS, pOne, pR->bDollar, rc);
   if( rc ) return rc;
   shapeSql(w, pS, eBatch!=BATCH_UPDATE_NONE);
   if( integerKey(pTab) && eBatch==BATCH_UPDATE_JOIN ){
@@ -1042,8 +1046,7 @@ static int shapeDelete(Write *w, WriteShape *pS){
   sqlite3_str *pPrefix = sqlite3_str_new(0);
   sqlite3_str *pRow = sqlite3_str_new(0);
   sqlite3_str *pSuffix = sqlite3_str_new(0);
-  char *zOneT;
-  int k, n = 0, rc;
+  int k, rc;
 
   sqlite3_str_appendall(pOne, "DELETE FROM ");
   vtabAppendTarget(pOne, pTab, w->pSc, w->pD);
@@ -1073,16 +1076,7 @@ static int shapeDelete(Write *w, WriteShape *pS){
   sqlite3_str_appendall(pPrefix, " IN (");
   sqlite3_str_appendall(pSuffix, ")");
   rc = shapeFinish(pS, pPrefix, 0, pRow, ", ", pSuffix, 0);
-  {
-    int bNoMem = 0;
-    zOneT = strFinish(pOne, &bNoMem);
-    if( bNoMem ) rc = SQLITE_NOMEM;
-  }
-  if( rc==SQLITE_OK ){
-    pS->az[0] = numbered(zOneT, pR->bDollar, &n);
-    if( pS->az[0]==0 ) rc = SQLITE_NOMEM;
-  }
-  sqlite3_free(zOneT);
+  rc = shapeOne(pS, pOne, pR->bDollar, rc);
   if( rc ) return rc;
   shapeSql(w, pS, pR->bBatchDelete);
   if( integerKey(pTab) && pR->bArrayParams ){
