@@ -658,38 +658,6 @@ int vtabSameText(const char *z1, const char *z2){
   return strcmp(z1, z2)==0;
 }
 
-const char *vtabColQuoted(RemoteVtab *pTab, const RemoteDialect *pD, int iCol){
-  if( pTab->azQuoted==0 ){
-    pTab->azQuoted = sqlite3_malloc64(sizeof(char*)*pTab->nCol);
-    if( pTab->azQuoted==0 ) return 0;
-    memset(pTab->azQuoted, 0, sizeof(char*)*pTab->nCol);
-  }
-  if( pTab->azQuoted[iCol]==0 ){
-    pTab->azQuoted[iCol] = pD->xQuoteIdent(pTab->azCol[iCol]);
-  }
-  return pTab->azQuoted[iCol];
-}
-
-/* The FROM target: "schema"."table" or (query). The schema goes through
-** the CONN's schema_translate_map when the statement is built, as
-** SQLAlchemy applies it at execution. */
-void vtabAppendTarget(sqlite3_str *p, RemoteVtab *pTab, SessConn *pSc,
-                      const RemoteDialect *pD){
-  if( pTab->zQuery ){
-    sqlite3_str_appendf(p, "(%s\n) AS sr_q", pTab->zQuery);  /* \n: ends a -- comment */
-  }else{
-    char *zT = pD->xQuoteIdent(pTab->zTable);
-    const char *zSchema = remoteSessMapSchema(pSc, pTab->zSchema);
-    if( zSchema ){
-      char *zS = pD->xQuoteIdent(zSchema);
-      sqlite3_str_appendf(p, "%s.", zS);
-      sqlite3_free(zS);
-    }
-    sqlite3_str_appendall(p, zT);
-    sqlite3_free(zT);
-  }
-}
-
 /*
 ** A statement on pTab failed with zErr. When the remote says a column does
 ** not exist (PostgreSQL 42703, MySQL 1054, SQLite "no such column"), the

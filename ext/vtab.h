@@ -320,10 +320,6 @@ void vtabSetError(sqlite3_vtab*, char *zErr);
 /* The engine-name CONN of pTab's engine in this session, or NULL with the
 ** table's error set */
 SessConn *vtabConn(RemoteVtab *pTab);
-/* Column iCol's name quoted by pD, kept with the table; NULL on OOM */
-const char *vtabColQuoted(RemoteVtab*, const RemoteDialect *pD, int iCol);
-/* Append the FROM target: "schema"."table" or (query) AS sr_q */
-void vtabAppendTarget(sqlite3_str*, RemoteVtab*, SessConn*, const RemoteDialect*);
 /* A statement on pTab failed with zErr: forget a stale cached definition */
 void vtabStaleCheck(RemoteVtab*, RemoteEngine*, const char *zErr);
 /* Composite keys: the rowid of key values aVal (handed out now when new;
@@ -375,6 +371,10 @@ int vtabCmpValueOk(RemoteVtab*, int iCol, int op, int eType, int bConst);
 /**************************************************************************
 ** Interface to code in vtab_sql.c
 */
+/* Column iCol's name quoted by pD, kept with the table; NULL on OOM */
+const char *vtabColQuoted(RemoteVtab*, const RemoteDialect *pD, int iCol);
+/* Append the FROM target: "schema"."table" or (query) AS sr_q */
+void vtabAppendTarget(sqlite3_str*, RemoteVtab*, SessConn*, const RemoteDialect*);
 /* The SQL builder */
 void vtabSqlInit(VtabSql*, const VtabRules*, int bCopy);
 void vtabSqlClear(VtabSql*);
