@@ -334,6 +334,9 @@ static sqlite3_module tpcListModule = {
   tpcListColumn,
   tpcListRowid,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+#if SQLITE_VERSION_NUMBER>=3044000
+  , 0                       /* xIntegrity: SQLite 3.44's headers have it */
+#endif
 };
 
 int remoteTpcRegister(sqlite3 *db, RemoteSession *pSess){
