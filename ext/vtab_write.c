@@ -1080,7 +1080,7 @@ static int shapeDelete(Write *w, WriteShape *pS){
   if( rc ) return rc;
   shapeSql(w, pS, pR->bBatchDelete);
   if( integerKey(pTab) && pR->bArrayParams ){
-    /*   DELETE FROM "public"."items" WHERE "id" = ANY($1::integer[])
+    /*   DELETE FROM "public"."items" WHERE "id" = ANY((SELECT $1::integer[])::integer[])
     **   DELETE FROM "public"."t" AS sr_t USING unnest($1::integer[],
     **     $2::bigint[]) AS sr_v(k0, k1) WHERE sr_t."a" = sr_v.k0 AND ... */
     sqlite3_str *p = sqlite3_str_new(0);
@@ -1092,7 +1092,11 @@ static int shapeDelete(Write *w, WriteShape *pS){
       if( pTab->nPk==1 ){
         sqlite3_str_appendall(p, " WHERE ");
         appendCol(w, p, pTab->iPk);
-        sqlite3_str_appendf(p, " = ANY($1::%s[])", w->pW->azCast[pTab->iPk]);
+        /* the array behind a scalar subquery: the planner does not
+        ** estimate each element (a custom plan of 1,000 keys costs more
+        ** to plan than to run) and still probes the index with them */
+        sqlite3_str_appendf(p, " = ANY((SELECT $1::%s[])::%s[])",
+                            w->pW->azCast[pTab->iPk], w->pW->azCast[pTab->iPk]);
       }else{
         sqlite3_str_appendall(p, " AS sr_t USING unnest(");
         for(k=0; k<pTab->nPk; k++){
