@@ -2,8 +2,9 @@
 /*
 ** bench_ref_pg.c: the PostgreSQL reference side of tool/bench.
 **
-**   bench_ref_pg --workload scan|lookup|insert|filter|update|update_txn|
-**                update_filter|delete --rows N [--lookups K] [--write-rows M]
+**   bench_ref_pg --workload scan|lookup|insert|filter|textlookup|tsrange|
+**                fdw|update|update_txn|update_filter|delete --rows N
+**                [--lookups K] [--write-rows M]
 **
 ** Does each workload the way a C program using only libpq would, reading
 ** and converting every value to its C type (integers with strtoll, doubles
@@ -31,6 +32,14 @@
 **   tsrange the 1% range "ts" >= $1 AND "ts" < $2 as one would write it by
 **           hand (two text parameters the server reads as timestamps),
 **           single-row mode
+**   fdw     the scan's aggregate (workload 1: every column of every row,
+**           summed and checked) through postgres_fdw: a foreign table
+**           sr_bench_fdw.bench_t_N over a loopback foreign server to the
+**           same database (host, port, user and password of this
+**           connection), made before the clock; `WHERE random() >= 0`
+**           keeps the aggregate local (postgres_fdw would push it to the
+**           remote otherwise), default fetch_size (100). Prints
+**           skip=REASON instead when the server has no postgres_fdw.
 **   update, update_txn, update_filter, delete: the server runs the
 **           workload's statement itself (bench_common.h: BENCH_W_*) on a
 **           fresh bench_w_M (update_txn inside BEGIN ... COMMIT)
@@ -178,6 +187,35 @@ static void do_insert(const char *zIns, i64 nRow, Acc *pAcc){
   free(zBuf);
 }
 
+/* The foreign table sr_bench_fdw.<zT> over a loopback postgres_fdw server
+** to this database, made afresh (0), or 1 when the server has no
+** postgres_fdw (contrib) to make it with */
+static int fdw_setup(const char *zT){
+  char zSql[1024];
+  PGresult *pRes;
+  exec_ok("SET client_min_messages = warning");
+  pRes = PQexec(pg, "CREATE EXTENSION IF NOT EXISTS postgres_fdw");
+  int bNo = PQresultStatus(pRes)!=PGRES_COMMAND_OK;
+  PQclear(pRes);
+  if( bNo ) return 1;
+  exec_ok("DROP SERVER IF EXISTS sr_bench_loop CASCADE");
+  snprintf(zSql, sizeof(zSql),
+           "CREATE SERVER sr_bench_loop FOREIGN DATA WRAPPER postgres_fdw "
+           "OPTIONS (host '%s', port '%s', dbname '%s')",
+           PQhost(pg), PQport(pg), PQdb(pg));
+  exec_ok(zSql);
+  snprintf(zSql, sizeof(zSql),
+           "CREATE USER MAPPING FOR CURRENT_USER SERVER sr_bench_loop "
+           "OPTIONS (user '%s', password '%s')", PQuser(pg), PQpass(pg));
+  exec_ok(zSql);
+  exec_ok("DROP SCHEMA IF EXISTS sr_bench_fdw CASCADE");
+  exec_ok("CREATE SCHEMA sr_bench_fdw");
+  snprintf(zSql, sizeof(zSql), "IMPORT FOREIGN SCHEMA public LIMIT TO (\"%s\") "
+           "FROM SERVER sr_bench_loop INTO sr_bench_fdw", zT);
+  exec_ok(zSql);
+  return 0;
+}
+
 int main(int argc, char **argv){
   const char *zWorkload = 0;
   const char *zUrl = getenv("REMOTE_PG_URL");
@@ -195,7 +233,8 @@ int main(int argc, char **argv){
     else if( strcmp(argv[i], "--write-rows")==0 && i+1<argc ) nWrite = atoll(argv[++i]);
     else{
       fprintf(stderr, "usage: bench_ref_pg --workload scan|lookup|insert|filter|"
-                      "update|update_txn|update_filter|delete --rows N [--lookups K] "
+                      "textlookup|tsrange|fdw|update|update_txn|update_filter|delete "
+                      "--rows N [--lookups K] "
                       "[--write-rows M]\n");
       return 2;
     }
@@ -226,6 +265,11 @@ int main(int argc, char **argv){
     bench_w_sql(zSql, sizeof(zSql), BENCH_W_PG, nWrite);
     exec_ok(zSql);
   }
+  if( strcmp(zWorkload, "fdw")==0 && fdw_setup(zT) ){
+    printf("skip=no_postgres_fdw\n");
+    PQfinish(pg);
+    return 0;
+  }
 
   nBase = peak_rss_kb();
   t0 = now_sec();
@@ -233,6 +277,17 @@ int main(int argc, char **argv){
     snprintf(zSql, sizeof(zSql), "SELECT \"id\", \"a\", \"r\", \"t\", \"ts\", \"b\", \"n\" "
              "FROM \"%s\"", zT);
     stream(zSql, 0, 0, 0, &acc);
+  }else if( strcmp(zWorkload, "fdw")==0 ){
+    PGresult *pRes;
+    snprintf(zSql, sizeof(zSql),
+             "SELECT count(*) || ',' || sum(id) || ',' || sum(a) || ',' || sum(length(t))"
+             " || ',' || sum(b::int), sum(r), max(ts), sum(n)"
+             " FROM sr_bench_fdw.\"%s\" WHERE random() >= 0", zT);
+    pRes = PQexec(pg, zSql);
+    if( PQresultStatus(pRes)!=PGRES_TUPLES_OK ) die(zSql, pRes);
+    snprintf(zCheck, sizeof(zCheck), "%s", PQgetvalue(pRes, 0, 0));
+    acc.sumR = strtod(PQgetvalue(pRes, 0, 1), 0);
+    PQclear(pRes);
   }else if( strcmp(zWorkload, "filter")==0 ){
     i64 aParam[2];
     filter_range(nRow, &aParam[0], &aParam[1]);
@@ -277,7 +332,7 @@ int main(int argc, char **argv){
     if( PQresultStatus(pRes)!=PGRES_TUPLES_OK ) die(zSql, pRes);
     snprintf(zCheck, sizeof(zCheck), "%s", PQgetvalue(pRes, 0, 0));
     PQclear(pRes);
-  }else{
+  }else if( strcmp(zWorkload, "fdw")!=0 ){   /* (fdw: the server's sums) */
     acc_check(&acc, zCheck, sizeof(zCheck));
   }
   PQfinish(pg);
