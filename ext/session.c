@@ -773,33 +773,30 @@ static int sessBegin(SessConn *pSc, const char *zIsolation, const char *zXid,
   zLevel = effectiveIsolation(pSc, zIsolation);
   if( zLevel && strcmp(zLevel, "AUTOCOMMIT")==0 ){
     pSc->bBegun = 0;
-  }else if( zXid ){
-    const RemoteDialect *pD = pc->pConn->pDialect;
-    char *zSql = pD->xTpcSql ? pD->xTpcSql(REMOTE_TPC_BEGIN, zXid) : 0;
-    pSc->zXid = sqlite3_mprintf("%s", zXid);
-    rc = zSql && pSc->zXid ? execHeld(pSc, zSql, pzErr) : SQLITE_NOMEM;
-    sqlite3_free(zSql);
-    if( rc ){
-      pSc->nDepth = 1;
-      endTxn(pSc);
-      return rc;
-    }
-    pSc->bBegun = 1;
   }else{
     const RemoteDialect *pD = pc->pConn->pDialect;
     char *zSql;
-    if( zIsolation ){
-      /* Per-transaction level: set on the session so the server reports
-      ** it inside the transaction (MySQL's SET TRANSACTION would not show
-      ** in @@transaction_isolation); endTxn() puts the CONN's back */
-      rc = setConnIsolation(pSc, pc, zIsolation, 1, pzErr);
-      if( rc ){
-        if( pSc->iHandle==0 ) sessUnhold(pSc);
-        return rc;
+    if( zXid ){
+      zSql = pD->xTpcSql ? pD->xTpcSql(REMOTE_TPC_BEGIN, zXid) : 0;
+      pSc->zXid = sqlite3_mprintf("%s", zXid);
+      if( pSc->zXid==0 ){
+        sqlite3_free(zSql);
+        zSql = 0;
       }
-      pSc->bTxnIsolation = 1;
+    }else{
+      if( zIsolation ){
+        /* Per-transaction level: set on the session so the server reports
+        ** it inside the transaction (MySQL's SET TRANSACTION would not
+        ** show in @@transaction_isolation); endTxn() puts the CONN's back */
+        rc = setConnIsolation(pSc, pc, zIsolation, 1, pzErr);
+        if( rc ){
+          if( pSc->iHandle==0 ) sessUnhold(pSc);
+          return rc;
+        }
+        pSc->bTxnIsolation = 1;
+      }
+      zSql = pD->xBeginSql(0);
     }
-    zSql = pD->xBeginSql(0);
     rc = zSql ? execHeld(pSc, zSql, pzErr) : SQLITE_NOMEM;
     sqlite3_free(zSql);
     if( rc ){

@@ -774,6 +774,21 @@ static void appendSelect(VtabSql *q, RemoteVtab *pTab, SessConn *pSc,
   }
 }
 
+/* A term that appended nothing: the SQL and parameters go back to where
+** they were before it (its connective too). 0, or -1 with *pzErr set when
+** the plan counted on it (an exact term SQLite will not check) */
+static int termLeftOut(VtabSql *q, RemoteVtab *pTab, const VtabTerm *t,
+                       int nBefore, int nParamBefore, const char *zWhat,
+                       char **pzErr){
+  sqlTruncate(q, nBefore, nParamBefore);
+  if( t->bExact ){
+    *pzErr = sqlite3_mprintf("remote: %s: cannot push an exact %s on %s",
+                             pTab->zEngine, zWhat, pTab->azCol[t->iCol]);
+    return -1;
+  }
+  return 0;
+}
+
 /* A 'w' term: one constraint. 1 if something was appended */
 static int appendWhere(VtabSql *q, RemoteVtab *pTab, const RemoteDialect *pD,
                        const VtabTerm *t, int nWhere, int argc,
@@ -799,13 +814,7 @@ static int appendWhere(VtabSql *q, RemoteVtab *pTab, const RemoteDialect *pD,
     return 1;
   }
   /* nothing appended: take the connective back */
-  sqlTruncate(q, nBefore, nParamBefore);
-  if( t->bExact ){
-    *pzErr = sqlite3_mprintf("remote: %s: cannot push an exact constraint "
-                             "on %s", pTab->zEngine, pTab->azCol[t->iCol]);
-    return -1;
-  }
-  return 0;
+  return termLeftOut(q, pTab, t, nBefore, nParamBefore, "constraint", pzErr);
 }
 
 /* An 'i' term: column IN (the values at argv). 1 if something was
@@ -852,13 +861,7 @@ static int appendIn(VtabSql *q, RemoteVtab *pTab, const RemoteDialect *pD,
     sqlite3_str_appendchar(q->pStr, 1, ')');
   }
   if( !bSkip ) return 1;
-  sqlTruncate(q, nBefore, nParamBefore);
-  if( t->bExact ){
-    *pzErr = sqlite3_mprintf("remote: %s: cannot push an exact IN "
-                             "on %s", pTab->zEngine, pTab->azCol[t->iCol]);
-    return -1;
-  }
-  return 0;
+  return termLeftOut(q, pTab, t, nBefore, nParamBefore, "IN", pzErr);
 }
 
 /* ORDER BY of the plan's 'o' terms, if any */

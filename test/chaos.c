@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "sqlite3.h"
+#include "../tool/harness.h"
 
 static const char *zExt = "dist/remote";
 static const char *zUrl = 0;
@@ -52,33 +53,7 @@ static pthread_mutex_t statMutex = PTHREAD_MUTEX_INITIALIZER;
 static long nOk = 0, nErr = 0, nExpected = 0, nWrong = 0, nRounds = 0;
 static int nShown = 0;
 
-static double now(void){
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec/1e9;
-}
-
-static void onAlarm(int sig){
-  static const char z[] = "deadlock: 1\n";
-  (void)sig;
-  if( write(1, z, sizeof(z)-1)<0 ){ /* nothing to do */ }
-  _exit(2);
-}
-
-static sqlite3 *openDb(void){
-  sqlite3 *db = 0;
-  char *zErr = 0;
-  if( sqlite3_open(":memory:", &db)!=SQLITE_OK ){
-    fprintf(stderr, "chaos: cannot open sqlite3\n");
-    exit(1);
-  }
-  sqlite3_enable_load_extension(db, 1);
-  if( sqlite3_load_extension(db, zExt, 0, &zErr)!=SQLITE_OK ){
-    fprintf(stderr, "chaos: cannot load %s: %s\n", zExt, zErr ? zErr : "?");
-    exit(1);
-  }
-  return db;
-}
+static sqlite3 *openDb(void){ return harnessOpen("chaos", zExt); }
 
 /* An error message that the mode expects */
 static int isExpected(const char *zMsg){

@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #include "sqlite3.h"
+#include "harness.h"
 
 #define MAX_OPT 32
 #define MAX_PID 64
@@ -71,32 +72,9 @@ static int nDistinctMax = 0;
 static sqlite3_int64 aAllPid[MAX_PID*4];
 static int nAllPid = 0;
 
-static double now(void){
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec/1e9;
-}
-
-static void onAlarm(int sig){
-  static const char z[] = "deadlock: 1\n";
-  (void)sig;
-  if( write(1, z, sizeof(z)-1)<0 ){ /* nothing to do */ }
-  _exit(2);
-}
-
 /* A new connection with the extension loaded, or exit */
 static sqlite3 *openDb(void){
-  sqlite3 *db = 0;
-  char *zErr = 0;
-  if( sqlite3_open(":memory:", &db)!=SQLITE_OK ){
-    fprintf(stderr, "stress: cannot open sqlite3\n");
-    exit(1);
-  }
-  sqlite3_enable_load_extension(db, 1);
-  if( sqlite3_load_extension(db, zExt, 0, &zErr)!=SQLITE_OK ){
-    fprintf(stderr, "stress: cannot load %s: %s\n", zExt, zErr ? zErr : "?");
-    exit(1);
-  }
+  sqlite3 *db = harnessOpen("stress", zExt);
   sqlite3_busy_timeout(db, 0);
   return db;
 }
