@@ -64,6 +64,8 @@ struct RemoteBatch {
   char *zEnc;               /* RemoteBatchSql.zEnc, nEnc, xEncode */
   int nEnc;
   char *(*xEncode)(int, int, int, const RemoteValue*);
+  char *zEncRange;          /* RemoteBatchSql.zEncRange, iRange */
+  int iRange;
 };
 
 /* A CONN's batch (one at most; the CONN is used by one thread at a time) */
@@ -84,6 +86,7 @@ static void batchFree(RemoteBatch *p){
   sqlite3_free(p->zSuffix);
   sqlite3_free(p->zCopy);
   sqlite3_free(p->zEnc);
+  sqlite3_free(p->zEncRange);
   sqlite3_free(p->aVal);
   sqlite3_free(p->aByte);
   sqlite3_free(p->zSql);
@@ -250,14 +253,44 @@ static int batchRun(RemoteBatch *p, const char *zSql, char **pzErr){
   return rc;
 }
 
-/* Run zEnc with the parameters xEncode makes of the queued rows */
+/* 1 if the queued rows' integers in parameter iRange span at most
+** BATCH_RANGE_SPAN times as many values as there are rows: *piMin and
+** *piMax are the smallest and the largest */
+static int batchDense(RemoteBatch *p, sqlite3_int64 *piMin, sqlite3_int64 *piMax){
+  sqlite3_int64 iMin = 0, iMax = 0;
+  int r;
+  if( p->zEncRange==0 || p->iRange<0 || p->iRange>=p->nCol ) return 0;
+  for(r=0; r<p->nRow; r++){
+    const RemoteValue *v = &p->aVal[(sqlite3_int64)r*p->nCol + p->iRange];
+    if( v->eType!=SQLITE_INTEGER ) return 0;
+    if( r==0 || v->i<iMin ) iMin = v->i;
+    if( r==0 || v->i>iMax ) iMax = v->i;
+  }
+  /* (unsigned: the span of two 64-bit integers does not overflow) */
+  if( (sqlite3_uint64)iMax - (sqlite3_uint64)iMin
+      >= (sqlite3_uint64)p->nRow*BATCH_RANGE_SPAN ) return 0;
+  *piMin = iMin;
+  *piMax = iMax;
+  return 1;
+}
+
+/* Run zEnc (or zEncRange) with the parameters xEncode makes of the queued
+** rows */
 static int batchEncoded(RemoteBatch *p, char **pzErr){
   RemoteValue aStatic[8];
-  RemoteValue *aEnc = p->nEnc<=8 ? aStatic : sqlite3_malloc64(sizeof(RemoteValue)*p->nEnc);
+  sqlite3_int64 iMin, iMax;
+  int bRange = batchDense(p, &iMin, &iMax);
+  int nEnc = p->nEnc + (bRange ? 2 : 0);
+  RemoteValue *aEnc = nEnc<=8 ? aStatic : sqlite3_malloc64(sizeof(RemoteValue)*nEnc);
   sqlite3_int64 nChange = 0;
   int i, rc = SQLITE_OK;
   if( aEnc==0 ) return SQLITE_NOMEM;
-  memset(aEnc, 0, sizeof(RemoteValue)*p->nEnc);
+  memset(aEnc, 0, sizeof(RemoteValue)*nEnc);
+  if( bRange ){
+    aEnc[p->nEnc].eType = aEnc[p->nEnc+1].eType = SQLITE_INTEGER;
+    aEnc[p->nEnc].i = iMin;
+    aEnc[p->nEnc+1].i = iMax;
+  }
   for(i=0; rc==SQLITE_OK && i<p->nEnc; i++){
     char *z = p->xEncode(i, p->nRow, p->nCol, p->aVal);
     if( z==0 ){
@@ -269,7 +302,8 @@ static int batchEncoded(RemoteBatch *p, char **pzErr){
     }
   }
   if( rc==SQLITE_OK ){
-    rc = remoteSessExec(p->pSc, p->zEnc, p->nEnc, aEnc, &nChange, pzErr);
+    rc = remoteSessExec(p->pSc, bRange ? p->zEncRange : p->zEnc, nEnc, aEnc,
+                        &nChange, pzErr);
   }
   for(i=0; i<p->nEnc; i++) sqlite3_free((char*)aEnc[i].z);
   if( aEnc!=aStatic ) sqlite3_free(aEnc);
@@ -363,7 +397,8 @@ static int batchSameShape(RemoteBatch *p, const void *pShape, unsigned iSerial,
       && sameText(p->zOne, pSql->zOne) && sameText(p->zPrefix, pSql->zPrefix)
       && sameText(p->zRow1, pSql->zRow1) && sameText(p->zRow, pSql->zRow)
       && sameText(p->zSep, pSql->zSep) && sameText(p->zSuffix, pSql->zSuffix)
-      && sameText(p->zCopy, pSql->zCopy) && sameText(p->zEnc, pSql->zEnc);
+      && sameText(p->zCopy, pSql->zCopy) && sameText(p->zEnc, pSql->zEnc)
+      && sameText(p->zEncRange, pSql->zEncRange) && p->iRange==pSql->iRange;
 }
 
 /* A copy of z (NULL stays NULL); *pbNoMem on failure */
@@ -403,6 +438,8 @@ static int batchNew(SessConn *pSc, const void *pShape, unsigned iSerial,
   p->zEnc = batchDup(pSql->zEnc, &bNoMem);
   p->nEnc = pSql->nEnc;
   p->xEncode = pSql->xEncode;
+  p->zEncRange = batchDup(pSql->zEncRange, &bNoMem);
+  p->iRange = pSql->iRange;
   p->bDollar = pSql->bDollar;
   p->eLastId = pSql->eLastId;
   p->bMany = pSql->bMany;

@@ -293,7 +293,15 @@ struct RemoteBatchSql {
   const char *zEnc;
   int nEnc;
   char *(*xEncode)(int iEnc, int nRow, int nCol, const RemoteValue *aVal);
+  /* ... or, when the rows' integers in parameter iRange (the key) span at
+  ** most BATCH_RANGE_SPAN times as many values as there are rows, as
+  ** zEncRange: the same nEnc parameters, then the smallest and the largest
+  ** of those integers (a server may then read the key's range in order
+  ** instead of looking up each row). NULL: never. */
+  const char *zEncRange;
+  int iRange;
 };
+#define BATCH_RANGE_SPAN 2
 
 /* Queue a row of shape pSql (aVal: its nParam values, copied) on pSc.
 ** pShape/iSerial name the caller's shape: the same pair is taken to be the

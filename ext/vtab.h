@@ -159,7 +159,9 @@ struct VtabRules {
                             ** array: unnest($1::int[], ...), = ANY($1) */
   const char *zJsonProbe;   /* a batch may bind all its rows as one JSON
                             ** text that JSON_TABLE reads, where this
-                            ** statement runs (MariaDB 10.6+, MySQL 8) */
+                            ** statement runs (MariaDB 10.6+, MySQL 8); its
+                            ** value 1: a derived table of them gets a key
+                            ** (vtab_write.c's updateJsonTable) */
 };
 
 /* VtabRules.eBatchUpdate */

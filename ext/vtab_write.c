@@ -118,7 +118,7 @@ struct WriteShape {
                             ** part k of the old key (-1-k) */
   int iLastCol;             /* the generated key read back (-1 none) */
   RemoteBatchSql sql;       /* its SQL (texts in az[]) */
-  char *az[8];
+  char *az[9];
 };
 
 /* SQLite's statement savepoint of the statement writing now */
@@ -142,7 +142,8 @@ struct VtabWrite {
   int nValAlloc;
   char **azBuf;             /* converted values of the row */
   int nBuf, nBufAlloc;
-  int eJson;                /* JSON_TABLE batches: 0 not known, 1 yes, 2 no */
+  int eJson;                /* JSON_TABLE batches: 0 not known, 1 yes, 2 no,
+                            ** 3 yes and a derived table gets keys */
   /* The statement whose rows the remote savepoint sr_w guards */
   sqlite3_stmt *pGuard;
   int iGuardRun;
@@ -789,22 +790,32 @@ static int shapeEncoded(WriteShape *pS, sqlite3_str *p, int nEnc){
 /* May this table's batches bind their rows as JSON for JSON_TABLE? The
 ** rules' probe statement, run once per table, says whether the server
 ** has JSON_TABLE (a failed statement leaves a MySQL transaction as it
-** was) */
+** was), and by its value (1) whether a derived table of them gets a key
+** (updateJsonTable's range form) */
 static int jsonRowsOk(Write *w, int *pRc){
   VtabWrite *pW = w->pW;
   if( w->pR->zJsonProbe==0 ) return 0;
   if( pW->eJson==0 ){
     char *zErr = 0;
-    sqlite3_int64 n;
+    RemoteResult *pRes = 0;
+    int rc;
     /* rows queued before go first, their errors being theirs */
     if( remoteBatchPending(w->pSc) ){
       *pRc = remoteBatchFlush(w->pSc, &w->zErr);
       if( *pRc ) return 0;
     }
-    pW->eJson = remoteSessExec(w->pSc, w->pR->zJsonProbe, 0, 0, &n, &zErr)==SQLITE_OK ? 1 : 2;
+    pW->eJson = 2;
+    rc = remoteResultOpen(w->pSc, w->pR->zJsonProbe, 0, 0, 0, &pRes, &zErr);
+    if( rc==SQLITE_OK ) rc = remoteResultStep(pRes, &zErr);
+    if( rc==SQLITE_ROW ){
+      RemoteValue v;
+      remoteResultColumn(pRes, 0, &v);
+      pW->eJson = v.eType==SQLITE_INTEGER && v.i==1 ? 3 : 1;
+    }
+    remoteResultClose(pRes);
     sqlite3_free(zErr);
   }
-  return pW->eJson==1;
+  return pW->eJson==1 || pW->eJson==3;
 }
 
 /* sr_t."k1" = sr_v.k0 AND sr_t."k2" = sr_v.k1: the key joined to the
@@ -834,7 +845,16 @@ static int integerKey(RemoteVtab *pTab){
 **     c0 LONGTEXT PATH '$[0]', k0 BIGINT PATH '$[1]')) AS sr_v
 **     ON sr_t.`id` = sr_v.k0 SET sr_t.`name` = sr_v.c0
 ** (every row of the batch in one JSON parameter, where the server has
-** JSON_TABLE): the batch statement of update shape pS, nSet columns set
+** JSON_TABLE): the batch statement of update shape pS, nSet columns set.
+** For a batch whose keys are dense (a key of one column that the update
+** leaves as it is, and a server where a derived table gets a key),
+** RemoteBatchSql.zEncRange:
+**   UPDATE `items` AS sr_t STRAIGHT_JOIN (SELECT * FROM JSON_TABLE(?, ...)
+**     AS sr_j) AS sr_v ON sr_t.`id` = sr_v.k0 SET sr_t.`name` = sr_v.c0
+**     WHERE sr_t.`id` BETWEEN ? AND ?
+** The table comes first, read along its key's range, and MariaDB updates
+** each row as it reads it; the first form collects the rows to update
+** and updates them afterwards (2.5 against 1.7 ms for 1000 rows).
 */
 static int updateJsonTable(Write *w, WriteShape *pS, int nSet){
   RemoteVtab *pTab = w->pTab;
@@ -842,10 +862,14 @@ static int updateJsonTable(Write *w, WriteShape *pS, int nSet){
   int bOk = 1;
   for(i=0; i<nSet; i++) if( pTab->aKind[pS->aiParam[i]]==K_BLOB ) bOk = 0;
   if( bOk && jsonRowsOk(w, &rc) ){
+    sqlite3_str *pCols = sqlite3_str_new(0);
+    sqlite3_str *pJoin = sqlite3_str_new(0);
     sqlite3_str *p = sqlite3_str_new(0);
-    sqlite3_str_appendall(p, "UPDATE ");
-    vtabAppendTarget(p, pTab, w->pSc, w->pD);
-    sqlite3_str_appendall(p, " AS sr_t JOIN JSON_TABLE(?, '$[*]' COLUMNS(");
+    int bRange = w->pW->eJson==3 && pTab->nPk==1;
+    int bNoMem = 0;
+    char *zCols, *zJoin;
+    /* JSON_TABLE(?, ...)) AS sr_v ON ... SET ... */
+    sqlite3_str_appendall(pCols, "JSON_TABLE(?, '$[*]' COLUMNS(");
     for(i=0; i<pS->nParam; i++){
       int iCol = pS->aiParam[i]>=0 ? pS->aiParam[i] : pTab->aiPk[-1-pS->aiParam[i]];
       const char *zType;
@@ -856,22 +880,46 @@ static int updateJsonTable(Write *w, WriteShape *pS, int nSet){
         default: zType = "LONGTEXT"; break;
       }
       if( pS->aiParam[i]>=0 ){
-        sqlite3_str_appendf(p, "%sc%d %s PATH '$[%d]'", i ? ", " : "", i, zType, i);
+        sqlite3_str_appendf(pCols, "%sc%d %s PATH '$[%d]'", i ? ", " : "", i, zType, i);
       }else{
-        sqlite3_str_appendf(p, "%sk%d %s PATH '$[%d]'", i ? ", " : "",
+        sqlite3_str_appendf(pCols, "%sk%d %s PATH '$[%d]'", i ? ", " : "",
                             -1-pS->aiParam[i], zType, i);
       }
     }
-    sqlite3_str_appendall(p, ")) AS sr_v ON ");
-    appendKeyJoin(w, p);
-    sqlite3_str_appendall(p, " SET ");
+    sqlite3_str_appendall(pCols, "))");
+    sqlite3_str_appendall(pJoin, " AS sr_v ON ");
+    appendKeyJoin(w, pJoin);
+    sqlite3_str_appendall(pJoin, " SET ");
     for(i=0; i<nSet; i++){
-      if( i ) sqlite3_str_appendall(p, ", ");
-      sqlite3_str_appendall(p, "sr_t.");
-      appendCol(w, p, pS->aiParam[i]);
-      sqlite3_str_appendf(p, " = sr_v.c%d", i);
+      if( i ) sqlite3_str_appendall(pJoin, ", ");
+      sqlite3_str_appendall(pJoin, "sr_t.");
+      appendCol(w, pJoin, pS->aiParam[i]);
+      sqlite3_str_appendf(pJoin, " = sr_v.c%d", i);
+      if( pS->aiParam[i]==pTab->aiPk[0] ) bRange = 0;
+    }
+    zCols = strFinish(pCols, &bNoMem);
+    zJoin = strFinish(pJoin, &bNoMem);
+    if( !bNoMem ){
+      sqlite3_str_appendall(p, "UPDATE ");
+      vtabAppendTarget(p, pTab, w->pSc, w->pD);
+      sqlite3_str_appendf(p, " AS sr_t JOIN %s%s", zCols, zJoin);
     }
     rc = shapeEncoded(pS, p, 1);
+    if( rc==SQLITE_OK && bRange && !bNoMem ){
+      p = sqlite3_str_new(0);
+      sqlite3_str_appendall(p, "UPDATE ");
+      vtabAppendTarget(p, pTab, w->pSc, w->pD);
+      sqlite3_str_appendf(p, " AS sr_t STRAIGHT_JOIN (SELECT * FROM %s AS sr_j)%s"
+                          " WHERE sr_t.", zCols, zJoin);
+      appendCol(w, p, pTab->aiPk[0]);
+      sqlite3_str_appendall(p, " BETWEEN ? AND ?");
+      pS->az[8] = strFinish(p, &bNoMem);
+      pS->sql.zEncRange = pS->az[8];
+      pS->sql.iRange = nSet;
+    }
+    sqlite3_free(zCols);
+    sqlite3_free(zJoin);
+    if( rc==SQLITE_OK && bNoMem ) rc = SQLITE_NOMEM;
     if( rc ) return rc;
     pS->sql.xEncode = vtabJsonRows;
     pS->sql.zPrefix = 0;
