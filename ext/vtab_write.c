@@ -850,8 +850,8 @@ static int integerKey(RemoteVtab *pTab){
 ** leaves as it is, and a server where a derived table gets a key),
 ** RemoteBatchSql.zEncRange:
 **   UPDATE `items` AS sr_t STRAIGHT_JOIN (SELECT * FROM JSON_TABLE(?, ...)
-**     AS sr_j) AS sr_v ON sr_t.`id` = sr_v.k0 SET sr_t.`name` = sr_v.c0
-**     WHERE sr_t.`id` BETWEEN ? AND ?
+**     AS sr_j LIMIT 18446744073709551615) AS sr_v ON sr_t.`id` = sr_v.k0
+**     SET sr_t.`name` = sr_v.c0 WHERE sr_t.`id` BETWEEN ? AND ?
 ** The table comes first, read along its key's range, and MariaDB updates
 ** each row as it reads it; the first form collects the rows to update
 ** and updates them afterwards (2.5 against 1.7 ms for 1000 rows).
@@ -909,8 +909,10 @@ static int updateJsonTable(Write *w, WriteShape *pS, int nSet){
       p = sqlite3_str_new(0);
       sqlite3_str_appendall(p, "UPDATE ");
       vtabAppendTarget(p, pTab, w->pSc, w->pD);
-      sqlite3_str_appendf(p, " AS sr_t STRAIGHT_JOIN (SELECT * FROM %s AS sr_j)%s"
-                          " WHERE sr_t.", zCols, zJoin);
+      /* (the LIMIT keeps the derived table from being merged into the
+      ** join, which would read the JSON once for each row of the table) */
+      sqlite3_str_appendf(p, " AS sr_t STRAIGHT_JOIN (SELECT * FROM %s AS sr_j"
+                          " LIMIT 18446744073709551615)%s WHERE sr_t.", zCols, zJoin);
       appendCol(w, p, pTab->aiPk[0]);
       sqlite3_str_appendall(p, " BETWEEN ? AND ?");
       pS->az[8] = strFinish(p, &bNoMem);
