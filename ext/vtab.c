@@ -767,12 +767,14 @@ static int writeScan(const RemoteVtab *pTab, const VtabPlan *pPlan){
 ** Run a filter's remote query zSql with its parameters on p and step to
 ** the first row. bSmall: few rows expected (no REMOTE_QUERY_SCAN); bCount:
 ** a complete read counts the table's rows (RemoteVtab.nScanRows);
-** bWriteScan: the scan of an UPDATE (writeScan()), which streams even
-** where other scans would share the connection through a server-side
-** cursor (REMOTE_QUERY_STREAM): it ends before the UPDATE's rows go, so
-** only a read of the same engine in the middle of it (a subquery) finds
-** it open, and that read then holds its rest in memory (result.c), as
-** SQLite holds all of its rows itself. A server-side cursor costs more:
+** bWriteScan: a scan of a table the statement writes (an UPDATE's:
+** writeScan(); a DELETE's or any other, as its xBegin tells:
+** vtabWrittenNow()), which streams even where other scans would share
+** the connection through a server-side cursor (REMOTE_QUERY_STREAM): it
+** ends before the statement's rows go, so only a read of the same engine
+** in the middle of it (a subquery) finds it open, and that read then
+** holds its rest in memory (result.c), as SQLite holds the rows to change
+** (or their keys) itself. A server-side cursor costs more:
 ** MariaDB's computes the whole result into a temporary table first (4.6
 ** of 13 ms for 20,000 rows), then a round trip per fetch_size rows.
 */
@@ -872,7 +874,7 @@ static int remoteFilter(sqlite3_vtab_cursor *pCur, int idxNum,
       rc = filterOpen(p, pTab, pSc, pE, idxNum, sqlite3_str_value(q.pStr),
                       q.nParam, q.aParam, idxNum==1 || limitSmall(pPlan, argc, argv),
                       idxNum!=1 && q.nParam==0 && pPlan->iLimitArg==0,
-                      writeScan(pTab, pPlan), &zErr);
+                      writeScan(pTab, pPlan) || vtabWrittenNow(pTab), &zErr);
     }
     vtabSqlClear(&q);
   }
@@ -1025,6 +1027,7 @@ static int remoteCommit(sqlite3_vtab *pVtab){
   char *zErr = 0;
   int rc = SQLITE_OK;
   if( pSc==0 ) return SQLITE_ERROR;
+  vtabWriteNote(pTab, VTAB_NOTE_END);
   if( pTab->nOpen==0 ){
     rowMapFree(pTab->pMap);
     pTab->pMap = 0;
@@ -1059,6 +1062,7 @@ static int remoteRollback(sqlite3_vtab *pVtab){
   SessConn *pSc = vtabConn(pTab);
   char *zErr = 0;
   if( pSc==0 ) return SQLITE_ERROR;
+  vtabWriteNote(pTab, VTAB_NOTE_END);
   remoteBatchDiscard(pSc);
   if( pTab->nOpen==0 ){
     rowMapFree(pTab->pMap);

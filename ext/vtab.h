@@ -446,6 +446,9 @@ void vtabWriteFree(RemoteVtab*);
 **   vtabWriteSavepointEnd xRelease / xRollbackTo(iSave): the queued rows
 **                        are sent or dropped first; *pbSkip as above
 **   vtabWriteNote        a scan of the table (VTAB_NOTE_*)
+** and what it tells back:
+**   vtabWrittenNow       the statement running now writes the table (its
+**                        xBegin), and reads it whole before it writes
 */
 int vtabWriteBegun(RemoteVtab*, SessConn*, char **pzErr);
 int vtabWriteSavepoint(RemoteVtab*, SessConn*, int iSave, int *pbSkip,
@@ -455,7 +458,9 @@ int vtabWriteSavepointEnd(RemoteVtab*, SessConn*, int iSave, int bRollback,
 #define VTAB_NOTE_SCAN     1   /* xFilter of a plan that may return many rows */
 #define VTAB_NOTE_UNIQUE   2   /* xFilter of a unique lookup (idxNum 1) */
 #define VTAB_NOTE_NOCHANGE 3   /* xColumn asked for an unchanged column */
+#define VTAB_NOTE_END      4   /* xCommit or xRollback: the transaction ended */
 void vtabWriteNote(RemoteVtab*, int eNote);
+int vtabWrittenNow(RemoteVtab*);
 /*
 ** End of interface to vtab_write.c
 **************************************************************************/

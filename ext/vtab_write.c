@@ -147,6 +147,10 @@ struct VtabWrite {
   /* The statement whose rows the remote savepoint sr_w guards */
   sqlite3_stmt *pGuard;
   int iGuardRun;
+  /* The statement that made the table join the transaction (xBegin):
+  ** one that writes it (vtabWrittenNow) */
+  sqlite3_stmt *pWriter;
+  int iWriterRun;
 };
 
 /* One xUpdate call */
@@ -274,6 +278,9 @@ int vtabWriteBegun(RemoteVtab *pTab, SessConn *pSc, char **pzErr){
   if( pW ){
     pW->bBegun = 1;
     memset(&pW->rec, 0, sizeof(pW->rec));
+    /* SQLite calls xBegin only for a table the statement writes */
+    pW->pWriter = runningWriter(pTab->db);
+    pW->iWriterRun = pW->pWriter ? stmtRun(pW->pWriter) : 0;
   }
   /* Under AUTOCOMMIT the statement is the transaction: make it one */
   if( pSc->nDepth>0 && pSc->bVtabTxn && !pSc->bBegun
@@ -281,6 +288,22 @@ int vtabWriteBegun(RemoteVtab *pTab, SessConn *pSc, char **pzErr){
     return remoteSessStmtBegin(pSc, pzErr);
   }
   return SQLITE_OK;
+}
+
+/*
+** 1 if the statement running now writes this table, as far as its xBegin
+** tells (the table joined the transaction for it: every statement
+** outside BEGIN, the first that writes the table inside one). Such a
+** statement reads all it reads of the table before it writes the first
+** row: SQLite's UPDATE and DELETE of a virtual table read every row to
+** change first (unless a unique lookup finds at most one), and an INSERT
+** whose SELECT reads the table it inserts into runs that SELECT whole
+** first (vtab.c's filterOpen streams such scans).
+*/
+int vtabWrittenNow(RemoteVtab *pTab){
+  VtabWrite *pW = pTab->pWr;
+  return pW && pW->pWriter && runningWriter(pTab->db)==pW->pWriter
+      && stmtRun(pW->pWriter)==pW->iWriterRun;
 }
 
 /* 1 if pSc's remote transaction is one under AUTOCOMMIT (each statement
@@ -347,6 +370,10 @@ void vtabWriteNote(RemoteVtab *pTab, int eNote){
   VtabWrite *pW = pTab->pWr;
   if( pW==0 ) return;
   pW->bBegun = 0;
+  if( eNote==VTAB_NOTE_END ){
+    pW->pWriter = 0;
+    return;
+  }
   if( pW->rec.pStmt==0 ) return;
   switch( eNote ){
     case VTAB_NOTE_SCAN:     pW->rec.bScan = 1; break;
