@@ -121,12 +121,19 @@ struct WriteShape {
   char *az[9];
 };
 
+/* A statement in one of its runs (SQLITE_STMTSTATUS_RUN then): a later
+** run of it, or another statement at its address, is not the same */
+typedef struct StmtRun StmtRun;
+struct StmtRun {
+  sqlite3_stmt *pStmt;      /* the statement (NULL: none) */
+  int iRun;
+};
+
 /* SQLite's statement savepoint of the statement writing now */
 typedef struct StmtRec StmtRec;
 struct StmtRec {
-  sqlite3_stmt *pStmt;      /* the statement (NULL: none) */
+  StmtRun run;              /* the statement */
   int iSave;                /* the savepoint's number */
-  int iRun;                 /* SQLITE_STMTSTATUS_RUN of pStmt then */
   int bAmbig;               /* from xBegin: maybe a SAVEPOINT of the user's */
   int nRow;                 /* rows written under it */
   int bScan, bUnique, bNochange;   /* VTAB_NOTE_* seen since */
@@ -142,15 +149,13 @@ struct VtabWrite {
   int nValAlloc;
   char **azBuf;             /* converted values of the row */
   int nBuf, nBufAlloc;
-  int eJson;                /* JSON_TABLE batches: 0 not known, 1 yes, 2 no,
-                            ** 3 yes and a derived table gets keys */
-  /* The statement whose rows the remote savepoint sr_w guards */
-  sqlite3_stmt *pGuard;
-  int iGuardRun;
-  /* The statement that made the table join the transaction (xBegin):
-  ** one that writes it (vtabWrittenNow) */
-  sqlite3_stmt *pWriter;
-  int iWriterRun;
+  int eJson;                /* JSON_TABLE batches: 0 not known, 1 yes, 2 no */
+  int bJsonKeys;            /* ... and a derived table of them gets a key */
+  StmtRun guard;            /* the statement whose rows the remote
+                            ** savepoint sr_w guards */
+  StmtRun writer;           /* the statement that made the table join the
+                            ** transaction (xBegin): one that writes it
+                            ** (vtabWrittenNow) */
 };
 
 /* One xUpdate call */
@@ -252,6 +257,19 @@ static int stmtRun(sqlite3_stmt *p){
   return sqlite3_stmt_status(p, SQLITE_STMTSTATUS_RUN, 0);
 }
 
+/* The statement writing now, in this run ({0, 0}: none, or several) */
+static StmtRun writerNow(sqlite3 *db){
+  StmtRun r;
+  r.pStmt = runningWriter(db);
+  r.iRun = r.pStmt ? stmtRun(r.pStmt) : 0;
+  return r;
+}
+
+/* 1 if *p is the statement writing now, in the same run */
+static int isWriterNow(sqlite3 *db, const StmtRun *p){
+  return p->pStmt && runningWriter(db)==p->pStmt && stmtRun(p->pStmt)==p->iRun;
+}
+
 /*
 ** The statement savepoint record, if it belongs to the statement writing
 ** now; else the record is dropped and NULL returned. A certain record's
@@ -262,11 +280,10 @@ static int stmtRun(sqlite3_stmt *p){
 */
 static StmtRec *stmtRecNow(RemoteVtab *pTab){
   StmtRec *pRec = &pTab->pWr->rec;
-  if( pRec->pStmt==0 ) return 0;
+  if( pRec->run.pStmt==0 ) return 0;
   if( !pRec->bAmbig ){
-    if( sqlite3_stmt_busy(pRec->pStmt) ) return pRec;
-  }else if( runningWriter(pTab->db)==pRec->pStmt
-         && stmtRun(pRec->pStmt)==pRec->iRun ){
+    if( sqlite3_stmt_busy(pRec->run.pStmt) ) return pRec;
+  }else if( isWriterNow(pTab->db, &pRec->run) ){
     return pRec;
   }
   memset(pRec, 0, sizeof(*pRec));
@@ -279,8 +296,7 @@ int vtabWriteBegun(RemoteVtab *pTab, SessConn *pSc, char **pzErr){
     pW->bBegun = 1;
     memset(&pW->rec, 0, sizeof(pW->rec));
     /* SQLite calls xBegin only for a table the statement writes */
-    pW->pWriter = runningWriter(pTab->db);
-    pW->iWriterRun = pW->pWriter ? stmtRun(pW->pWriter) : 0;
+    pW->writer = writerNow(pTab->db);
   }
   /* Under AUTOCOMMIT the statement is the transaction: make it one */
   if( pSc->nDepth>0 && pSc->bVtabTxn && !pSc->bBegun
@@ -292,18 +308,13 @@ int vtabWriteBegun(RemoteVtab *pTab, SessConn *pSc, char **pzErr){
 
 /*
 ** 1 if the statement running now writes this table, as far as its xBegin
-** tells (the table joined the transaction for it: every statement
-** outside BEGIN, the first that writes the table inside one). Such a
-** statement reads all it reads of the table before it writes the first
-** row: SQLite's UPDATE and DELETE of a virtual table read every row to
-** change first (unless a unique lookup finds at most one), and an INSERT
-** whose SELECT reads the table it inserts into runs that SELECT whole
-** first (vtab.c's filterOpen streams such scans).
+** tells (the table joined the transaction for it). Such a statement reads
+** all it reads of the table before it writes (vtab.c's writeScan()); an
+** INSERT whose SELECT reads the table it inserts into runs that SELECT
+** whole first too.
 */
 int vtabWrittenNow(RemoteVtab *pTab){
-  VtabWrite *pW = pTab->pWr;
-  return pW && pW->pWriter && runningWriter(pTab->db)==pW->pWriter
-      && stmtRun(pW->pWriter)==pW->iWriterRun;
+  return pTab->pWr && isWriterNow(pTab->db, &pTab->pWr->writer);
 }
 
 /* 1 if pSc's remote transaction is one under AUTOCOMMIT (each statement
@@ -321,12 +332,11 @@ int vtabWriteSavepoint(RemoteVtab *pTab, SessConn *pSc, int iSave,
     int bAmbig = pW->bBegun;
     pW->bBegun = 0;
     if( !sqlite3_get_autocommit(pTab->db) ){
-      sqlite3_stmt *p = runningWriter(pTab->db);
+      StmtRun r = writerNow(pTab->db);
       memset(&pW->rec, 0, sizeof(pW->rec));
-      if( p ){
-        pW->rec.pStmt = p;
+      if( r.pStmt ){
+        pW->rec.run = r;
         pW->rec.iSave = iSave;
-        pW->rec.iRun = stmtRun(p);
         pW->rec.bAmbig = bAmbig;
       }
     }
@@ -355,7 +365,7 @@ int vtabWriteSavepointEnd(RemoteVtab *pTab, SessConn *pSc, int iSave,
       remoteLog(pSc->zEngine, "error", 0, "%s", *pzErr ? *pzErr : "error");
     }
   }
-  if( pW && pW->rec.pStmt && iSave<=pW->rec.iSave ){
+  if( pW && pW->rec.run.pStmt && iSave<=pW->rec.iSave ){
     memset(&pW->rec, 0, sizeof(pW->rec));
   }
   if( autocommitTxn(pSc) ){
@@ -371,10 +381,10 @@ void vtabWriteNote(RemoteVtab *pTab, int eNote){
   if( pW==0 ) return;
   pW->bBegun = 0;
   if( eNote==VTAB_NOTE_END ){
-    pW->pWriter = 0;
+    memset(&pW->writer, 0, sizeof(pW->writer));
     return;
   }
-  if( pW->rec.pStmt==0 ) return;
+  if( pW->rec.run.pStmt==0 ) return;
   switch( eNote ){
     case VTAB_NOTE_SCAN:     pW->rec.bScan = 1; break;
     case VTAB_NOTE_UNIQUE:   pW->rec.bUnique = 1; break;
@@ -832,17 +842,19 @@ static int jsonRowsOk(Write *w, int *pRc){
       if( *pRc ) return 0;
     }
     pW->eJson = 2;
+    pW->bJsonKeys = 0;
     rc = remoteResultOpen(w->pSc, w->pR->zJsonProbe, 0, 0, 0, &pRes, &zErr);
     if( rc==SQLITE_OK ) rc = remoteResultStep(pRes, &zErr);
     if( rc==SQLITE_ROW ){
       RemoteValue v;
       remoteResultColumn(pRes, 0, &v);
-      pW->eJson = v.eType==SQLITE_INTEGER && v.i==1 ? 3 : 1;
+      pW->eJson = 1;
+      pW->bJsonKeys = v.eType==SQLITE_INTEGER && v.i==1;
     }
     remoteResultClose(pRes);
     sqlite3_free(zErr);
   }
-  return pW->eJson==1 || pW->eJson==3;
+  return pW->eJson==1;
 }
 
 /* sr_t."k1" = sr_v.k0 AND sr_t."k2" = sr_v.k1: the key joined to the
@@ -892,7 +904,7 @@ static int updateJsonTable(Write *w, WriteShape *pS, int nSet){
     sqlite3_str *pCols = sqlite3_str_new(0);
     sqlite3_str *pJoin = sqlite3_str_new(0);
     sqlite3_str *p = sqlite3_str_new(0);
-    int bRange = w->pW->eJson==3 && pTab->nPk==1;
+    int bRange = w->pW->bJsonKeys && pTab->nPk==1;
     int bNoMem = 0;
     char *zCols, *zJoin;
     /* JSON_TABLE(?, ...)) AS sr_v ON ... SET ... */
@@ -1327,15 +1339,13 @@ static int rowMayWait(Write *w, StmtRec *pRec){
 static int writeGuardBegin(Write *w){
   VtabWrite *pW = w->pW;
   SessConn *pSc = w->pSc;
-  sqlite3_stmt *pNow = runningWriter(w->pTab->db);
   char *zOut = 0;
   int bTop = pSc->nSave>0 && strcmp(pSc->azSave[pSc->nSave-1], WRITE_GUARD)==0;
   int rc;
-  if( bTop && pNow && pNow==pW->pGuard && stmtRun(pNow)==pW->iGuardRun ){
+  if( bTop && isWriterNow(w->pTab->db, &pW->guard) ){
     return SQLITE_OK;           /* this statement's already */
   }
-  pW->pGuard = pNow;
-  pW->iGuardRun = pNow ? stmtRun(pNow) : 0;
+  pW->guard = writerNow(w->pTab->db);
   if( bTop ){
     return remoteSessExec(pSc, "RELEASE SAVEPOINT " WRITE_GUARD "; SAVEPOINT "
                           WRITE_GUARD, 0, 0, 0, &w->zErr);
@@ -1347,7 +1357,7 @@ static int writeGuardBegin(Write *w){
 static void writeGuardUndo(Write *w){
   SessConn *pSc = w->pSc;
   char *zOut = 0, *zErr = 0;
-  w->pW->pGuard = 0;
+  w->pW->guard.pStmt = 0;
   if( pSc->nDepth>0 && pSc->eTxn==TXN_OK && pSc->nSave>0
    && strcmp(pSc->azSave[pSc->nSave-1], WRITE_GUARD)==0 ){
     remoteSessRelease2(pSc, WRITE_GUARD, 1, &zOut, &zErr);
